@@ -1,0 +1,82 @@
+"""Builds the Application: services in post_init, handlers from handlers.register, commands menu."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import BotCommand, BotCommandScopeAllPrivateChats
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest
+
+import handlers
+from bot.database import create_engine, create_session_factory, migrate
+from bot.i18n import Catalogs
+from bot.settings import Settings
+from handlers.context import BotContext, Services
+from handlers.general import COMMANDS
+from models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+
+async def register_commands(app: Application, catalogs: Catalogs, default_language: str) -> None:  # type: ignore[type-arg]
+    """The "/" menu in Arabic and English (and the default language for everyone else)."""
+    scope = BotCommandScopeAllPrivateChats()
+    for language in ("ar", "en"):
+        t = catalogs.for_language(language)
+        commands = [BotCommand(name, t.gettext(description)) for name, description in COMMANDS]
+        await app.bot.set_my_commands(commands, scope=scope, language_code=language)
+    t = catalogs.for_language(default_language)
+    await app.bot.set_my_commands([BotCommand(n, t.gettext(d)) for n, d in COMMANDS], scope=scope)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    engine: AsyncEngine | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    request: BaseRequest | None = None,
+    run_migrations: bool = True,
+    register_menu: bool = True,
+) -> Application:  # type: ignore[type-arg]
+    """The bot, ready for run_polling() or, in tests, initialize() and process_update()."""
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .context_types(ContextTypes(context=BotContext))
+        .defaults(Defaults(tzinfo=settings.zone))
+    )
+    if settings.telegram_api_base_url:
+        builder = builder.base_url(settings.telegram_api_base_url)
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    owns_engine = engine is None
+
+    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+        nonlocal engine
+        if engine is None:
+            engine = create_engine(settings.database_url)
+        if run_migrations:
+            await migrate(engine)
+        catalogs = Catalogs(settings.zone, settings.default_language)
+        app.bot_data["services"] = Services(
+            settings=settings, sessions=create_session_factory(engine), catalogs=catalogs, clock=clock
+        )
+        if register_menu:
+            await register_commands(app, catalogs, settings.default_language)
+        for hook in app.bot_data.get("post_init_hooks", []):
+            await hook(app)
+
+    async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+        for hook in app.bot_data.get("post_shutdown_hooks", []):
+            await hook(app)
+        if owns_engine and engine is not None:
+            await engine.dispose()
+
+    app = builder.post_init(post_init).post_shutdown(post_shutdown).build()
+    handlers.register(app)
+    return app

@@ -1,0 +1,94 @@
+"""Settings read once at start-up from the environment or a `.env` file."""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing import Annotated
+
+TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
+SUPPORTED_LANGUAGES = ("ar", "en")
+
+
+class Settings(BaseSettings):
+    """Everything the bot needs to know about its environment."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr
+    telegram_api_base_url: str | None = None
+    database_url: str = "sqlite+aiosqlite:///./data/volunteer-bot.sqlite3"
+    coordinator_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    timezone: str = "Asia/Riyadh"
+    default_language: str = "ar"
+
+    # Rules of the program; defaults follow the association's practice.
+    checkin_early_minutes: int = 30
+    checkout_grace_minutes: int = 30
+    default_radius_m: int = 300
+    page_size: int = 6
+    milestones_hours: Annotated[tuple[int, ...], NoDecode] = (10, 25, 50, 100, 250, 500, 1000)
+    reminder_hours_before: Annotated[tuple[int, ...], NoDecode] = (24, 2)
+    sar_per_hour: float = 21.7
+    target_volunteers: int = 100_000
+    target_opportunities: int = 3_000
+    target_hours: int = 8_000_000
+    send_rate_per_second: float = 30.0
+    interactive_share: float = Field(default=0.5, ge=0.0, le=1.0)
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_looks_real(cls, value: SecretStr) -> SecretStr:
+        # Refuse placeholders early: a clear message beats a 401 traceback from Telegram.
+        if not TOKEN_PATTERN.match(value.get_secret_value().strip()):
+            raise ValueError(
+                "TELEGRAM_BOT_TOKEN does not look like a bot token "
+                "(expected digits, a colon and at least 30 letters, e.g. 123456:ABC-DEF...)"
+            )
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("coordinator_ids", mode="before")
+    @classmethod
+    def _parse_ids(cls, value: object) -> frozenset[int]:
+        if value is None or value == "":
+            return frozenset()
+        if isinstance(value, str):
+            try:
+                return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
+            except ValueError as exc:
+                raise ValueError("COORDINATOR_IDS must be comma-separated numbers") from exc
+        return frozenset(int(v) for v in value)  # type: ignore[union-attr]
+
+    @field_validator("milestones_hours", "reminder_hours_before", mode="before")
+    @classmethod
+    def _parse_int_list(cls, value: object) -> tuple[int, ...]:
+        if isinstance(value, str):
+            return tuple(sorted({int(part) for part in value.split(",") if part.strip()}))
+        return tuple(value)  # type: ignore[arg-type]
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown TIMEZONE {value!r}") from exc
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _supported_language(cls, value: str) -> str:
+        if value not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"DEFAULT_LANGUAGE must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def bot_id(self) -> int:
+        return int(self.telegram_bot_token.get_secret_value().split(":", 1)[0])

@@ -1,0 +1,45 @@
+"""Thin Telegram handlers; `register(app)` is the one place they are wired, in order."""
+
+from __future__ import annotations
+
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from handlers import attendance, browse, general, onboarding, schedule, signups
+from handlers.callback_data import pattern
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Every handler of the bot. Group 0 holds the volunteer journey; order matters within it."""
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("start", general.start, filters=private))
+    app.add_handler(CommandHandler("help", general.show_help, filters=private))
+    app.add_handler(CommandHandler("language", general.ask_language, filters=private))
+    app.add_handler(CommandHandler("opportunities", browse.list_opportunities, filters=private))
+    app.add_handler(CommandHandler("my", schedule.show_schedule, filters=private))
+    app.add_handler(CommandHandler("checkin", attendance.ask_check_in, filters=private))
+    app.add_handler(CommandHandler("checkout", attendance.check_out_now, filters=private))
+    app.add_handler(CommandHandler("hours", attendance.show_hours, filters=private))
+
+    app.add_handler(CallbackQueryHandler(onboarding.choose_language_button, pattern=pattern("lang")))
+    app.add_handler(CallbackQueryHandler(onboarding.choose_center_button, pattern=pattern("ctr")))
+    app.add_handler(CallbackQueryHandler(onboarding.page_centers_button, pattern=pattern("ctrp")))
+    app.add_handler(CallbackQueryHandler(onboarding.choose_gender_button, pattern=pattern("gen")))
+    app.add_handler(CallbackQueryHandler(browse.page_opportunities_button, pattern=pattern("br")))
+    app.add_handler(CallbackQueryHandler(browse.filter_menu_button, pattern=pattern("flt")))
+    app.add_handler(CallbackQueryHandler(browse.show_opportunity_button, pattern=pattern("op")))
+    app.add_handler(CallbackQueryHandler(signups.sign_up_button, pattern=pattern("su")))
+    app.add_handler(CallbackQueryHandler(signups.join_waitlist_button, pattern=pattern("wl")))
+    app.add_handler(CallbackQueryHandler(signups.ask_cancel_button, pattern=pattern("cx")))
+    app.add_handler(CallbackQueryHandler(signups.cancel_signup_button, pattern=pattern("cxy")))
+    app.add_handler(CallbackQueryHandler(signups.keep_signup_button, pattern=pattern("cxn")))
+    # Anything else pressed is stale or forged: answer it so the button stops spinning.
+    app.add_handler(CallbackQueryHandler(general.stale_button))
+
+    app.add_handler(MessageHandler(private & filters.CONTACT, onboarding.share_contact))
+    app.add_handler(MessageHandler(private & filters.LOCATION, attendance.check_in_with_location))
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, general.route_text))
+    app.add_handler(MessageHandler(private & filters.COMMAND, general.unknown_command))
+    app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, general.other_message))
+
+    app.add_error_handler(general.handle_error)  # type: ignore[arg-type]
+    app.bot_data.setdefault("text_flows", {})

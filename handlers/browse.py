@@ -1,0 +1,203 @@
+"""Browsing opportunities: the paged list, its filters and the detail view."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.i18n import Translator
+from handlers import callback_data as cd
+from handlers.callback_data import Browse
+from handlers.common import (
+    CATEGORY_LABELS,
+    category_label,
+    center_name,
+    esc,
+    load_volunteer,
+    localized,
+    opportunity_title,
+    reply,
+    show,
+)
+from handlers.context import BotContext
+from handlers.gate import require_registration
+from models.opportunities import (
+    BrowseFilter,
+    OpportunityDetail,
+    OpportunityPage,
+    browse_opportunities,
+    centers_with_open_opportunities,
+    opportunity_detail,
+)
+from models.tables import CATEGORIES, Center, GenderRule, SignupStatus, Volunteer
+
+DESCRIPTION_LIMIT = 1500
+
+
+def render_list(t: Translator, page: OpportunityPage, state: Browse, centers: dict[int, Center]) -> tuple[str, InlineKeyboardMarkup]:
+    """The list message: a heading with the active filters and one button per opportunity."""
+    filters = []
+    if state.center_id and state.center_id in centers:
+        filters.append(center_name(centers[state.center_id], t.language))
+    if state.category != "-":
+        filters.append(category_label(t, state.category))
+    if page.total == 0:
+        text = t.gettext("No upcoming opportunities match right now. Try another filter or come back soon.")
+    else:
+        text = t.ngettext(
+            "{n} upcoming opportunity. Tap one to see its shifts.",
+            "{n} upcoming opportunities. Tap one to see its shifts.",
+            page.total,
+        ).format(n=t.number(page.total))
+        if page.pages > 1:
+            text += "\n" + t.gettext("Page {page} of {pages}").format(
+                page=t.number(page.page + 1), pages=t.number(page.pages)
+            )
+    if filters:
+        text = t.gettext("Filter: {filters}").format(filters=esc(" · ".join(filters))) + "\n" + text
+    rows = [
+        [InlineKeyboardButton(opportunity_title(o, t.language)[:60], callback_data=cd.opportunity(o.id or 0, state))]
+        for o in page.items
+    ]
+    nav = []
+    if page.page > 0:
+        nav.append(InlineKeyboardButton(t.gettext("« Previous"), callback_data=cd.browse(Browse(page.page - 1, *state.filters_key()))))
+    if page.page < page.pages - 1:
+        nav.append(InlineKeyboardButton(t.gettext("Next »"), callback_data=cd.browse(Browse(page.page + 1, *state.filters_key()))))
+    if nav:
+        rows.append(nav)
+    rows.append(
+        [InlineKeyboardButton(t.gettext("🏢 Center"), callback_data=cd.filter_menu("c", state)),
+         InlineKeyboardButton(t.gettext("🏷 Category"), callback_data=cd.filter_menu("k", state))]
+    )
+    if state.center_id or state.category != "-":
+        rows.append([InlineKeyboardButton(t.gettext("✖ Clear filters"), callback_data=cd.browse(Browse()))])
+    return text, InlineKeyboardMarkup(rows)
+
+
+def render_detail(t: Translator, detail: OpportunityDetail, state: Browse) -> tuple[str, InlineKeyboardMarkup]:
+    """Title, description, center, each shift's time and seats, and a button per shift."""
+    o, lang = detail.opportunity, t.language
+    description = localized(o, "description", lang)
+    if len(description) > DESCRIPTION_LIMIT:
+        description = description[:DESCRIPTION_LIMIT] + "…"
+    lines = [f"<b>{esc(opportunity_title(o, lang))}</b>", ""]
+    if description:
+        lines += [esc(description), ""]
+    lines.append(t.gettext("🏢 Center: {center}").format(center=esc(center_name(detail.center, lang))))
+    lines.append(t.gettext("🏷 Category: {category}").format(category=category_label(t, o.category)))
+    if o.gender == GenderRule.MALE:
+        lines.append(t.gettext("👤 For men only"))
+    elif o.gender == GenderRule.FEMALE:
+        lines.append(t.gettext("👤 For women only"))
+    rows = []
+    if not detail.shifts:
+        lines += ["", t.gettext("No shifts are open any more.")]
+    for number, view in enumerate(detail.shifts, start=1):
+        s = view.shift
+        seats = (
+            t.ngettext("{n} seat left", "{n} seats left", view.seats_left).format(n=t.number(view.seats_left))
+            if view.seats_left
+            else t.gettext("full (waitlist open)")
+        )
+        lines += ["", t.gettext("<b>Shift {number}</b>: {when}").format(number=t.number(number), when=t.span(s.starts_at, s.ends_at))]
+        lines.append(seats)
+        if view.my_status == SignupStatus.CONFIRMED:
+            lines.append(t.gettext("✅ You are signed up."))
+            rows.append([InlineKeyboardButton(t.gettext("Cancel shift {number}").format(number=t.number(number)), callback_data=cd.cancel(view.my_signup_id or 0))])
+        elif view.my_status == SignupStatus.WAITLISTED:
+            lines.append(t.gettext("⏳ You are on the waitlist."))
+            rows.append([InlineKeyboardButton(t.gettext("Leave waitlist {number}").format(number=t.number(number)), callback_data=cd.cancel(view.my_signup_id or 0))])
+        elif view.seats_left:
+            rows.append([InlineKeyboardButton(t.gettext("✋ Sign up for shift {number}").format(number=t.number(number)), callback_data=cd.sign_up(s.id or 0))])
+        else:
+            rows.append([InlineKeyboardButton(t.gettext("⏳ Join waitlist for shift {number}").format(number=t.number(number)), callback_data=cd.join_waitlist(s.id or 0))])
+    rows.append([InlineKeyboardButton(t.gettext("« Back to the list"), callback_data=cd.browse(state))])
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+async def _page(context: BotContext, session, volunteer: Volunteer, state: Browse):  # type: ignore[no-untyped-def]
+    page = await browse_opportunities(
+        session,
+        now=context.now(),
+        filters=BrowseFilter(
+            center_id=state.center_id or None,
+            category=None if state.category == "-" else state.category,
+            gender=volunteer.gender,
+        ),
+        page=state.page,
+        page_size=context.settings.page_size,
+    )
+    centers = {c.id: c for c in await centers_with_open_opportunities(session, now=context.now())} if state.center_id else {}
+    return page, centers
+
+
+async def list_opportunities(update: Update, context: BotContext) -> None:
+    """/opportunities and the menu button: the first page, no filters."""
+    async with context.transaction() as session:
+        volunteer = await require_registration(update, context, session)
+        if volunteer is None:
+            return
+        t = context.translator(volunteer.language)
+        page, centers = await _page(context, session, volunteer, Browse())
+    text, markup = render_list(t, page, Browse(), centers)
+    await reply(update, text, markup)
+
+
+async def page_opportunities_button(update: Update, context: BotContext) -> None:
+    """Paging and filtering buttons of the list."""
+    query = update.callback_query
+    assert query is not None
+    state = cd.parse(query.data).browse_at(0)
+    async with context.transaction() as session:
+        volunteer = await load_volunteer(session, update, context)
+        t = context.translator(volunteer.language)
+        page, centers = await _page(context, session, volunteer, state)
+    await query.answer()
+    text, markup = render_list(t, page, state, centers)
+    await show(query, text, markup)
+
+
+async def filter_menu_button(update: Update, context: BotContext) -> None:
+    """Choose a center or a category to filter the list by."""
+    query = update.callback_query
+    assert query is not None
+    parsed = cd.parse(query.data)
+    which, center_id, category = parsed.fields[0], parsed.int_at(1), parsed.fields[2]
+    if category != "-" and category not in CATEGORIES:
+        raise cd.BadCallback(query.data)
+    async with context.transaction() as session:
+        volunteer = await load_volunteer(session, update, context)
+        t = context.translator(volunteer.language)
+        centers = await centers_with_open_opportunities(session, now=context.now())
+    if which == "c":
+        text = t.gettext("Show opportunities of which center?")
+        rows = [[InlineKeyboardButton(center_name(c, t.language), callback_data=cd.browse(Browse(0, c.id or 0, category)))] for c in centers]
+        rows.append([InlineKeyboardButton(t.gettext("All centers"), callback_data=cd.browse(Browse(0, 0, category)))])
+    else:
+        text = t.gettext("Show opportunities of which category?")
+        labels = [(key, category_label(t, key)) for key in CATEGORY_LABELS]
+        rows = [
+            [InlineKeyboardButton(label, callback_data=cd.browse(Browse(0, center_id, key))) for key, label in labels[i : i + 2]]
+            for i in range(0, len(labels), 2)
+        ]
+        rows.append([InlineKeyboardButton(t.gettext("All categories"), callback_data=cd.browse(Browse(0, center_id, "-")))])
+    await query.answer()
+    await show(query, text, InlineKeyboardMarkup(rows))
+
+
+async def show_opportunity_button(update: Update, context: BotContext) -> None:
+    """The detail view of one opportunity."""
+    query = update.callback_query
+    assert query is not None
+    parsed = cd.parse(query.data)
+    opportunity_id, state = parsed.int_at(0), parsed.browse_at(1)
+    async with context.transaction() as session:
+        volunteer = await load_volunteer(session, update, context)
+        t = context.translator(volunteer.language)
+        detail = await opportunity_detail(session, opportunity_id=opportunity_id, now=context.now(), volunteer_id=volunteer.id)
+    if detail is None:
+        await query.answer(t.gettext("This opportunity is no longer available."), show_alert=True)
+        return
+    await query.answer()
+    text, markup = render_detail(t, detail, state)
+    await show(query, text, markup)

@@ -1,0 +1,139 @@
+"""Signing up for shifts, joining the waitlist and cancelling."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.i18n import Translator
+from handlers import callback_data as cd
+from handlers.common import esc, opportunity_title, reply, show
+from handlers.context import BotContext
+from handlers.gate import require_registration
+from handlers.notices import queue_promotion_notices
+from models.signups import CancelOutcome, SignupOutcome, SignupResult, cancel_signup, sign_up
+
+
+def render_signup_result(t: Translator, result: SignupResult) -> tuple[str, InlineKeyboardMarkup | None]:
+    """What the volunteer reads after pressing a sign-up or waitlist button."""
+    title = esc(opportunity_title(result.opportunity, t.language)) if result.opportunity else ""
+    when = t.span(result.shift.starts_at, result.shift.ends_at) if result.shift else ""
+    outcome = result.outcome
+    markup = None
+    if outcome == SignupOutcome.CONFIRMED:
+        text = t.gettext("✅ You are signed up for <b>{title}</b>\n{when}\n\nWe will remind you before it starts. Thank you!")
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("Cancel my seat"), callback_data=cd.cancel(result.signup.id or 0))]])  # type: ignore[union-attr]
+    elif outcome in (SignupOutcome.WAITLISTED, SignupOutcome.ALREADY_WAITLISTED):
+        position = result.waitlist_position or 1
+        text = t.gettext("⏳ This shift is full. You are on the waitlist for <b>{title}</b>\n{when}") + "\n" + t.ngettext(
+            "You are number {n} in line. If a seat frees up, it is yours and we will tell you at once.",
+            "You are number {n} in line. If a seat frees up, it is yours and we will tell you at once.",
+            position,
+        ).format(n=t.number(position))
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("Leave the waitlist"), callback_data=cd.cancel(result.signup.id or 0))]])  # type: ignore[union-attr]
+    elif outcome == SignupOutcome.FULL:
+        text = t.gettext("Sorry, this shift is full: <b>{title}</b>\n{when}\n\nWould you like to join the waitlist?")
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("⏳ Join the waitlist"), callback_data=cd.join_waitlist(result.shift.id or 0))]])  # type: ignore[union-attr]
+    elif outcome == SignupOutcome.STARTED:
+        text = t.gettext("This shift has already started, so sign-up is closed.")
+    elif outcome == SignupOutcome.GENDER_MISMATCH:
+        text = t.gettext("Sorry, this opportunity is for men only.") if result.opportunity and result.opportunity.gender == "male" else t.gettext("Sorry, this opportunity is for women only.")
+    elif outcome == SignupOutcome.OVERLAP:
+        conflict = result.conflict
+        text = t.gettext("You already hold a shift at that time ({when}). Cancel it first if you prefer this one.").format(
+            when=t.span(conflict.starts_at, conflict.ends_at) if conflict else ""
+        )
+        return text, None
+    elif outcome == SignupOutcome.ALREADY_CONFIRMED:
+        text = t.gettext("You are already signed up for this shift.")
+    else:
+        text = t.gettext("This shift is no longer available.")
+    return text.format(title=title, when=when), markup
+
+
+async def _sign_up(update: Update, context: BotContext, join_waitlist: bool) -> None:
+    query = update.callback_query
+    assert query is not None
+    shift_id = cd.parse(query.data).int_at(0)
+    async with context.unit_of_work(update) as session:
+        if session is None:
+            return
+        volunteer = await require_registration(update, context, session)
+        if volunteer is None:
+            return
+        t = context.translator(volunteer.language)
+        result = await sign_up(session, volunteer=volunteer, shift_id=shift_id, now=context.now(), join_waitlist=join_waitlist)
+    text, markup = render_signup_result(t, result)
+    await query.answer()
+    await reply(update, text, markup)
+
+
+async def sign_up_button(update: Update, context: BotContext) -> None:
+    """Take a seat on a shift."""
+    await _sign_up(update, context, join_waitlist=False)
+
+
+async def join_waitlist_button(update: Update, context: BotContext) -> None:
+    """Join a full shift's waitlist."""
+    await _sign_up(update, context, join_waitlist=True)
+
+
+async def ask_cancel_button(update: Update, context: BotContext) -> None:
+    """Ask for confirmation before giving up a seat."""
+    query = update.callback_query
+    assert query is not None
+    signup_id = cd.parse(query.data).int_at(0)
+    async with context.transaction() as session:
+        volunteer = await require_registration(update, context, session)
+        if volunteer is None:
+            return
+    t = context.translator(volunteer.language)
+    await query.answer()
+    await reply(
+        update,
+        t.gettext("Do you really want to give up this place? Someone on the waitlist may take it."),
+        InlineKeyboardMarkup(
+            [[InlineKeyboardButton(t.gettext("Yes, cancel"), callback_data=cd.cancel_confirmed(signup_id)),
+              InlineKeyboardButton(t.gettext("No, keep it"), callback_data=cd.cancel_kept(signup_id))]]
+        ),
+    )
+
+
+async def keep_signup_button(update: Update, context: BotContext) -> None:
+    """The volunteer changed their mind about cancelling."""
+    query = update.callback_query
+    assert query is not None
+    async with context.transaction() as session:
+        volunteer = await require_registration(update, context, session)
+        if volunteer is None:
+            return
+    t = context.translator(volunteer.language)
+    await query.answer()
+    await show(query, t.gettext("Good, your place is kept."))
+
+
+async def cancel_signup_button(update: Update, context: BotContext) -> None:
+    """Give up a seat or waitlist place; the first in line is promoted and told."""
+    query = update.callback_query
+    assert query is not None
+    signup_id = cd.parse(query.data).int_at(0)
+    async with context.unit_of_work(update) as session:
+        if session is None:
+            return
+        volunteer = await require_registration(update, context, session)
+        if volunteer is None:
+            return
+        t = context.translator(volunteer.language)
+        result = await cancel_signup(session, volunteer=volunteer, signup_id=signup_id, now=context.now())
+        if result.promoted:
+            await queue_promotion_notices(session, context, result.promoted)
+    texts = {
+        CancelOutcome.CANCELLED: t.gettext("Your seat is cancelled. Thank you for letting us know in time."),
+        CancelOutcome.LEFT_WAITLIST: t.gettext("You have left the waitlist."),
+        CancelOutcome.NOT_YOURS: t.gettext("This sign-up was not found."),
+        CancelOutcome.ALREADY_CANCELLED: t.gettext("This place was already cancelled."),
+        CancelOutcome.STARTED: t.gettext("This shift has already started and can no longer be cancelled."),
+    }
+    await query.answer()
+    await show(query, texts[result.outcome])
+    if result.promoted and context.services.wake_sender is not None:
+        await context.services.wake_sender()  # type: ignore[misc]

@@ -1,0 +1,261 @@
+"""Check-in, check-out and the hours they credit."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.tables import Attendance, Opportunity, Shift, ShiftStatus, Signup, SignupStatus, Volunteer
+
+EARTH_RADIUS_M = 6_371_000
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+class CheckInOutcome(StrEnum):
+    CHECKED_IN = "checked_in"
+    NO_SHIFT = "no_shift"  # holds nothing today
+    TOO_EARLY = "too_early"
+    ALREADY = "already"
+    TOO_FAR = "too_far"
+    BAD_CODE = "bad_code"
+    NOT_HOLDER = "not_holder"
+    ENDED = "ended"
+
+
+@dataclass
+class CheckInResult:
+    outcome: CheckInOutcome
+    shift: Shift | None = None
+    opportunity: Opportunity | None = None
+    attendance: Attendance | None = None
+    distance_m: float | None = None
+    opens_at: datetime | None = None
+
+
+class CheckOutOutcome(StrEnum):
+    CHECKED_OUT = "checked_out"
+    NOT_CHECKED_IN = "not_checked_in"
+
+
+@dataclass
+class CheckOutResult:
+    outcome: CheckOutOutcome
+    attendance: Attendance | None = None
+    shift: Shift | None = None
+    opportunity: Opportunity | None = None
+
+
+async def _held_shifts(
+    session: AsyncSession, *, volunteer_id: int, now: datetime, early: timedelta
+) -> list[tuple[Signup, Shift, Opportunity]]:
+    """Confirmed shifts that have not ended and start within a day, soonest first."""
+    rows = await session.execute(
+        select(Signup, Shift, Opportunity)
+        .join(Shift, Shift.id == Signup.shift_id)
+        .join(Opportunity, Opportunity.id == Shift.opportunity_id)
+        .where(
+            Signup.volunteer_id == volunteer_id,
+            Signup.status == SignupStatus.CONFIRMED,
+            Shift.status == ShiftStatus.ACTIVE,
+            Shift.ends_at > now,
+            Shift.starts_at <= now + timedelta(days=1),
+        )
+        .order_by(Shift.starts_at)
+    )
+    return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+async def _record_check_in(
+    session: AsyncSession, *, signup: Signup, shift: Shift, now: datetime, method: str
+) -> Attendance | None:
+    attendance = Attendance(
+        signup_id=signup.id,
+        shift_id=shift.id,
+        volunteer_id=signup.volunteer_id,
+        checked_in_at=now,
+        method=method,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(attendance)
+    except IntegrityError:
+        return None  # a concurrent duplicate got there first
+    return attendance
+
+
+async def _existing_attendance(session: AsyncSession, signup_id: int | None) -> Attendance | None:
+    result = await session.execute(select(Attendance).where(Attendance.signup_id == signup_id))
+    return result.scalar_one_or_none()
+
+
+async def check_in_by_location(
+    session: AsyncSession,
+    *,
+    volunteer: Volunteer,
+    latitude: float,
+    longitude: float,
+    now: datetime,
+    early_minutes: int,
+) -> CheckInResult:
+    """Check in to the shift whose window is open now, if the volunteer stands on its site."""
+    assert volunteer.id is not None
+    early = timedelta(minutes=early_minutes)
+    held = await _held_shifts(session, volunteer_id=volunteer.id, now=now, early=early)
+    if not held:
+        return CheckInResult(CheckInOutcome.NO_SHIFT)
+    open_now = [row for row in held if row[1].starts_at - early <= now]
+    if not open_now:
+        first = held[0][1]
+        return CheckInResult(
+            CheckInOutcome.TOO_EARLY, shift=first, opportunity=held[0][2], opens_at=first.starts_at - early
+        )
+    nearest: CheckInResult | None = None
+    for signup, shift, opportunity in open_now:
+        if await _existing_attendance(session, signup.id) is not None:
+            nearest = nearest or CheckInResult(CheckInOutcome.ALREADY, shift=shift, opportunity=opportunity)
+            continue
+        if shift.latitude is None or shift.longitude is None:
+            continue  # a site without coordinates takes the code only
+        distance = distance_m(latitude, longitude, shift.latitude, shift.longitude)
+        if distance <= shift.radius_m:
+            attendance = await _record_check_in(session, signup=signup, shift=shift, now=now, method="location")
+            if attendance is None:
+                return CheckInResult(CheckInOutcome.ALREADY, shift=shift, opportunity=opportunity)
+            return CheckInResult(
+                CheckInOutcome.CHECKED_IN, shift=shift, opportunity=opportunity, attendance=attendance, distance_m=distance
+            )
+        if nearest is None or nearest.outcome == CheckInOutcome.TOO_FAR and distance < (nearest.distance_m or 0):
+            nearest = CheckInResult(CheckInOutcome.TOO_FAR, shift=shift, opportunity=opportunity, distance_m=distance)
+    return nearest or CheckInResult(CheckInOutcome.TOO_FAR, shift=open_now[0][1], opportunity=open_now[0][2])
+
+
+async def check_in_by_code(
+    session: AsyncSession, *, volunteer: Volunteer, code: str, now: datetime, early_minutes: int
+) -> CheckInResult:
+    """Check in with the code a coordinator shows on site (the deep link `/start ci-<code>`)."""
+    shift = (await session.execute(select(Shift).where(Shift.checkin_code == code))).scalar_one_or_none()
+    if shift is None or shift.status != ShiftStatus.ACTIVE:
+        return CheckInResult(CheckInOutcome.BAD_CODE)
+    opportunity = await session.get(Opportunity, shift.opportunity_id)
+    signup = (
+        await session.execute(
+            select(Signup).where(
+                Signup.shift_id == shift.id,
+                Signup.volunteer_id == volunteer.id,
+                Signup.status == SignupStatus.CONFIRMED,
+            )
+        )
+    ).scalar_one_or_none()
+    if signup is None:
+        return CheckInResult(CheckInOutcome.NOT_HOLDER, shift=shift, opportunity=opportunity)
+    if now >= shift.ends_at:
+        return CheckInResult(CheckInOutcome.ENDED, shift=shift, opportunity=opportunity)
+    opens_at = shift.starts_at - timedelta(minutes=early_minutes)
+    if now < opens_at:
+        return CheckInResult(CheckInOutcome.TOO_EARLY, shift=shift, opportunity=opportunity, opens_at=opens_at)
+    if await _existing_attendance(session, signup.id) is not None:
+        return CheckInResult(CheckInOutcome.ALREADY, shift=shift, opportunity=opportunity)
+    attendance = await _record_check_in(session, signup=signup, shift=shift, now=now, method="code")
+    if attendance is None:
+        return CheckInResult(CheckInOutcome.ALREADY, shift=shift, opportunity=opportunity)
+    return CheckInResult(CheckInOutcome.CHECKED_IN, shift=shift, opportunity=opportunity, attendance=attendance)
+
+
+def credit_minutes(*, checked_in_at: datetime, checked_out_at: datetime, shift: Shift, grace_minutes: int) -> int:
+    """Whole minutes actually spent, never more than the shift's length plus the grace."""
+    spent = max(timedelta(0), checked_out_at - checked_in_at)
+    cap = (shift.ends_at - shift.starts_at) + timedelta(minutes=grace_minutes)
+    return int(min(spent, cap).total_seconds() // 60)
+
+
+async def open_attendance(
+    session: AsyncSession, *, volunteer_id: int
+) -> tuple[Attendance, Shift, Opportunity] | None:
+    row = (
+        await session.execute(
+            select(Attendance, Shift, Opportunity)
+            .join(Shift, Shift.id == Attendance.shift_id)
+            .join(Opportunity, Opportunity.id == Shift.opportunity_id)
+            .where(Attendance.volunteer_id == volunteer_id, Attendance.checked_out_at.is_(None))  # type: ignore[union-attr]
+            .order_by(Attendance.checked_in_at)
+            .limit(1)
+            .with_for_update(of=Attendance)
+        )
+    ).first()
+    return tuple(row) if row else None  # type: ignore[return-value]
+
+
+async def check_out(
+    session: AsyncSession, *, volunteer: Volunteer, now: datetime, grace_minutes: int
+) -> CheckOutResult:
+    """Close the open check-in and credit the time spent."""
+    assert volunteer.id is not None
+    found = await open_attendance(session, volunteer_id=volunteer.id)
+    if found is None:
+        return CheckOutResult(CheckOutOutcome.NOT_CHECKED_IN)
+    attendance, shift, opportunity = found
+    attendance.checked_out_at = now
+    attendance.credited_minutes = credit_minutes(
+        checked_in_at=attendance.checked_in_at, checked_out_at=now, shift=shift, grace_minutes=grace_minutes
+    )
+    await session.flush()
+    return CheckOutResult(CheckOutOutcome.CHECKED_OUT, attendance=attendance, shift=shift, opportunity=opportunity)
+
+
+@dataclass
+class HoursSummary:
+    total_minutes: int
+    year_minutes: int
+    shifts_completed: int
+    next_milestone_hours: int | None
+
+    @property
+    def minutes_to_next_milestone(self) -> int | None:
+        if self.next_milestone_hours is None:
+            return None
+        return self.next_milestone_hours * 60 - self.total_minutes
+
+
+async def hours_summary(
+    session: AsyncSession,
+    *,
+    volunteer_id: int,
+    year_start: datetime,
+    milestones_hours: tuple[int, ...],
+) -> HoursSummary:
+    """All credited time, this year's, completed shifts and the next milestone."""
+    completed = Attendance.checked_out_at.is_not(None)  # type: ignore[union-attr]
+    total, shifts = (
+        await session.execute(
+            select(func.coalesce(func.sum(Attendance.credited_minutes), 0), func.count(Attendance.shift_id)).where(
+                Attendance.volunteer_id == volunteer_id, completed
+            )
+        )
+    ).one()
+    year = (
+        await session.execute(
+            select(func.coalesce(func.sum(Attendance.credited_minutes), 0)).where(
+                Attendance.volunteer_id == volunteer_id, completed, Attendance.checked_in_at >= year_start
+            )
+        )
+    ).scalar_one()
+    upcoming = [m for m in sorted(milestones_hours) if m * 60 > total]
+    return HoursSummary(
+        total_minutes=int(total),
+        year_minutes=int(year),
+        shifts_completed=int(shifts),
+        next_milestone_hours=upcoming[0] if upcoming else None,
+    )

@@ -1,0 +1,280 @@
+"""Sign-ups: seats, the waitlist and the rules that refuse a sign-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.tables import (
+    GenderRule,
+    Opportunity,
+    OpportunityStatus,
+    Shift,
+    ShiftStatus,
+    Signup,
+    SignupStatus,
+    Volunteer,
+)
+
+HELD = (SignupStatus.CONFIRMED.value, SignupStatus.WAITLISTED.value)
+
+
+class SignupOutcome(StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    FULL = "full"  # no seat left; the volunteer may join the waitlist
+    STARTED = "started"
+    GENDER_MISMATCH = "gender_mismatch"
+    OVERLAP = "overlap"
+    ALREADY_CONFIRMED = "already_confirmed"
+    ALREADY_WAITLISTED = "already_waitlisted"
+    UNAVAILABLE = "unavailable"  # unknown, cancelled or unpublished shift
+
+
+@dataclass
+class SignupResult:
+    outcome: SignupOutcome
+    shift: Shift | None = None
+    opportunity: Opportunity | None = None
+    signup: Signup | None = None
+    waitlist_position: int | None = None
+    conflict: Shift | None = None
+
+
+class CancelOutcome(StrEnum):
+    CANCELLED = "cancelled"
+    LEFT_WAITLIST = "left_waitlist"
+    NOT_YOURS = "not_yours"
+    ALREADY_CANCELLED = "already_cancelled"
+    STARTED = "started"
+
+
+@dataclass
+class CancelResult:
+    outcome: CancelOutcome
+    signup: Signup | None = None
+    shift: Shift | None = None
+    promoted: list[Signup] = field(default_factory=list)
+
+
+async def _lock_shift(session: AsyncSession, shift_id: int) -> Shift | None:
+    # FOR UPDATE serialises sign-ups per shift on PostgreSQL; SQLite already holds its write lock.
+    result = await session.execute(
+        select(Shift).where(Shift.id == shift_id).with_for_update().execution_options(populate_existing=True)
+    )
+    return result.scalar_one_or_none()
+
+
+async def _overlapping_shift(
+    session: AsyncSession, *, volunteer_id: int, shift: Shift
+) -> Shift | None:
+    result = await session.execute(
+        select(Shift)
+        .join(Signup, Signup.shift_id == Shift.id)
+        .where(
+            Signup.volunteer_id == volunteer_id,
+            Signup.status == SignupStatus.CONFIRMED,
+            Shift.id != shift.id,
+            Shift.status == ShiftStatus.ACTIVE,
+            Shift.starts_at < shift.ends_at,
+            Shift.ends_at > shift.starts_at,
+        )
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def _take_seat(session: AsyncSession, shift_id: int) -> bool:
+    """Take one seat if any is left, in one guarded UPDATE that cannot overfill."""
+    result = await session.execute(
+        update(Shift)
+        .where(Shift.id == shift_id, Shift.seats_taken < Shift.capacity)
+        .values(seats_taken=Shift.seats_taken + 1)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def waitlist_position(session: AsyncSession, *, signup: Signup) -> int:
+    """1 for the first in line."""
+    result = await session.execute(
+        select(func.count())
+        .select_from(Signup)
+        .where(
+            Signup.shift_id == signup.shift_id,
+            Signup.status == SignupStatus.WAITLISTED,
+            (Signup.signed_up_at < signup.signed_up_at)
+            | (and_(Signup.signed_up_at == signup.signed_up_at, Signup.id <= signup.id)),
+        )
+    )
+    return int(result.scalar_one())
+
+
+async def sign_up(
+    session: AsyncSession,
+    *,
+    volunteer: Volunteer,
+    shift_id: int,
+    now: datetime,
+    join_waitlist: bool = False,
+) -> SignupResult:
+    """Take a seat on a shift, or a waitlist place when asked and the shift is full."""
+    shift = await _lock_shift(session, shift_id)
+    opportunity = await session.get(Opportunity, shift.opportunity_id) if shift else None
+    if (
+        shift is None
+        or opportunity is None
+        or shift.status != ShiftStatus.ACTIVE
+        or opportunity.status != OpportunityStatus.PUBLISHED
+    ):
+        return SignupResult(SignupOutcome.UNAVAILABLE)
+    base = {"shift": shift, "opportunity": opportunity}
+    if shift.starts_at <= now:
+        return SignupResult(SignupOutcome.STARTED, **base)
+    if opportunity.gender != GenderRule.ALL and opportunity.gender != volunteer.gender:
+        return SignupResult(SignupOutcome.GENDER_MISMATCH, **base)
+
+    existing = (
+        await session.execute(
+            select(Signup).where(Signup.shift_id == shift.id, Signup.volunteer_id == volunteer.id)
+        )
+    ).scalar_one_or_none()
+    if existing is not None and existing.status == SignupStatus.CONFIRMED:
+        return SignupResult(SignupOutcome.ALREADY_CONFIRMED, signup=existing, **base)
+    if existing is not None and existing.status == SignupStatus.WAITLISTED:
+        position = await waitlist_position(session, signup=existing)
+        return SignupResult(
+            SignupOutcome.ALREADY_WAITLISTED, signup=existing, waitlist_position=position, **base
+        )
+    assert volunteer.id is not None
+    conflict = await _overlapping_shift(session, volunteer_id=volunteer.id, shift=shift)
+    if conflict is not None:
+        return SignupResult(SignupOutcome.OVERLAP, conflict=conflict, **base)
+
+    if await _take_seat(session, shift.id):  # type: ignore[arg-type]
+        status = SignupStatus.CONFIRMED
+    elif join_waitlist:
+        status = SignupStatus.WAITLISTED
+    else:
+        return SignupResult(SignupOutcome.FULL, **base)
+
+    if existing is None:
+        existing = Signup(shift_id=shift.id, volunteer_id=volunteer.id, status=status, signed_up_at=now)
+        session.add(existing)
+    else:  # coming back after a cancellation: the same row, a fresh place in line
+        existing.status, existing.signed_up_at, existing.cancelled_at = status, now, None
+    await session.flush()
+    await session.refresh(shift)
+    if status == SignupStatus.CONFIRMED:
+        return SignupResult(SignupOutcome.CONFIRMED, signup=existing, **base)
+    position = await waitlist_position(session, signup=existing)
+    return SignupResult(SignupOutcome.WAITLISTED, signup=existing, waitlist_position=position, **base)
+
+
+async def promote_waitlist(session: AsyncSession, *, shift: Shift, now: datetime) -> list[Signup]:
+    """Give free seats to the first waitlisted volunteers who can still take them."""
+    promoted: list[Signup] = []
+    if shift.starts_at <= now or shift.status != ShiftStatus.ACTIVE:
+        return promoted
+    queue = (
+        await session.execute(
+            select(Signup)
+            .where(Signup.shift_id == shift.id, Signup.status == SignupStatus.WAITLISTED)
+            .order_by(Signup.signed_up_at, Signup.id)
+        )
+    ).scalars()
+    for candidate in list(queue):
+        if await _overlapping_shift(session, volunteer_id=candidate.volunteer_id, shift=shift):
+            continue  # they took another shift at that time meanwhile; they keep their place
+        if not await _take_seat(session, shift.id):  # type: ignore[arg-type]
+            break
+        candidate.status, candidate.promoted_at = SignupStatus.CONFIRMED, now
+        promoted.append(candidate)
+    await session.flush()
+    return promoted
+
+
+async def cancel_signup(
+    session: AsyncSession, *, volunteer: Volunteer, signup_id: int, now: datetime
+) -> CancelResult:
+    """Give up a seat (or waitlist place); a freed seat goes to the waitlist at once."""
+    signup = await session.get(Signup, signup_id)
+    if signup is None or signup.volunteer_id != volunteer.id:
+        return CancelResult(CancelOutcome.NOT_YOURS)
+    shift = await _lock_shift(session, signup.shift_id)
+    assert shift is not None
+    await session.refresh(signup)
+    if signup.status not in HELD:
+        return CancelResult(CancelOutcome.ALREADY_CANCELLED, signup=signup, shift=shift)
+    if shift.starts_at <= now:
+        return CancelResult(CancelOutcome.STARTED, signup=signup, shift=shift)
+    was_confirmed = signup.status == SignupStatus.CONFIRMED
+    signup.status, signup.cancelled_at = SignupStatus.CANCELLED, now
+    promoted: list[Signup] = []
+    if was_confirmed:
+        await session.execute(
+            update(Shift).where(Shift.id == shift.id).values(seats_taken=Shift.seats_taken - 1)
+        )
+        await session.flush()
+        await session.refresh(shift)
+        promoted = await promote_waitlist(session, shift=shift, now=now)
+    outcome = CancelOutcome.CANCELLED if was_confirmed else CancelOutcome.LEFT_WAITLIST
+    return CancelResult(outcome, signup=signup, shift=shift, promoted=promoted)
+
+
+@dataclass
+class ScheduleEntry:
+    signup: Signup
+    shift: Shift
+    opportunity: Opportunity
+    credited_minutes: int | None = None
+    checked_in: bool = False
+    checked_out: bool = False
+    waitlist_position: int | None = None
+
+
+async def my_schedule(
+    session: AsyncSession, *, volunteer_id: int, now: datetime, past_limit: int = 10
+) -> tuple[list[ScheduleEntry], list[ScheduleEntry]]:
+    """Upcoming (or running) shifts the volunteer holds, and recent past ones with hours."""
+    from models.tables import Attendance  # local: keeps the import list of this module focused
+
+    base = (
+        select(Signup, Shift, Opportunity, Attendance)
+        .join(Shift, Shift.id == Signup.shift_id)
+        .join(Opportunity, Opportunity.id == Shift.opportunity_id)
+        .outerjoin(Attendance, Attendance.signup_id == Signup.id)
+        .where(Signup.volunteer_id == volunteer_id)
+    )
+    upcoming_rows = await session.execute(
+        base.where(Shift.ends_at > now, Signup.status.in_(HELD), Shift.status == ShiftStatus.ACTIVE)  # type: ignore[attr-defined]
+        .order_by(Shift.starts_at)
+    )
+    upcoming = []
+    for signup, shift, opportunity, attendance in upcoming_rows:
+        entry = ScheduleEntry(signup, shift, opportunity)
+        entry.checked_in = attendance is not None
+        entry.checked_out = attendance is not None and attendance.checked_out_at is not None
+        if signup.status == SignupStatus.WAITLISTED:
+            entry.waitlist_position = await waitlist_position(session, signup=signup)
+        upcoming.append(entry)
+    past_rows = await session.execute(
+        base.where(Shift.ends_at <= now, Signup.status.in_([SignupStatus.CONFIRMED, SignupStatus.NO_SHOW]))  # type: ignore[attr-defined]
+        .order_by(Shift.starts_at.desc())  # type: ignore[attr-defined]
+        .limit(past_limit)
+    )
+    past = [
+        ScheduleEntry(
+            signup,
+            shift,
+            opportunity,
+            credited_minutes=attendance.credited_minutes if attendance else 0,
+            checked_in=attendance is not None,
+            checked_out=attendance is not None and attendance.checked_out_at is not None,
+        )
+        for signup, shift, opportunity, attendance in past_rows
+    ]
+    return upcoming, past

@@ -1,0 +1,238 @@
+"""Every table of the program. Operations on them live in the modules named after their domain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.base import UTCDateTime, utcnow
+
+CATEGORIES = (
+    "community",
+    "elderly",
+    "environment",
+    "health",
+    "education",
+    "events",
+    "pilgrims",
+    "training",
+)
+
+
+class Gender(StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+
+
+class GenderRule(StrEnum):
+    ALL = "all"
+    MALE = "male"
+    FEMALE = "female"
+
+
+class Role(StrEnum):
+    VOLUNTEER = "volunteer"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+class OnboardingStep(StrEnum):
+    LANGUAGE = "language"
+    NAME = "name"
+    PHONE = "phone"
+    CENTER = "center"
+    GENDER = "gender"
+
+
+class OpportunityStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class ShiftStatus(StrEnum):
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+
+
+class SignupStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+
+class Center(SQLModel, table=True):
+    """A neighborhood center: volunteers belong to one, opportunities are run by one."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True)
+    name_ar: str = Field(max_length=200)
+    name_en: str = Field(max_length=200)
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class Volunteer(SQLModel, table=True):
+    """A person who talks to the bot: a volunteer, and possibly a coordinator."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_id: int = Field(sa_type=BigInteger, unique=True)
+    language: str = Field(default="ar", max_length=8)
+    display_name: str | None = Field(default=None, max_length=64)
+    phone: str | None = Field(default=None, max_length=32)
+    center_id: int | None = Field(default=None, foreign_key="center.id", index=True)
+    gender: str | None = Field(default=None, max_length=8)
+    role: str = Field(default=Role.VOLUNTEER, max_length=16)
+    onboarding_step: str | None = Field(default=OnboardingStep.LANGUAGE, max_length=16)
+    # A small JSON document for a conversation that is half done (survives restarts).
+    conversation: str | None = Field(default=None, sa_type=Text)
+    reminders_muted: bool = False
+    reachable: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    registered_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    last_seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+
+
+class CoordinatorCenter(SQLModel, table=True):
+    """A coordinator manages the opportunities of the centers they are assigned to."""
+
+    __tablename__ = "coordinator_center"
+
+    volunteer_id: int = Field(foreign_key="volunteer.id", primary_key=True)
+    center_id: int = Field(foreign_key="center.id", primary_key=True)
+
+
+class Opportunity(SQLModel, table=True):
+    """A volunteering opportunity with one or more shifts."""
+
+    __table_args__ = (Index("ix_opportunity_status_published", "status", "published_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(max_length=64, unique=True)
+    center_id: int = Field(foreign_key="center.id", index=True)
+    category: str = Field(max_length=32, index=True)
+    title_ar: str = Field(max_length=200)
+    title_en: str = Field(max_length=200)
+    description_ar: str = Field(default="", sa_type=Text)
+    description_en: str = Field(default="", sa_type=Text)
+    gender: str = Field(default=GenderRule.ALL, max_length=8)
+    status: str = Field(default=OpportunityStatus.PUBLISHED, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Shift(SQLModel, table=True):
+    """One time slot of an opportunity, with its own capacity, site and check-in code."""
+
+    __table_args__ = (
+        Index("ix_shift_opportunity_starts", "opportunity_id", "starts_at"),
+        Index("ix_shift_starts_at", "starts_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    opportunity_id: int = Field(foreign_key="opportunity.id")
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    ends_at: datetime = Field(sa_type=UTCDateTime)
+    capacity: int
+    # Kept in step with confirmed sign-ups by a guarded UPDATE, so a seat is taken atomically.
+    seats_taken: int = 0
+    latitude: float | None = None
+    longitude: float | None = None
+    radius_m: int = 300
+    checkin_code: str = Field(max_length=32, unique=True)
+    status: str = Field(default=ShiftStatus.ACTIVE, max_length=16)
+
+
+class Signup(SQLModel, table=True):
+    """A volunteer's seat (or waitlist place) on a shift; one row per volunteer and shift."""
+
+    __table_args__ = (
+        UniqueConstraint("shift_id", "volunteer_id", name="uq_signup_shift_volunteer"),
+        Index("ix_signup_volunteer_status", "volunteer_id", "status"),
+        Index("ix_signup_shift_status", "shift_id", "status", "signed_up_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    shift_id: int = Field(foreign_key="shift.id")
+    volunteer_id: int = Field(foreign_key="volunteer.id")
+    status: str = Field(max_length=16)
+    signed_up_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    promoted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Attendance(SQLModel, table=True):
+    """Presence on a shift and the minutes credited for it: the record hours are made of."""
+
+    __table_args__ = (
+        Index("ix_attendance_volunteer_open", "volunteer_id", "checked_out_at"),
+        Index("ix_attendance_shift", "shift_id"),
+        Index("ix_attendance_checked_in_at", "checked_in_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # One attendance per sign-up: the database itself refuses a second check-in.
+    signup_id: int | None = Field(default=None, foreign_key="signup.id", unique=True)
+    shift_id: int | None = Field(default=None, foreign_key="shift.id")
+    volunteer_id: int = Field(foreign_key="volunteer.id")
+    checked_in_at: datetime = Field(sa_type=UTCDateTime)
+    checked_out_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    method: str = Field(max_length=16)  # location | code | manual
+    credited_minutes: int = 0
+    flagged: bool = False
+    flag_reason: str | None = Field(default=None, max_length=64)
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """Telegram updates already acted upon, so a redelivered update has no second effect."""
+
+    __tablename__ = "processed_update"
+
+    bot_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    processed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message the bot will send (or has sent): every outgoing notice is a row before it leaves."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "priority", "not_before"),
+        Index("ix_outbox_chat", "chat_id", "status"),
+        Index("ix_outbox_broadcast", "broadcast_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    chat_id: int = Field(sa_type=BigInteger)
+    volunteer_id: int | None = Field(default=None, foreign_key="volunteer.id")
+    kind: str = Field(max_length=32)
+    payload: str = Field(default="{}", sa_type=Text)
+    priority: int = 10  # lower goes first: 0 interactive, 10 notices, 20 broadcasts
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    not_before: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    telegram_message_id: int | None = Field(default=None, sa_type=BigInteger)
+    last_error: str | None = Field(default=None, max_length=300)
+    broadcast_id: int | None = None
+
+
+class AuditLog(SQLModel, table=True):
+    """Who did what, and what was refused: coordinator actions and forged calls."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    actor_telegram_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
+    action: str = Field(max_length=64)
+    target: str | None = Field(default=None, max_length=128)
+    allowed: bool = True
+    detail: str | None = Field(default=None, sa_type=Text)

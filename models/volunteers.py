@@ -1,0 +1,137 @@
+"""Volunteers: registration (onboarding), language and profile."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.tables import Center, Gender, OnboardingStep, Role, Volunteer
+
+NAME_MIN, NAME_MAX = 2, 64
+
+
+class InvalidName(ValueError):
+    """A display name that is empty, too long or made of control characters."""
+
+
+@dataclass(frozen=True)
+class NameRules:
+    minimum: int = NAME_MIN
+    maximum: int = NAME_MAX
+
+
+async def get_volunteer(session: AsyncSession, *, telegram_id: int) -> Volunteer | None:
+    """The volunteer with this Telegram id, if they ever wrote to the bot."""
+    result = await session.execute(select(Volunteer).where(Volunteer.telegram_id == telegram_id))
+    return result.scalar_one_or_none()
+
+
+async def get_or_create_volunteer(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    language: str,
+    now: datetime,
+    role: Role = Role.VOLUNTEER,
+) -> Volunteer:
+    """The volunteer for this Telegram id, created (not yet registered) on first contact."""
+    volunteer = await get_volunteer(session, telegram_id=telegram_id)
+    if volunteer is None:
+        volunteer = Volunteer(telegram_id=telegram_id, language=language, role=role, created_at=now)
+        try:
+            async with session.begin_nested():
+                session.add(volunteer)
+        except IntegrityError:
+            # Two updates of one new user raced; the other one created the row.
+            volunteer = await get_volunteer(session, telegram_id=telegram_id)
+            assert volunteer is not None
+    if role == Role.ADMIN and volunteer.role != Role.ADMIN:
+        volunteer.role = Role.ADMIN
+    volunteer.last_seen_at = now
+    # Writing to the bot again makes a volunteer who once blocked it reachable again.
+    volunteer.reachable = True
+    return volunteer
+
+
+def is_registered(volunteer: Volunteer) -> bool:
+    return volunteer.onboarding_step is None
+
+
+def clean_display_name(text: str) -> str:
+    """A display name fit to show others, or InvalidName."""
+    name = " ".join(unicodedata.normalize("NFC", text).split())
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    if not NAME_MIN <= len(name) <= NAME_MAX or name.startswith("/"):
+        raise InvalidName(name)
+    return name
+
+
+def choose_language(volunteer: Volunteer, *, language: str) -> None:
+    """Set the language; during onboarding this also moves to the name step."""
+    volunteer.language = language
+    if volunteer.onboarding_step == OnboardingStep.LANGUAGE:
+        volunteer.onboarding_step = OnboardingStep.NAME
+
+
+def set_display_name(volunteer: Volunteer, *, text: str) -> None:
+    volunteer.display_name = clean_display_name(text)
+    if volunteer.onboarding_step == OnboardingStep.NAME:
+        volunteer.onboarding_step = OnboardingStep.PHONE
+
+
+def set_phone(volunteer: Volunteer, *, phone: str | None) -> None:
+    """Keep the shared phone number (or none when skipped) and move on to the center."""
+    if phone is not None:
+        digits = "".join(ch for ch in phone if ch.isdigit())
+        volunteer.phone = ("+" + digits) if digits else None
+    if volunteer.onboarding_step == OnboardingStep.PHONE:
+        volunteer.onboarding_step = OnboardingStep.CENTER
+
+
+async def set_center(session: AsyncSession, volunteer: Volunteer, *, center_id: int) -> bool:
+    """Pick a center; False when no such center exists."""
+    if await session.get(Center, center_id) is None:
+        return False
+    volunteer.center_id = center_id
+    if volunteer.onboarding_step == OnboardingStep.CENTER:
+        volunteer.onboarding_step = OnboardingStep.GENDER
+    return True
+
+
+def set_gender(volunteer: Volunteer, *, gender: str, now: datetime) -> None:
+    """Record the gender; this is the last onboarding step."""
+    volunteer.gender = Gender(gender).value
+    if volunteer.onboarding_step == OnboardingStep.GENDER:
+        volunteer.onboarding_step = None
+        volunteer.registered_at = now
+
+
+def restart_onboarding(volunteer: Volunteer) -> None:
+    volunteer.onboarding_step = OnboardingStep.LANGUAGE
+
+
+def read_conversation(volunteer: Volunteer) -> dict[str, Any]:
+    """The half-done conversation kept on the volunteer's row (empty when none)."""
+    if not volunteer.conversation:
+        return {}
+    try:
+        data = json.loads(volunteer.conversation)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_conversation(volunteer: Volunteer, data: dict[str, Any] | None) -> None:
+    volunteer.conversation = json.dumps(data, ensure_ascii=False) if data else None
+
+
+async def list_centers(session: AsyncSession) -> list[Center]:
+    result = await session.execute(select(Center).order_by(Center.id))
+    return list(result.scalars())

@@ -1,0 +1,168 @@
+"""An offline stand-in for Telegram's HTTP API inside the test process (PTB's test-suite pattern).
+
+It answers the bot's requests the way Telegram would, enforces the limits the bot must respect
+(4096-character texts, 64-byte callback data, one answer per callback query) and records every
+message so tests can read what a volunteer would see and press the buttons they would press.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.request import BaseRequest, RequestData
+
+BOT_ID = 7000000001
+TOKEN = f"{BOT_ID}:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw-test"
+
+
+@dataclass
+class SentMessage:
+    chat_id: int
+    message_id: int
+    text: str
+    reply_markup: dict[str, Any] | None
+    edits: int = 0
+    deleted: bool = False
+
+    def inline_buttons(self) -> list[dict[str, Any]]:
+        if not self.reply_markup or "inline_keyboard" not in self.reply_markup:
+            return []
+        return [button for row in self.reply_markup["inline_keyboard"] for button in row]
+
+    def labels(self) -> list[str]:
+        return [b["text"] for b in self.inline_buttons()]
+
+    def reply_keyboard(self) -> list[dict[str, Any]]:
+        if not self.reply_markup or "keyboard" not in self.reply_markup:
+            return []
+        return [b if isinstance(b, dict) else {"text": b} for row in self.reply_markup["keyboard"] for b in row]
+
+
+class TelegramError(Exception):
+    def __init__(self, code: int, description: str, parameters: dict[str, Any] | None = None):
+        super().__init__(description)
+        self.code, self.description, self.parameters = code, description, parameters
+
+
+@dataclass
+class TelegramDouble(BaseRequest):
+    """Records requests and answers like the Bot API."""
+
+    messages: list[SentMessage] = field(default_factory=list)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    answered_queries: dict[str, int] = field(default_factory=dict)
+    callback_answers: list[dict[str, Any]] = field(default_factory=list)
+    blocked: set[int] = field(default_factory=set)
+    commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None, **_: Any) -> tuple[int, bytes]:
+        name = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data else {}
+        self.calls.append((name, params))
+        try:
+            result = self._answer(name, params)
+        except TelegramError as exc:
+            body: dict[str, Any] = {"ok": False, "error_code": exc.code, "description": exc.description}
+            if exc.parameters:
+                body["parameters"] = exc.parameters
+            return exc.code, json.dumps(body).encode()
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    # -- the Bot API, as far as the bot uses it -------------------------------------------------
+    def _answer(self, name: str, p: dict[str, Any]) -> Any:
+        if name == "getMe":
+            return {"id": BOT_ID, "is_bot": True, "first_name": "Volunteer Bot", "username": "volunteer_test_bot"}
+        if name == "setMyCommands":
+            self.commands[p.get("language_code") or ""] = _json(p.get("commands"))
+            return True
+        if name in ("deleteWebhook", "setWebhook", "sendChatAction", "deleteMyCommands"):
+            return True
+        if name == "getUpdates":
+            return []
+        if name == "answerCallbackQuery":
+            query_id = p["callback_query_id"]
+            if query_id in self.answered_queries:
+                raise TelegramError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+            self.answered_queries[query_id] = 1
+            self.callback_answers.append(p)
+            return True
+        chat_id = int(p.get("chat_id", 0))
+        if chat_id in self.blocked and name.startswith("send"):
+            raise TelegramError(403, "Forbidden: bot was blocked by the user")
+        if name in ("sendMessage", "sendPhoto", "sendDocument", "sendLocation"):
+            text = p.get("text") or p.get("caption") or ""
+            if name == "sendMessage" and not text.strip():
+                raise TelegramError(400, "Bad Request: message text is empty")
+            if len(text) > 4096:
+                raise TelegramError(400, "Bad Request: message is too long")
+            markup = _json(p.get("reply_markup"))
+            _check_markup(markup)
+            message = SentMessage(chat_id, next(self._ids), text, markup)
+            self.messages.append(message)
+            return self._message_json(message)
+        if name in ("editMessageText", "editMessageReplyMarkup", "editMessageCaption"):
+            message = self.find(chat_id, int(p["message_id"]))
+            markup = _json(p.get("reply_markup"))
+            _check_markup(markup)
+            new_text = p.get("text", p.get("caption", message.text))
+            if new_text == message.text and markup == message.reply_markup:
+                raise TelegramError(400, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same")
+            if len(new_text) > 4096:
+                raise TelegramError(400, "Bad Request: message is too long")
+            message.text, message.reply_markup = new_text, markup  # no markup: keyboard removed
+            message.edits += 1
+            return self._message_json(message)
+        if name == "deleteMessage":
+            self.find(chat_id, int(p["message_id"])).deleted = True
+            return True
+        raise TelegramError(404, f"Not Found: method {name} is not known to the test double")
+
+    def find(self, chat_id: int, message_id: int) -> SentMessage:
+        for message in self.messages:
+            if message.chat_id == chat_id and message.message_id == message_id and not message.deleted:
+                return message
+        raise TelegramError(400, "Bad Request: message to edit not found")
+
+    def _message_json(self, message: SentMessage) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "message_id": message.message_id,
+            "date": int(time.time()),
+            "chat": {"id": message.chat_id, "type": "private"},
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Volunteer Bot"},
+            "text": message.text,
+        }
+        if message.reply_markup and "inline_keyboard" in message.reply_markup:
+            data["reply_markup"] = message.reply_markup
+        return data
+
+    def to(self, chat_id: int) -> list[SentMessage]:
+        return [m for m in self.messages if m.chat_id == chat_id and not m.deleted]
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str):
+        return json.loads(value)
+    return value
+
+
+def _check_markup(markup: dict[str, Any] | None) -> None:
+    for row in (markup or {}).get("inline_keyboard", []):
+        for button in row:
+            data = button.get("callback_data")
+            if data is not None and len(data.encode()) > 64:
+                raise TelegramError(400, "Bad Request: BUTTON_DATA_INVALID")
