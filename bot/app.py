@@ -13,6 +13,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 import handlers
+from bot.background import start_background, stop_background
 from bot.database import create_engine, create_session_factory, migrate
 from bot.i18n import Catalogs
 from bot.settings import Settings
@@ -42,6 +43,7 @@ def build_application(
     request: BaseRequest | None = None,
     run_migrations: bool = True,
     register_menu: bool = True,
+    start_background_work: bool = True,
 ) -> Application:  # type: ignore[type-arg]
     """The bot, ready for run_polling() or, in tests, initialize() and process_update()."""
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
@@ -68,12 +70,12 @@ def build_application(
         )
         if register_menu:
             await register_commands(app, catalogs, settings.default_language)
-        for hook in app.bot_data.get("post_init_hooks", []):
-            await hook(app)
+        if start_background_work:
+            await start_background(app)
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
-        for hook in app.bot_data.get("post_shutdown_hooks", []):
-            await hook(app)
+        if start_background_work:
+            await stop_background(app)
         if owns_engine and engine is not None:
             await engine.dispose()
 

@@ -28,21 +28,29 @@ def N_(message: str) -> str:
     return message
 
 
-def load_catalog(language: str, locales_dir: Path = LOCALES_DIR) -> gettext_module.NullTranslations:
-    """Read the .po file and compile it in memory, so a fresh clone needs no compile step."""
-    po_path = locales_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    mo_path = po_path.with_suffix(".mo")
-    if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-        with mo_path.open("rb") as handle:
-            return Translations(handle, domain=DOMAIN)
-    if not po_path.exists():
-        return gettext_module.NullTranslations()
+def _compile(po_path: Path, language: str) -> Translations:
     with po_path.open("rb") as handle:
         catalog = read_po(handle, locale=language)
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
-    return Translations(buffer, domain=DOMAIN)
+    return Translations(buffer, domain=po_path.stem)
+
+
+def load_catalog(language: str, locales_dir: Path = LOCALES_DIR) -> gettext_module.NullTranslations:
+    """Every .po file of the language, compiled in memory, so a fresh clone needs no compile step.
+
+    The main catalog is `messages.po`; other .po files beside it are merged in (a feature can keep
+    its own catalog while it is being written).
+    """
+    folder = locales_dir / language / "LC_MESSAGES"
+    files = sorted(folder.glob("*.po"), key=lambda path: path.stem != DOMAIN)
+    if not files:
+        return gettext_module.NullTranslations()
+    merged = _compile(files[0], language)
+    for extra in files[1:]:
+        merged.merge(_compile(extra, language))
+    return merged
 
 
 @dataclass

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import attendance, browse, general, onboarding, schedule, signups
+from handlers import attendance, browse, coordinator, general, notices, onboarding, reminders, schedule, signups
 from handlers.callback_data import pattern
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Every handler of the bot. Group 0 holds the volunteer journey; order matters within it."""
     private = filters.ChatType.PRIVATE
+    app.bot_data.setdefault("text_flows", {})
+    notices.register(app)
+    # Features with their own commands and buttons come first, so their patterns win.
+    reminders.register(app)
+    coordinator.register(app)
+
     app.add_handler(CommandHandler("start", general.start, filters=private))
     app.add_handler(CommandHandler("help", general.show_help, filters=private))
     app.add_handler(CommandHandler("language", general.ask_language, filters=private))
@@ -42,4 +48,3 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, general.other_message))
 
     app.add_error_handler(general.handle_error)  # type: ignore[arg-type]
-    app.bot_data.setdefault("text_flows", {})

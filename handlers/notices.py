@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.ext import Application
 
 from bot.i18n import Translator
 from handlers import callback_data as cd
@@ -48,12 +50,23 @@ async def render_promoted(session: AsyncSession, t: Translator, payload: dict[st
     return text, markup
 
 
-RENDERERS = {"promoted": render_promoted}
+Renderer = Callable[[AsyncSession, Translator, dict[str, Any]], Awaitable["tuple[str, Any] | None"]]
 
 
-async def render_notice(session: AsyncSession, t: Translator, message: OutboxMessage) -> tuple[str, Any] | None:
+def register_renderers(app: Application, renderers: dict[str, Renderer]) -> None:  # type: ignore[type-arg]
+    """Each feature adds the renderers of the message kinds it queues (called from register())."""
+    app.bot_data.setdefault("notice_renderers", {}).update(renderers)
+
+
+async def render_notice(
+    session: AsyncSession, t: Translator, message: OutboxMessage, renderers: dict[str, Renderer]
+) -> tuple[str, Any] | None:
     """Text and keyboard for a queued message in the recipient's language (None: drop it)."""
-    renderer = RENDERERS.get(message.kind)
+    renderer = renderers.get(message.kind)
     if renderer is None:
         return None
     return await renderer(session, t, json.loads(message.payload))
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    register_renderers(app, {"promoted": render_promoted})

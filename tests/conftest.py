@@ -56,7 +56,8 @@ async def harness(engine: AsyncEngine, settings: Settings) -> AsyncIterator[BotH
     telegram = TelegramDouble()
     holder: dict[str, BotHarness] = {}
     app = build_application(
-        settings, engine=engine, clock=lambda: holder["h"].now, request=telegram, run_migrations=False
+        settings, engine=engine, clock=lambda: holder["h"].now, request=telegram, run_migrations=False,
+        start_background_work=False,
     )
     harness = BotHarness(app=app, telegram=telegram)
     holder["h"] = harness
