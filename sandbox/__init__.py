@@ -1,0 +1,17 @@
+"""A local stand-in for the Telegram Bot API, with simulated users, for tests and demos."""
+
+from sandbox.client import SandboxClient, SandboxError
+from sandbox.errors import SandboxUsageError
+from sandbox.records import CallbackQueryRecord, ChatMessage
+from sandbox.server import TelegramStandIn
+from sandbox.users import SimulatedUser
+
+__all__ = [
+    "CallbackQueryRecord",
+    "ChatMessage",
+    "SandboxClient",
+    "SandboxError",
+    "SandboxUsageError",
+    "SimulatedUser",
+    "TelegramStandIn",
+]
