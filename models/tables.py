@@ -236,3 +236,39 @@ class AuditLog(SQLModel, table=True):
     target: str | None = Field(default=None, max_length=128)
     allowed: bool = True
     detail: str | None = Field(default=None, sa_type=Text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Coordinator tools (issue 5): broadcasts, and an index the program figures read.
+# ---------------------------------------------------------------------------------------------
+
+
+class Broadcast(SQLModel, table=True):
+    """A coordinator's message to an audience: drafted, confirmed once, then delivered by the outbox."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_by_telegram_id: int = Field(sa_type=BigInteger, index=True)
+    language: str = Field(default="ar", max_length=8)  # the coordinator's, for the progress report
+    text: str = Field(sa_type=Text)
+    photo_file_id: str | None = Field(default=None, max_length=200)
+    audience: str = Field(max_length=64)  # e.g. "all", "center:3", "shift:12", "active:30"
+    # sha1 of author, text, photo and audience: the same message confirmed twice within a minute
+    # is recognised even when it was drafted twice.
+    content_hash: str = Field(max_length=40, index=True)
+    status: str = Field(default="draft", max_length=16)  # draft | queued | done | cancelled
+    recipients: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    progress_chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    progress_message_id: int | None = Field(default=None, sa_type=BigInteger)
+
+
+# The yearly figures sum credited minutes per period; with the volunteer id in the index the
+# sums and distinct counts are answered from the index alone (no visit to 2M table rows).
+Index(
+    "ix_attendance_checked_in_volunteer_minutes",
+    Attendance.checked_in_at,  # type: ignore[arg-type]
+    Attendance.volunteer_id,  # type: ignore[arg-type]
+    Attendance.credited_minutes,  # type: ignore[arg-type]
+)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 09:16:14.288862
+Create Date: 2026-11-25 09:24:20.012390
 """
 from typing import Sequence, Union
 
@@ -33,6 +33,27 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_log_actor_telegram_id'), ['actor_telegram_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
+
+    op.create_table('broadcast',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_by_telegram_id', sa.BigInteger(), nullable=False),
+    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('photo_file_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('audience', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('content_hash', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('recipients', sa.Integer(), nullable=False),
+    sa.Column('created_at', models.base.UTCDateTime(), nullable=False),
+    sa.Column('confirmed_at', models.base.UTCDateTime(), nullable=True),
+    sa.Column('finished_at', models.base.UTCDateTime(), nullable=True),
+    sa.Column('progress_chat_id', sa.BigInteger(), nullable=True),
+    sa.Column('progress_message_id', sa.BigInteger(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('broadcast', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_broadcast_content_hash'), ['content_hash'], unique=False)
+        batch_op.create_index(batch_op.f('ix_broadcast_created_by_telegram_id'), ['created_by_telegram_id'], unique=False)
 
     op.create_table('center',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -188,6 +209,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('attendance', schema=None) as batch_op:
         batch_op.create_index('ix_attendance_checked_in_at', ['checked_in_at'], unique=False)
+        batch_op.create_index('ix_attendance_checked_in_volunteer_minutes', ['checked_in_at', 'volunteer_id', 'credited_minutes'], unique=False)
         batch_op.create_index('ix_attendance_shift', ['shift_id'], unique=False)
         batch_op.create_index('ix_attendance_volunteer_open', ['volunteer_id', 'checked_out_at'], unique=False)
 
@@ -199,6 +221,7 @@ def downgrade() -> None:
     with op.batch_alter_table('attendance', schema=None) as batch_op:
         batch_op.drop_index('ix_attendance_volunteer_open')
         batch_op.drop_index('ix_attendance_shift')
+        batch_op.drop_index('ix_attendance_checked_in_volunteer_minutes')
         batch_op.drop_index('ix_attendance_checked_in_at')
 
     op.drop_table('attendance')
@@ -236,6 +259,11 @@ def downgrade() -> None:
 
     op.drop_table('processed_update')
     op.drop_table('center')
+    with op.batch_alter_table('broadcast', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_broadcast_created_by_telegram_id'))
+        batch_op.drop_index(batch_op.f('ix_broadcast_content_hash'))
+
+    op.drop_table('broadcast')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_at'))
         batch_op.drop_index(batch_op.f('ix_audit_log_actor_telegram_id'))
