@@ -24,10 +24,8 @@ def render_signup_result(t: Translator, result: SignupResult) -> tuple[str, Inli
         markup = InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("Cancel my seat"), callback_data=cd.cancel(result.signup.id or 0))]])  # type: ignore[union-attr]
     elif outcome in (SignupOutcome.WAITLISTED, SignupOutcome.ALREADY_WAITLISTED):
         position = result.waitlist_position or 1
-        text = t.gettext("⏳ This shift is full. You are on the waitlist for <b>{title}</b>\n{when}") + "\n" + t.ngettext(
-            "You are number {n} in line. If a seat frees up, it is yours and we will tell you at once.",
-            "You are number {n} in line. If a seat frees up, it is yours and we will tell you at once.",
-            position,
+        text = t.gettext("⏳ This shift is full. You are on the waitlist for <b>{title}</b>\n{when}") + "\n" + t.gettext(
+            "You are number {n} in line. If a seat frees up, it is yours and we will tell you at once."
         ).format(n=t.number(position))
         markup = InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("Leave the waitlist"), callback_data=cd.cancel(result.signup.id or 0))]])  # type: ignore[union-attr]
     elif outcome == SignupOutcome.FULL:

@@ -1,0 +1,21 @@
+"""Steps of the volunteer journey that many tests share."""
+
+from __future__ import annotations
+
+from tests.harness import Person
+
+LABELS = {
+    "ar": {"male": "رجل", "female": "امرأة", "center": "مركز حي العوالي", "skip": "تخطي"},
+    "en": {"male": "Male", "female": "Female", "center": "Al-Awali Center", "skip": "Skip"},
+}
+
+
+async def register(person: Person, language: str = "ar", gender: str = "female", name: str = "سارة") -> None:
+    """Walk through onboarding: language, name, phone (skipped), center, gender."""
+    labels = LABELS[language]
+    await person.send("/start")
+    await person.press("العربية" if language == "ar" else "English")
+    await person.send(name)
+    await person.send(labels["skip"])
+    await person.press(labels["center"])
+    await person.press(labels[gender])
