@@ -112,7 +112,8 @@ class TelegramStandIn:
         await self.stop()
 
     async def _serve(self, app: web.Application, host: str, port: int) -> int:
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        # A short shutdown grace: long polls still open at stop() need not be waited for.
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await runner.setup()
         await web.TCPSite(runner, host, port).start()
         self._runners.append(runner)

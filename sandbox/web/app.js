@@ -8,6 +8,7 @@ const view = {
   persona: null,
   revision: 0,
   pollGeneration: 0,
+  pollAbort: null, // cancels the open long poll when the persona changes
   bubbles: new Map(), // message_id -> element
   toastsShown: new Set(),
   pendingLocationButton: null, // reply button label waiting for a location choice
@@ -15,9 +16,9 @@ const view = {
 
 const $ = (id) => document.getElementById(id);
 
-async function api(path, body) {
+async function api(path, body, signal) {
   const options = body === undefined
-    ? {}
+    ? { signal }
     : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
   const response = await fetch(`/_sandbox/${path}`, options);
   const answer = await response.json();
@@ -216,10 +217,12 @@ function apply(answer) {
 async function pollChat(generation) {
   while (generation === view.pollGeneration) {
     try {
-      const answer = await api(`chats/${view.persona.user_id}/messages?since=${view.revision}&wait=20`);
+      const path = `chats/${view.persona.user_id}/messages?since=${view.revision}&wait=20`;
+      const answer = await api(path, undefined, view.pollAbort.signal);
       if (generation !== view.pollGeneration) return;
       apply(answer);
     } catch (error) {
+      if (generation !== view.pollGeneration) return;
       console.warn("poll failed", error);
       await sleep(1000);
     }
@@ -295,7 +298,10 @@ function pickPersona(persona) {
   view.persona = persona;
   view.revision = 0;
   view.pollGeneration += 1;
+  if (view.pollAbort) view.pollAbort.abort();
+  view.pollAbort = new AbortController();
   view.bubbles.clear();
+  $("toast").hidden = true;
   view.toastsShown.clear();
   $("chat").replaceChildren();
   applyReplyKeyboard(null);
