@@ -136,3 +136,46 @@ def parse(data: str | None) -> Parsed:
 def pattern(kind: str) -> str:
     """Regex for CallbackQueryHandler(pattern=...)."""
     return rf"^{kind}:"
+
+
+# -- Coordinator tools (issue 5) ------------------------------------------------------------------
+# The payload only names a row; the handler re-checks the presser's role and the row's center.
+
+
+def broadcast_audience(kind: str, arg: str | int = "-") -> str:
+    """kind: an audience kind, or 'menu' with arg naming the sub-menu ('center', 'shifts-<opp>', ...)."""
+    return _pack("bca", kind, arg)
+
+
+def broadcast_confirm(broadcast_id: int) -> str:
+    return _pack("bcy", broadcast_id)
+
+
+def broadcast_cancel(broadcast_id: int) -> str:
+    return _pack("bcn", broadcast_id)
+
+
+def program_stats(year: int, center_id: int) -> str:
+    """center_id 0: every center the presser may see."""
+    return _pack("st", year, center_id)
+
+
+def shift_action(action: str, shift_id: int) -> str:
+    """action: card | qr | who | edit | cx | cxy."""
+    return _pack("sh", action, shift_id)
+
+
+def mark_no_show(signup_id: int) -> str:
+    return _pack("ns", signup_id)
+
+
+def adjust_attendance(attendance_id: int) -> str:
+    return _pack("adj", attendance_id)
+
+
+def new_opportunity(field: str, value: str | int) -> str:
+    """A choice in the new-opportunity conversation: field ctr | cat | gen | site | pub | drop."""
+    return _pack("nop", field, value)
+
+
+_SHAPES.update({"bca": 2, "bcy": 1, "bcn": 1, "st": 2, "sh": 2, "ns": 1, "adj": 1, "nop": 2})
