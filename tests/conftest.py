@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import SQLModel
 
 from bot.app import build_application
-from bot.database import create_engine, create_session_factory, migrate
+from bot.database import create_engine, create_session_factory, migrate, normalize_url
 from bot.settings import Settings
 from tests.harness import BotHarness
 from tests.telegram_double import TOKEN, TelegramDouble
@@ -20,9 +23,31 @@ from tests.telegram_double import TOKEN, TelegramDouble
 COORDINATOR_ID = 5_000_000_001
 
 
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    """A database of this test run's own on the TEST_DATABASE_URL server (parallel runs stay apart)."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield None
+        return
+    url = make_url(normalize_url(base))
+    name = f"{url.database}_run_{os.getpid()}"
+
+    async def admin(statement: str) -> None:
+        engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+        await engine.dispose()
+
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}"'))
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture
-async def engine(tmp_path) -> AsyncIterator[AsyncEngine]:  # type: ignore[no-untyped-def]
-    url = os.environ.get("TEST_DATABASE_URL")
+async def engine(tmp_path, postgres_url) -> AsyncIterator[AsyncEngine]:  # type: ignore[no-untyped-def]
+    url = postgres_url
     if url:
         engine = create_engine(url)
         await migrate(engine)
