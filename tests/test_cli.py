@@ -1,0 +1,50 @@
+"""The volunteer-bot command: clear errors for bad settings, never a traceback, never the token."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.cli import main
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # no .env from the developer's checkout
+    for name in ("TELEGRAM_BOT_TOKEN", "DATABASE_URL", "COORDINATOR_IDS", "TIMEZONE", "DEFAULT_LANGUAGE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_missing_token_is_a_clear_error(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["run"])
+    assert stop.value.code == 2
+    assert "TELEGRAM_BOT_TOKEN is required" in capsys.readouterr().err
+
+
+def test_malformed_token_is_a_clear_error_that_does_not_echo_it(capsys, monkeypatch):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "my-secret-placeholder")
+    with pytest.raises(SystemExit):
+        main(["run"])
+    err = capsys.readouterr().err
+    assert "TELEGRAM_BOT_TOKEN" in err and "does not look like a bot token" in err
+    assert "my-secret-placeholder" not in err
+
+
+def test_bad_coordinator_ids_and_zone_are_named(capsys, monkeypatch):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:" + "A" * 35)
+    monkeypatch.setenv("COORDINATOR_IDS", "12,abc")
+    monkeypatch.setenv("TIMEZONE", "Mars/Olympus")
+    with pytest.raises(SystemExit):
+        main(["run"])
+    err = capsys.readouterr().err
+    assert "COORDINATOR_IDS" in err and "TIMEZONE" in err
+
+
+def test_env_file_is_read(monkeypatch, tmp_path):
+    from bot.settings import Settings
+
+    (tmp_path / ".env").write_text("TELEGRAM_BOT_TOKEN=987654:" + "b" * 35 + "\nCOORDINATOR_IDS=1, 22\n")
+    settings = Settings()  # type: ignore[call-arg]
+    assert settings.coordinator_ids == frozenset({1, 22})
+    assert settings.bot_id == 987654
+    assert "bbbb" not in repr(settings)
