@@ -32,14 +32,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081, help="Bot API + control API port")
     parser.add_argument("--web-port", type=int, default=8080, help="chat page port (-1: none)")
-    parser.add_argument("--global-rate", type=_limit, default=30.0, help="messages/s overall, or off")
+    parser.add_argument(
+        "--global-rate", type=_limit, default=30.0, help="messages/s overall, or off"
+    )
     parser.add_argument("--chat-rate", type=_limit, default=1.0, help="messages/s per chat, or off")
     parser.add_argument("--chat-burst", type=_limit, default=3, help="per-chat burst size, or off")
     parser.add_argument("--personas", type=_json_list, default=None, help="JSON list or @file")
     parser.add_argument("--locations", type=_json_list, default=None, help="JSON list or @file")
     parser.add_argument("--bot-username", default="sandbox_bot")
     parser.add_argument("--bot-name", default="Sandbox Bot")
-    parser.add_argument("--duplicate-updates", action="store_true", help="deliver every update twice")
+    parser.add_argument(
+        "--duplicate-updates", action="store_true", help="deliver every update twice"
+    )
     return parser
 
 

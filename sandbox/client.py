@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import aiohttp
 
@@ -20,7 +20,7 @@ class SandboxClient:
         self.base = base.rstrip("/")
         self._session: aiohttp.ClientSession | None = None
 
-    async def __aenter__(self) -> SandboxClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(
@@ -37,11 +37,15 @@ class SandboxClient:
             await self._session.close()
             self._session = None
 
-    async def _call(self, verb: str, path: str, body: dict[str, Any] | None = None, **query: Any) -> dict[str, Any]:
+    async def _call(
+        self, verb: str, path: str, body: dict[str, Any] | None = None, **query: Any
+    ) -> dict[str, Any]:
         if self._session is None:
             self._session = aiohttp.ClientSession()
         params = {key: str(value) for key, value in query.items() if value is not None}
-        async with self._session.request(verb, f"{self.base}/_sandbox/{path}", json=body, params=params) as response:
+        async with self._session.request(
+            verb, f"{self.base}/_sandbox/{path}", json=body, params=params
+        ) as response:
             answer: dict[str, Any] = await response.json()
         if not answer.get("ok"):
             raise SandboxError(answer.get("error", f"HTTP {response.status}"))
@@ -49,13 +53,24 @@ class SandboxClient:
 
     # -- acting as users ----------------------------------------------------------------------------
 
-    async def create_user(self, user_id: int, first_name: str, language_code: str = "en", **extra: Any) -> dict[str, Any]:
+    async def create_user(
+        self, user_id: int, first_name: str, language_code: str = "en", **extra: Any
+    ) -> dict[str, Any]:
         """Create (or update) a simulated user."""
-        body = {"user_id": user_id, "first_name": first_name, "language_code": language_code, **extra}
-        return (await self._call("POST", "users", body))["user"]
+        body = {
+            "user_id": user_id,
+            "first_name": first_name,
+            "language_code": language_code,
+            **extra,
+        }
+        answer = await self._call("POST", "users", body)
+        user: dict[str, Any] = answer["user"]
+        return user
 
     async def _act(self, user_id: int, action: str, **body: Any) -> int | None:
-        return (await self._call("POST", f"users/{user_id}/{action}", body))["update_id"]
+        answer = await self._call("POST", f"users/{user_id}/{action}", body)
+        update_id: int | None = answer["update_id"]
+        return update_id
 
     async def send_text(self, user_id: int, text: str) -> int | None:
         """The user sends a text message; returns the update_id."""
@@ -65,7 +80,9 @@ class SandboxClient:
         """The user sends /command payload."""
         return await self._act(user_id, "command", command=command, payload=payload)
 
-    async def send_contact(self, user_id: int, phone: str | None = None, own: bool = True) -> int | None:
+    async def send_contact(
+        self, user_id: int, phone: str | None = None, own: bool = True
+    ) -> int | None:
         """The user shares a contact (their own by default)."""
         return await self._act(user_id, "contact", phone=phone, own=own)
 
@@ -73,7 +90,9 @@ class SandboxClient:
         """The user shares a location."""
         return await self._act(user_id, "location", lat=lat, lon=lon)
 
-    async def press_button(self, user_id: int, label: str, message_id: int | None = None) -> int | None:
+    async def press_button(
+        self, user_id: int, label: str, message_id: int | None = None
+    ) -> int | None:
         """The user taps an inline button by label."""
         return await self._act(user_id, "press", label=label, message_id=message_id)
 
@@ -100,7 +119,9 @@ class SandboxClient:
         """
         return await self._call("GET", f"chats/{chat_id}/messages", since=since, wait=wait)
 
-    async def wait_for_bot_message(self, chat_id: int, since: int, timeout: float = 5.0) -> dict[str, Any]:
+    async def wait_for_bot_message(
+        self, chat_id: int, since: int, timeout: float = 5.0
+    ) -> dict[str, Any]:
         """The first bot message sent or edited after revision ``since``."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -114,25 +135,35 @@ class SandboxClient:
 
     async def callback_answers(self, user_id: int) -> list[dict[str, Any]]:
         """The user's button taps and the bot's answers."""
-        return (await self._call("GET", f"users/{user_id}/callback_answers"))["answers"]
+        answer = await self._call("GET", f"users/{user_id}/callback_answers")
+        answers: list[dict[str, Any]] = answer["answers"]
+        return answers
 
     async def stats(self) -> dict[str, Any]:
         """Counters (messages per chat, busiest second, 429s, 5xx...)."""
-        return (await self._call("GET", "stats"))["stats"]
+        answer = await self._call("GET", "stats")
+        stats: dict[str, Any] = answer["stats"]
+        return stats
 
     async def calls(self, method: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         """The latest recorded Bot API calls."""
-        return (await self._call("GET", "calls", method=method, limit=limit))["calls"]
+        answer = await self._call("GET", "calls", method=method, limit=limit)
+        calls: list[dict[str, Any]] = answer["calls"]
+        return calls
 
     async def commands(self, language_code: str = "") -> list[dict[str, str]]:
         """Commands set for the default scope and ``language_code``."""
-        return (await self._call("GET", "commands", language_code=language_code))["commands"]
+        answer = await self._call("GET", "commands", language_code=language_code)
+        commands: list[dict[str, str]] = answer["commands"]
+        return commands
 
     # -- steering -----------------------------------------------------------------------------------
 
     async def add_fault(self, **rule: Any) -> dict[str, Any]:
         """Add a fault rule, e.g. ``add_fault(kind="status", status=502, count=3)``."""
-        return (await self._call("POST", "faults", rule))["faults"]
+        answer = await self._call("POST", "faults", rule)
+        faults: dict[str, Any] = answer["faults"]
+        return faults
 
     async def clear_faults(self) -> None:
         """Remove every fault rule."""

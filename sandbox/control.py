@@ -24,7 +24,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def _ok(**fields: Any) -> web.Response:
-    return web.json_response({"ok": True, **fields}, dumps=lambda data: json.dumps(data, ensure_ascii=False))
+    return web.json_response(
+        {"ok": True, **fields}, dumps=lambda data: json.dumps(data, ensure_ascii=False)
+    )
 
 
 def _failure(status: int, error: str) -> web.Response:
@@ -50,7 +52,7 @@ async def _body(request: web.Request) -> dict[str, Any]:
         return {}
     body = await request.json()
     if not isinstance(body, dict):
-        raise ValueError("the body must be a JSON object")
+        raise TypeError("the body must be a JSON object")
     return body
 
 
@@ -79,7 +81,10 @@ class ControlRoutes:
     async def list_users(self, request: web.Request) -> web.Response:
         """GET /_sandbox/users."""
         return _ok(
-            users=[{**user.profile.user_json(), "blocked": user.profile.blocked} for user in self.standin.users]
+            users=[
+                {**user.profile.user_json(), "blocked": user.profile.blocked}
+                for user in self.standin.users
+            ]
         )
 
     async def create_user(self, request: web.Request) -> web.Response:
@@ -160,7 +165,9 @@ class ControlRoutes:
 
     async def stats(self, request: web.Request) -> web.Response:
         """GET /_sandbox/stats."""
-        return _ok(stats=self.state.stats.to_json(), pending_updates=self.state.updates.pending_count)
+        return _ok(
+            stats=self.state.stats.to_json(), pending_updates=self.state.updates.pending_count
+        )
 
     async def calls(self, request: web.Request) -> web.Response:
         """GET /_sandbox/calls?method=sendMessage&limit=100 (latest calls, oldest first)."""

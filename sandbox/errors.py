@@ -42,7 +42,9 @@ def forbidden(detail: str) -> BotApiError:
 
 def too_many_requests(retry_after: int) -> BotApiError:
     """429 flood-control answer carrying ``parameters.retry_after``."""
-    return BotApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
+    return BotApiError(
+        429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
+    )
 
 
 def server_error(status: int) -> BotApiError:

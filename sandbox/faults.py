@@ -65,11 +65,17 @@ class Faults:
         """Answer a share ``ratio`` (0..1) of calls with ``status``, until cleared."""
         self.rules.append(FaultRule("status", status, retry_after, method, count=None, ratio=ratio))
 
-    def drop_next(self, count: int = 1, *, method: str | None = None, delivered: bool = False) -> None:
+    def drop_next(
+        self, count: int = 1, *, method: str | None = None, delivered: bool = False
+    ) -> None:
         """Close the connection of the next ``count`` calls; ``delivered`` runs the call first."""
-        self.rules.append(FaultRule("drop_after" if delivered else "drop", method=method, count=count))
+        self.rules.append(
+            FaultRule("drop_after" if delivered else "drop", method=method, count=count)
+        )
 
-    def drop_ratio(self, ratio: float, *, method: str | None = None, delivered: bool = False) -> None:
+    def drop_ratio(
+        self, ratio: float, *, method: str | None = None, delivered: bool = False
+    ) -> None:
         """Drop the connection of a share ``ratio`` of calls, until cleared."""
         kind: FaultKind = "drop_after" if delivered else "drop"
         self.rules.append(FaultRule(kind, method=method, count=None, ratio=ratio))

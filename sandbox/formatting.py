@@ -61,9 +61,7 @@ class _TelegramHtml(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
-        if tag not in ENTITY_BY_TAG or (
-            tag == "span" and attributes.get("class") != "tg-spoiler"
-        ):
+        if tag not in ENTITY_BY_TAG or (tag == "span" and attributes.get("class") != "tg-spoiler"):
             raise bad_request(
                 f'can\'t parse entities: Unsupported start tag "{tag}" '
                 f"at byte offset {self._byte_offset()}"
@@ -92,7 +90,7 @@ class _TelegramHtml(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if not self._open or self._open[-1][0] != tag:
             raise bad_request(
-                f'can\'t parse entities: Unexpected end tag at byte offset {self._byte_offset()}'
+                f"can't parse entities: Unexpected end tag at byte offset {self._byte_offset()}"
             )
         _, entity = self._open.pop()
         if entity is not None:
@@ -127,4 +125,3 @@ def parse_formatted(
     if parse_mode and parse_mode.upper() == "HTML":
         return _TelegramHtml(text).parse()
     return text, list(entities) if isinstance(entities, list) else []
-

@@ -127,7 +127,7 @@ def _parse_reply_button(raw: Any) -> ReplyButton:
 
 def _rows(value: Any, what: str) -> list[list[Any]]:
     if not isinstance(value, list) or not all(isinstance(row, list) for row in value):
-        raise bad_request(f"can't parse {what}: Field \"{what}\" must be an Array of Arrays")
+        raise bad_request(f'can\'t parse {what}: Field "{what}" must be an Array of Arrays')
     return value
 
 

@@ -151,9 +151,7 @@ def _file(state: SandboxState, params: Params, field: str) -> StoredFile:
     if given is None:
         raise bad_request(f"there is no {field} in the request")
     if isinstance(given, UploadedFile):
-        return state.store_file(
-            given.content, file_name=given.filename, mime_type=given.mime_type
-        )
+        return state.store_file(given.content, file_name=given.filename, mime_type=given.mime_type)
     if given.startswith(("http://", "https://")):
         # Telegram would fetch the URL; we cannot, so the file has a URL and no bytes.
         return state.store_file(None, url=given, file_name=given.rsplit("/", 1)[-1])
@@ -202,10 +200,14 @@ def _bot_message_to_edit(state: SandboxState, params: Params) -> ChatMessage:
     return message
 
 
-def _apply_edit(state: SandboxState, message: ChatMessage, markup: ReplyMarkup, **fields: Any) -> None:
+def _apply_edit(
+    state: SandboxState, message: ChatMessage, markup: ReplyMarkup, **fields: Any
+) -> None:
     """Record the old state, then change the message; no reply_markup removes the keyboard."""
     message.edits.append(
-        MessageEdit(at=int(time.time()), text=message.text, caption=message.caption, buttons=message.buttons)
+        MessageEdit(
+            at=int(time.time()), text=message.text, caption=message.caption, buttons=message.buttons
+        )
     )
     for name, value in fields.items():
         setattr(message, name, value)
@@ -269,7 +271,11 @@ async def edit_message_text(state: SandboxState, params: Params) -> Any:
         raise bad_request("there is no text in the message to edit")
     text, entities = _text(params)
     markup = _inline_markup(params)
-    if (text, entities, markup.inline_json) == (message.text, message.entities, message.inline_json):
+    if (text, entities, markup.inline_json) == (
+        message.text,
+        message.entities,
+        message.inline_json,
+    ):
         raise bad_request(NOT_MODIFIED)
     _apply_edit(state, message, markup, text=text, entities=entities)
     return message_json(state, message)

@@ -104,7 +104,9 @@ class ChatMessage:
     @property
     def buttons(self) -> list[tuple[str, str | None]]:
         """Inline buttons as (label, callback_data), row by row."""
-        return [(button.text, button.callback_data) for row in self.inline_keyboard for button in row]
+        return [
+            (button.text, button.callback_data) for row in self.inline_keyboard for button in row
+        ]
 
     @property
     def button_labels(self) -> list[str]:

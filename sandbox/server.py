@@ -8,7 +8,7 @@ import re
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -56,6 +56,7 @@ class TelegramStandIn:
         duplicate_updates: bool = False,
         seed: int | None = 0,
         max_recorded_calls: int = 100_000,
+        web_port: int | None = None,
     ) -> None:
         self.state = SandboxState(
             bot_username=bot_username,
@@ -73,7 +74,8 @@ class TelegramStandIn:
         self._runners: list[web.AppRunner] = []
         self.host = "127.0.0.1"
         self.port = 0
-        self.web_port: int | None = None
+        self._wanted_web_port = web_port
+        self.web_port: int | None = None  # the actual port once started
         for persona in self.personas:
             self.user(
                 int(persona["user_id"]),
@@ -87,9 +89,14 @@ class TelegramStandIn:
     async def start(
         self, host: str = "127.0.0.1", port: int = 0, *, web_port: int | None = None
     ) -> None:
-        """Serve the Bot API (and control API) on ``port``; the chat page also on ``web_port``."""
+        """Serve the Bot API (and control API) on ``port``; the chat page also on ``web_port``.
+
+        Port 0 picks a free port (read it back from ``port`` / ``web_port``). Without a web port
+        the page is still served at ``/_sandbox/chat/`` on the main port.
+        """
         self.host = host
         self.port = await self._serve(self._bot_api_app(), host, port)
+        web_port = self._wanted_web_port if web_port is None else web_port
         if web_port is not None:
             self.web_port = await self._serve(self._page_app(), host, web_port)
 
@@ -99,7 +106,7 @@ class TelegramStandIn:
             await runner.cleanup()
         self._runners.clear()
 
-    async def __aenter__(self) -> TelegramStandIn:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
@@ -205,7 +212,9 @@ class TelegramStandIn:
         """Deliver an already-issued update again, same update_id (idempotency tests)."""
         self.state.updates.redeliver(update_id)
 
-    def commands(self, scope: dict[str, Any] | None = None, language_code: str = "") -> list[dict[str, str]]:
+    def commands(
+        self, scope: dict[str, Any] | None = None, language_code: str = ""
+    ) -> list[dict[str, str]]:
         """Commands the bot set for ``scope`` (default scope if None) and language."""
         return self.state.commands.get(bot_profile.commands_key(scope, language_code), [])
 
@@ -248,7 +257,9 @@ class TelegramStandIn:
         stored = self.state.files.get(request.match_info["file_id"])
         if not TOKEN_PATTERN.fullmatch(request.match_info["token"]) or stored is None:
             raise web.HTTPNotFound()
-        return web.Response(body=stored.content or b"", content_type=stored.mime_type or "application/octet-stream")
+        return web.Response(
+            body=stored.content or b"", content_type=stored.mime_type or "application/octet-stream"
+        )
 
     async def _handle_bot_api(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
@@ -268,7 +279,11 @@ class TelegramStandIn:
                 await asyncio.sleep(delay)
             fault = self.state.faults.pick(method)
             if fault is not None and fault.kind == "status":
-                raise too_many_requests(fault.retry_after) if fault.status == 429 else server_error(fault.status)
+                raise (
+                    too_many_requests(fault.retry_after)
+                    if fault.status == 429
+                    else server_error(fault.status)
+                )
             if fault is not None and fault.kind == "drop":
                 return self._drop_connection(request, method, params)
             result = await handler(self.state, params)
@@ -280,12 +295,16 @@ class TelegramStandIn:
         self._record(method, params, 200)
         return web.json_response({"ok": True, "result": result})
 
-    def _record(self, method: str, params: Params, status: int, description: str | None = None) -> None:
+    def _record(
+        self, method: str, params: Params, status: int, description: str | None = None
+    ) -> None:
         self.state.stats.record_call(
             ApiCall(method, params.loggable(), time.monotonic(), status, description)
         )
 
-    def _drop_connection(self, request: web.Request, method: str, params: Params) -> web.StreamResponse:
+    def _drop_connection(
+        self, request: web.Request, method: str, params: Params
+    ) -> web.StreamResponse:
         """Close the socket with no answer; the client sees "server disconnected"."""
         self._record(method, params, 0, "connection dropped")
         if request.transport is not None:

@@ -84,7 +84,9 @@ class SimulatedUser:
         that has it, or on ``message``; delivers a callback_query update."""
         target, button = self._find_inline_button(label, message)
         if button.callback_data is None:
-            raise SandboxUsageError(f"button {button.text!r} opens {button.url!r}, it sends no callback")
+            raise SandboxUsageError(
+                f"button {button.text!r} opens {button.url!r}, it sends no callback"
+            )
         return self.send_callback(button.callback_data, target)
 
     def send_callback(self, data: str, message: ChatMessage | int) -> int:
@@ -123,7 +125,9 @@ class SimulatedUser:
             return self.send_contact(own=True)
         if button.request_location:
             if latitude is None or longitude is None:
-                raise SandboxUsageError(f"button {button.text!r} shares a location: pass latitude and longitude")
+                raise SandboxUsageError(
+                    f"button {button.text!r} shares a location: pass latitude and longitude"
+                )
             return self.send_location(latitude, longitude)
         return self.send_text(button.text)
 
@@ -180,7 +184,9 @@ class SimulatedUser:
     def callback_answers(self) -> list[CallbackQueryRecord]:
         """This user's button taps with what the bot answered (see ``answered_once``)."""
         return [
-            record for record in self._state.callback_queries.values() if record.user_id == self.user_id
+            record
+            for record in self._state.callback_queries.values()
+            if record.user_id == self.user_id
         ]
 
     async def wait_for_message(
@@ -210,7 +216,9 @@ class SimulatedUser:
                     f"(latest bot messages: {recent})"
                 )
 
-    async def wait_for_reply(self, after: int | None = None, *, timeout: float = 5.0) -> ChatMessage:
+    async def wait_for_reply(
+        self, after: int | None = None, *, timeout: float = 5.0
+    ) -> ChatMessage:
         """The next bot message (new or edited) after the user's last action."""
         return await self.wait_for_message(timeout=timeout, after=after)
 
@@ -236,7 +244,9 @@ class SimulatedUser:
         if message is None:
             candidates = [m for m in reversed(self.messages()) if m.inline_keyboard]
         else:
-            candidates = [message if isinstance(message, ChatMessage) else self._bot_message(message)]
+            candidates = [
+                message if isinstance(message, ChatMessage) else self._bot_message(message)
+            ]
         for candidate in candidates:
             for row in candidate.inline_keyboard:
                 for button in row:
@@ -245,7 +255,10 @@ class SimulatedUser:
         wanted = label.casefold()
         for candidate in candidates:
             partial = [
-                button for row in candidate.inline_keyboard for button in row if wanted in button.text.casefold()
+                button
+                for row in candidate.inline_keyboard
+                for button in row
+                if wanted in button.text.casefold()
             ]
             if len(partial) == 1:
                 return candidate, partial[0]

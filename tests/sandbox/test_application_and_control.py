@@ -8,9 +8,17 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 import pytest_asyncio
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from sandbox import SandboxClient, SandboxError, TelegramStandIn
+from sandbox.__main__ import build_parser
 from tests.sandbox.conftest import TOKEN
 
 pytestmark = pytest.mark.asyncio
@@ -21,7 +29,11 @@ SARA = 1001
 async def greet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start: a welcome with one inline button."""
     join = InlineKeyboardMarkup([[InlineKeyboardButton("انضم", callback_data="join:v1")]])
-    await update.effective_message.reply_text(f"<b>أهلاً</b> {context.args[0] if context.args else ''}".strip(), parse_mode="HTML", reply_markup=join)
+    await update.effective_message.reply_text(
+        f"<b>أهلاً</b> {context.args[0] if context.args else ''}".strip(),
+        parse_mode="HTML",
+        reply_markup=join,
+    )
 
 
 async def join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -64,7 +76,11 @@ async def test_volunteer_starts_joins_and_sees_the_message_change(
     assert welcome.text == "أهلاً ref7" and welcome.button_labels == ["انضم"]
     sara.press_button("انضم")
     edited = await sara.wait_for_reply()
-    assert edited.message_id == welcome.message_id and edited.text == "انضممت ✅" and edited.buttons == []
+    assert (
+        edited.message_id == welcome.message_id
+        and edited.text == "انضممت ✅"
+        and edited.buttons == []
+    )
     (answer,) = sara.callback_answers()
     assert answer.answered_once and answer.text == "تم!"
 
@@ -107,7 +123,9 @@ async def test_control_api_drives_users_and_reads_the_chat(
             await client.press_button(SARA, "Nope")
         stats = await client.stats()
         assert stats["messages_sent"] == 1 and stats["calls_by_method"]["editMessageText"] == 1
-        assert [call["method"] for call in await client.calls("answerCallbackQuery")] == ["answerCallbackQuery"]
+        assert [call["method"] for call in await client.calls("answerCallbackQuery")] == [
+            "answerCallbackQuery"
+        ]
 
 
 async def test_control_api_sets_faults_and_rate_limits(standin: TelegramStandIn) -> None:
@@ -119,10 +137,19 @@ async def test_control_api_sets_faults_and_rate_limits(standin: TelegramStandIn)
         assert len(standin.faults.rules) == 2 and standin.faults.delays
         await client.clear_faults()
         assert standin.faults.rules == [] and standin.faults.delays == []
-        limits = await client.set_rate_limits(global_per_second=None, chat_burst=5, chat_per_second=2)
+        limits = await client.set_rate_limits(
+            global_per_second=None, chat_burst=5, chat_per_second=2
+        )
         assert (limits["global_per_second"], limits["chat_burst"]) == (None, 5)
         await client.block(SARA)
         assert standin.user(SARA).profile.blocked
         update_id = await client.send_location(SARA, 21.4225, 39.8262)
         await client.redeliver(update_id)
         assert standin.state.updates.pending_count == 3  # my_chat_member, location, its redelivery
+
+
+async def test_command_line_turns_limits_off() -> None:
+    args = build_parser().parse_args(
+        ["--chat-rate", "off", "--global-rate", "50", "--web-port", "-1"]
+    )
+    assert (args.chat_rate, args.global_rate, args.web_port) == (None, 50.0, -1)

@@ -31,7 +31,9 @@ USER = 5_000_000_001  # above 32 bits, as real Telegram ids can be
 
 
 def keyboard(*labels: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"cb:{label}")] for label in labels])
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=f"cb:{label}")] for label in labels]
+    )
 
 
 def seconds(retry_after: int | timedelta) -> float:
@@ -53,7 +55,9 @@ async def test_user_reads_what_the_bot_sent_with_formatting_and_buttons(
     standin: TelegramStandIn, bot: telegram.Bot
 ) -> None:
     sara = standin.user(USER, "سارة", "ar")
-    sent = await bot.send_message(USER, "<b>أهلاً</b> بك", parse_mode="HTML", reply_markup=keyboard("نعم", "لا"))
+    sent = await bot.send_message(
+        USER, "<b>أهلاً</b> بك", parse_mode="HTML", reply_markup=keyboard("نعم", "لا")
+    )
     assert sent.text == "أهلاً بك" and sent.entities[0].type == "bold"
     message = sara.last_message()
     assert message is not None
@@ -66,7 +70,9 @@ async def test_sending_to_an_unknown_chat_fails(bot: telegram.Bot) -> None:
         await bot.send_message(424242, "hello")
 
 
-async def test_long_poll_returns_as_soon_as_the_user_writes(standin: TelegramStandIn, bot: telegram.Bot) -> None:
+async def test_long_poll_returns_as_soon_as_the_user_writes(
+    standin: TelegramStandIn, bot: telegram.Bot
+) -> None:
     omar = standin.user(USER, "Omar")
     poll = asyncio.create_task(bot.get_updates(timeout=5))
     await asyncio.sleep(0.1)
@@ -111,7 +117,9 @@ async def test_every_update_twice_when_asked(bot: telegram.Bot) -> None:
         await client.shutdown()
 
 
-async def test_answering_a_callback_query_twice_is_refused(standin: TelegramStandIn, bot: telegram.Bot) -> None:
+async def test_answering_a_callback_query_twice_is_refused(
+    standin: TelegramStandIn, bot: telegram.Bot
+) -> None:
     user = standin.user(USER, "Omar")
     await bot.send_message(USER, "Join?", reply_markup=keyboard("Join", "Later"))
     user.press_button("Join")
@@ -130,7 +138,9 @@ async def test_an_unknown_callback_query_id_is_refused(bot: telegram.Bot) -> Non
         await bot.answer_callback_query("123")
 
 
-async def test_pressing_a_missing_button_lists_the_visible_ones(standin: TelegramStandIn, bot: telegram.Bot) -> None:
+async def test_pressing_a_missing_button_lists_the_visible_ones(
+    standin: TelegramStandIn, bot: telegram.Bot
+) -> None:
     user = standin.user(USER, "Omar")
     await bot.send_message(USER, "Pick", reply_markup=keyboard("Morning shift", "Evening shift"))
     with pytest.raises(SandboxUsageError, match="Morning shift"):
@@ -151,9 +161,13 @@ async def test_text_limit_counts_utf16_units(standin: TelegramStandIn, bot: tele
         await bot.send_message(USER, "   ")
 
 
-async def test_callback_data_over_64_bytes_is_refused(standin: TelegramStandIn, bot: telegram.Bot) -> None:
+async def test_callback_data_over_64_bytes_is_refused(
+    standin: TelegramStandIn, bot: telegram.Bot
+) -> None:
     standin.user(USER, "Omar")
-    too_long = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="ش" * 33)]])  # 66 bytes
+    too_long = InlineKeyboardMarkup(
+        [[InlineKeyboardButton("x", callback_data="ش" * 33)]]
+    )  # 66 bytes
     with pytest.raises(BadRequest, match="Button_data_invalid"):
         await bot.send_message(USER, "Pick", reply_markup=too_long)
 
@@ -164,7 +178,9 @@ async def test_unsupported_html_tag_is_refused(standin: TelegramStandIn, bot: te
         await bot.send_message(USER, "line<br>break", parse_mode="HTML")
 
 
-async def test_a_user_who_blocked_the_bot_cannot_be_messaged(standin: TelegramStandIn, bot: telegram.Bot) -> None:
+async def test_a_user_who_blocked_the_bot_cannot_be_messaged(
+    standin: TelegramStandIn, bot: telegram.Bot
+) -> None:
     user = standin.user(USER, "Omar")
     user.block()
     with pytest.raises(Forbidden, match="bot was blocked by the user"):
@@ -188,7 +204,9 @@ async def test_per_chat_flood_control_allows_a_burst_then_asks_to_retry(
     assert standin.stats.busiest_window(USER) == 3
 
 
-async def test_global_flood_control_counts_all_chats(standin: TelegramStandIn, bot: telegram.Bot) -> None:
+async def test_global_flood_control_counts_all_chats(
+    standin: TelegramStandIn, bot: telegram.Bot
+) -> None:
     standin.set_rate_limits(global_per_second=5, chat_burst=None, chat_per_second=None)
     for user_id in range(1, 6):
         standin.user(user_id, f"U{user_id}")
@@ -214,7 +232,9 @@ async def test_injected_faults(standin: TelegramStandIn, bot: telegram.Bot) -> N
     assert standin.stats.server_errors == 2 and len(standin.user(USER).messages()) == 1
 
 
-async def test_dropped_connection_may_still_have_delivered(standin: TelegramStandIn, bot: telegram.Bot) -> None:
+async def test_dropped_connection_may_still_have_delivered(
+    standin: TelegramStandIn, bot: telegram.Bot
+) -> None:
     user = standin.user(USER, "Omar")
     standin.faults.drop_next(method="sendMessage")
     with pytest.raises(NetworkError):
@@ -237,10 +257,16 @@ async def test_edits_follow_telegrams_rules(standin: TelegramStandIn, bot: teleg
     user = standin.user(USER, "Omar")
     sent = await bot.send_message(USER, "Shift at 9", reply_markup=keyboard("Join"))
     with pytest.raises(BadRequest, match="Message is not modified"):
-        await bot.edit_message_text("Shift at 9", USER, sent.message_id, reply_markup=keyboard("Join"))
+        await bot.edit_message_text(
+            "Shift at 9", USER, sent.message_id, reply_markup=keyboard("Join")
+        )
     await bot.edit_message_text("Shift at 9", USER, sent.message_id)  # no markup: keyboard goes
     message = user.last_message()
-    assert message is not None and message.buttons == [] and message.edits[0].buttons == [("Join", "cb:Join")]
+    assert (
+        message is not None
+        and message.buttons == []
+        and message.edits[0].buttons == [("Join", "cb:Join")]
+    )
     with pytest.raises(BadRequest, match="Message to edit not found"):
         await bot.edit_message_text("x", USER, 999)
     user_message_id = standin.state.chats[USER][-1].message_id + 1
@@ -253,7 +279,9 @@ async def test_edits_follow_telegrams_rules(standin: TelegramStandIn, bot: teleg
     assert user.messages() == [] and user.messages(include_deleted=True)[0].deleted
 
 
-async def test_wait_for_reply_reads_messages_in_order(standin: TelegramStandIn, bot: telegram.Bot) -> None:
+async def test_wait_for_reply_reads_messages_in_order(
+    standin: TelegramStandIn, bot: telegram.Bot
+) -> None:
     user = standin.user(USER, "Omar")
     user.send_text("hi")
 
@@ -294,7 +322,12 @@ async def test_reply_keyboard_buttons_send_text_contact_and_location(
 async def test_files_are_kept_for_the_user(standin: TelegramStandIn, bot: telegram.Bot) -> None:
     standin.disable_rate_limits()
     user = standin.user(USER, "Omar")
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + (64).to_bytes(4, "big") + (32).to_bytes(4, "big")
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + b"\x00\x00\x00\rIHDR"
+        + (64).to_bytes(4, "big")
+        + (32).to_bytes(4, "big")
+    )
     photo_message = await bot.send_photo(USER, png, caption="QR")
     await bot.send_document(USER, b"name,hours\n", filename="hours.csv", caption="Report")
     await bot.send_location(USER, 21.4, 39.8)
@@ -318,7 +351,9 @@ async def test_webhook_and_get_updates_exclude_each_other(bot: telegram.Bot) -> 
     assert await bot.get_updates(timeout=0) == ()
 
 
-async def test_commands_are_kept_per_scope_and_language(standin: TelegramStandIn, bot: telegram.Bot) -> None:
+async def test_commands_are_kept_per_scope_and_language(
+    standin: TelegramStandIn, bot: telegram.Bot
+) -> None:
     await bot.set_my_commands([("start", "ابدأ")], language_code="ar")
     await bot.set_my_commands([("start", "Start"), ("help", "Help")])
     await bot.set_my_commands([("broadcast", "Send")], scope=telegram.BotCommandScopeChat(9001))
@@ -342,9 +377,15 @@ async def test_raw_http_json_bodies_and_unknown_methods(standin: TelegramStandIn
     standin.user(USER, "Omar")
     url = f"{standin.base_url}{TOKEN}"
     async with aiohttp.ClientSession() as session:
-        body = {"chat_id": USER, "text": "json", "reply_markup": {"inline_keyboard": [[{"text": "A", "callback_data": "a"}]]}}
+        body = {
+            "chat_id": USER,
+            "text": "json",
+            "reply_markup": {"inline_keyboard": [[{"text": "A", "callback_data": "a"}]]},
+        }
         async with session.post(f"{url}/sendMessage", json=body) as response:
-            assert (await response.json())["result"]["reply_markup"]["inline_keyboard"][0][0]["text"] == "A"
+            assert (await response.json())["result"]["reply_markup"]["inline_keyboard"][0][0][
+                "text"
+            ] == "A"
         async with session.get(f"{url}/getMe") as response:
             assert (await response.json())["ok"] is True
         async with session.post(f"{url}/sendUnicorn") as response:

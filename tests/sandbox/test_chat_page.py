@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from sandbox import TelegramStandIn
 from tests.sandbox.conftest import TOKEN
@@ -89,7 +96,9 @@ async def chat_page() -> AsyncIterator[tuple[TelegramStandIn, str]]:
         await standin.stop()
 
 
-async def test_a_volunteer_chats_with_the_bot_in_the_page(chat_page: tuple[TelegramStandIn, str]) -> None:
+async def test_a_volunteer_chats_with_the_bot_in_the_page(
+    chat_page: tuple[TelegramStandIn, str],
+) -> None:
     standin, url = chat_page
     async with playwright_api.async_playwright() as playwright:
         browser = await playwright.chromium.launch(
@@ -110,7 +119,9 @@ async def test_a_volunteer_chats_with_the_bot_in_the_page(chat_page: tuple[Teleg
             assert await welcome.evaluate("el => el.matches(':dir(ltr)')")
             assert await welcome.locator("b").inner_text() == "Omar"
             await page.locator(".inline-button", has_text="Join").click()
-            await expect(page.locator(".msg.bot .text", has_text="You joined the tree planting")).to_be_visible()
+            await expect(
+                page.locator(".msg.bot .text", has_text="You joined the tree planting")
+            ).to_be_visible()
             await expect(page.locator("#toast")).to_have_text("Done ✓")
             await expect(page.locator(".inline-button")).to_have_count(0)
             assert standin.user(1002).callback_answers()[0].answered_once
@@ -126,12 +137,17 @@ async def test_a_volunteer_chats_with_the_bot_in_the_page(chat_page: tuple[Teleg
             await expect(reply).to_be_visible()
             assert await reply.evaluate("el => el.matches(':dir(rtl)')")
             mine = page.locator(".msg.user .text", has_text="مرحبا")
-            assert await mine.evaluate("el => getComputedStyle(el.closest('.msg')).alignSelf") == "flex-end"
+            assert (
+                await mine.evaluate("el => getComputedStyle(el.closest('.msg')).alignSelf")
+                == "flex-end"
+            )
 
             # Share a location from the paperclip sheet.
             await page.click("#attach")
             await page.locator(".location-option", has_text="At the site").click()
-            await expect(page.locator(".msg.bot .text", has_text="Checked in at 21.4225, 39.8262")).to_be_visible()
+            await expect(
+                page.locator(".msg.bot .text", has_text="Checked in at 21.4225, 39.8262")
+            ).to_be_visible()
             await expect(page.locator(".msg.user .location")).to_have_count(1)
             await page.screenshot(path=str(SCREENSHOT))
         finally:
