@@ -222,6 +222,10 @@ class OutboxMessage(SQLModel, table=True):
     telegram_message_id: int | None = Field(default=None, sa_type=BigInteger)
     last_error: str | None = Field(default=None, max_length=300)
     broadcast_id: int | None = None
+    # Outbox sender (issue 4): sends whose fate is unknown (timed out, or the sender died while the
+    # row was "sending"); such a message is resent at most once. A server default keeps
+    # INSERT ... SELECT writers (broadcasts) that do not name the column working.
+    uncertain_sends: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class AuditLog(SQLModel, table=True):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 09:24:20.012390
+Create Date: 2026-11-25 09:29:07.436711
 """
 from typing import Sequence, Union
 
@@ -144,6 +144,7 @@ def upgrade() -> None:
     sa.Column('telegram_message_id', sa.BigInteger(), nullable=True),
     sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
     sa.Column('broadcast_id', sa.Integer(), nullable=True),
+    sa.Column('uncertain_sends', sa.Integer(), server_default='0', nullable=False),
     sa.ForeignKeyConstraint(['volunteer_id'], ['volunteer.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key')
