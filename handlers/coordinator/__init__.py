@@ -1,9 +1,39 @@
-"""Coordinator tools (the coordinator feature fills this in)."""
+"""Coordinator tools: roles, opportunities, on-site codes, attendance review, broadcasts, figures."""
 
 from __future__ import annotations
 
-from telegram.ext import Application
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from handlers.callback_data import pattern
+from handlers.coordinator import broadcast, roles, stats
+from handlers.notices import register_renderers
+
+# Photos, locations and files are read by the coordinator flows first (group -1); a handler there
+# stops the update only when the sender is inside one of its flows, so volunteers are unaffected.
+FLOW_GROUP = -1
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Coordinator commands, buttons, text flows and notice renderers."""
+    private = filters.ChatType.PRIVATE
+    commands = {
+        "coord": roles.show_coordinator_menu,
+        "staff": roles.show_staff,
+        "role": roles.assign_role_command,
+        "broadcast": broadcast.start_broadcast,
+        "stats": stats.show_stats,
+    }
+    for name, callback in commands.items():
+        app.add_handler(CommandHandler(name, callback, filters=private))
+    buttons = {
+        "bca": broadcast.choose_audience_button,
+        "bcy": broadcast.confirm_broadcast_button,
+        "bcn": broadcast.cancel_broadcast_button,
+        "st": stats.stats_button,
+    }
+    for kind, callback in buttons.items():
+        app.add_handler(CallbackQueryHandler(callback, pattern=pattern(kind)))
+    app.add_handler(MessageHandler(private & filters.PHOTO, broadcast.broadcast_photo), group=FLOW_GROUP)
+
+    app.bot_data.setdefault("text_flows", {}).update({broadcast.FLOW: broadcast.broadcast_text})
+    register_renderers(app, {"broadcast": broadcast.render_broadcast})

@@ -1,0 +1,411 @@
+"""/broadcast: compose, choose the audience, count, preview, confirm once, follow the progress."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import Application, ApplicationHandlerStop
+
+from bot.i18n import Translator
+from handlers import callback_data as cd
+from handlers.common import center_name, clip, esc, load_volunteer, opportunity_title, reply, show
+from handlers.context import BotContext
+from handlers.coordinator.access import parse_or_refuse, require_staff
+from models.audit import record_action
+from models.broadcasts import (
+    ACTIVE_DAYS,
+    Audience,
+    BadAudience,
+    ConfirmOutcome,
+    Progress,
+    audience_center,
+    broadcast_progress,
+    cancel_draft,
+    confirm_broadcast,
+    create_draft,
+    mark_finished,
+    remember_progress_message,
+)
+from models.coordination import Actor, managed_centers
+from models.tables import (
+    Broadcast,
+    Center,
+    Opportunity,
+    OpportunityStatus,
+    Shift,
+    ShiftStatus,
+    Volunteer,
+)
+from models.volunteers import read_conversation, write_conversation
+
+FLOW = "broadcast"
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+PROGRESS_EVERY_SECONDS = 5
+MENU_LIMIT = 20
+
+
+def render_broadcast_text(t: Translator, text: str) -> str:
+    """The message as a volunteer receives it, in their language."""
+    return t.gettext("📢 <b>A message from the volunteering program</b>") + "\n\n" + esc(text)
+
+
+async def render_broadcast(session: AsyncSession, t: Translator, payload: dict[str, Any]) -> tuple[str, Any] | None:
+    """Outbox renderer for kind "broadcast"."""
+    broadcast = await session.get(Broadcast, int(payload["broadcast_id"]))
+    if broadcast is None or broadcast.status == "cancelled":
+        return None
+    return render_broadcast_text(t, broadcast.text), None
+
+
+def _too_long(context: BotContext, text: str, has_photo: bool) -> bool:
+    # The header differs per language; the longest rendering must fit.
+    limit = CAPTION_LIMIT if has_photo else TEXT_LIMIT
+    return any(len(render_broadcast_text(context.translator(lang), text)) > limit for lang in ("ar", "en"))
+
+
+def audience_menu(t: Translator, scoped: bool) -> InlineKeyboardMarkup:
+    everyone = t.gettext("👥 Everyone in my centers") if scoped else t.gettext("👥 Everyone")
+    rows = [
+        [InlineKeyboardButton(everyone, callback_data=cd.broadcast_audience("all"))],
+        [InlineKeyboardButton(t.gettext("🏢 One center"), callback_data=cd.broadcast_audience("menu", "center")),
+         InlineKeyboardButton(t.gettext("📌 An opportunity or shift"), callback_data=cd.broadcast_audience("menu", "opportunity"))],
+        [InlineKeyboardButton(t.gettext("⏳ Waitlisted"), callback_data=cd.broadcast_audience("waitlisted")),
+         InlineKeyboardButton(t.gettext("🌐 One language"), callback_data=cd.broadcast_audience("menu", "lang"))],
+        [InlineKeyboardButton(t.gettext("🔥 Active recently"), callback_data=cd.broadcast_audience("menu", "active")),
+         InlineKeyboardButton(t.gettext("🌱 Never completed a shift"), callback_data=cd.broadcast_audience("never"))],
+        [InlineKeyboardButton(t.gettext("✖️ Cancel"), callback_data=cd.broadcast_audience("stop"))],
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+async def describe_audience(session: AsyncSession, t: Translator, audience: Audience, scoped: bool) -> str:
+    kind = audience.kind
+    if kind == "center":
+        center = await session.get(Center, audience.number)
+        return t.gettext("volunteers of {center}").format(center=esc(center_name(center, t.language) if center else "?"))
+    if kind == "opportunity":
+        opportunity = await session.get(Opportunity, audience.number)
+        title = opportunity_title(opportunity, t.language) if opportunity else "?"
+        return t.gettext("volunteers signed up for {title}").format(title=esc(title))
+    if kind == "shift":
+        shift = await session.get(Shift, audience.number)
+        opportunity = await session.get(Opportunity, shift.opportunity_id) if shift else None
+        title = opportunity_title(opportunity, t.language) if opportunity else "?"
+        when = t.span(shift.starts_at, shift.ends_at) if shift else ""
+        return t.gettext("volunteers signed up for {title}, {when}").format(title=esc(title), when=when)
+    texts = {
+        "all": t.gettext("every registered volunteer"),
+        "waitlisted": t.gettext("volunteers waiting on a waitlist"),
+        "never": t.gettext("volunteers who never completed a shift"),
+    }
+    if kind == "lang":
+        text = t.gettext("volunteers who use Arabic") if audience.arg == "ar" else t.gettext("volunteers who use English")
+    elif kind == "active":
+        text = t.ngettext(
+            "volunteers active in the last {n} day", "volunteers active in the last {n} days", audience.number
+        ).format(n=t.number(audience.number))
+    else:
+        text = texts[kind]
+    return text + (" " + t.gettext("(in the centers you manage)") if scoped else "")
+
+
+async def start_broadcast(update: Update, context: BotContext) -> None:
+    """/broadcast: ask for the message."""
+    async with context.transaction() as session:
+        actor, t = await require_staff(update, context, session, action="broadcast.start")
+        if actor is None:
+            return
+        write_conversation(actor.volunteer, {"flow": FLOW})
+    await reply(
+        update,
+        t.gettext("📢 Send me the message for the volunteers: a text, or a photo with a caption."),
+        InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("✖️ Cancel"), callback_data=cd.broadcast_audience("stop"))]]),
+    )
+
+
+async def _take_message(
+    update: Update, context: BotContext, session: AsyncSession, volunteer: Volunteer, text: str, photo: str | None
+) -> None:
+    actor, t = await require_staff(update, context, session, action="broadcast.compose")
+    if actor is None:
+        write_conversation(volunteer, None)
+        return
+    text = text.strip()
+    if not text and photo is None:
+        await reply(update, t.gettext("The message is empty. Please send the text of the message."))
+        return
+    if _too_long(context, text, photo is not None):
+        limit = CAPTION_LIMIT if photo else TEXT_LIMIT
+        await reply(
+            update,
+            t.gettext("This message is too long: with the heading volunteers see, it must stay under {limit} characters. Please shorten it and send it again.").format(
+                limit=t.number(limit)
+            ),
+        )
+        return
+    write_conversation(volunteer, {"flow": FLOW, "text": text, "photo": photo})
+    await reply(update, t.gettext("Who should receive it?"), audience_menu(t, scoped=not actor.is_admin))
+
+
+async def broadcast_text(update: Update, context: BotContext, session: AsyncSession, volunteer: Volunteer) -> None:
+    """Text flow: the broadcast's text."""
+    message = update.effective_message
+    assert message is not None
+    await _take_message(update, context, session, volunteer, message.text or "", None)
+
+
+async def broadcast_photo(update: Update, context: BotContext) -> None:
+    """A photo while composing a broadcast (group -1: other photos go on to the volunteer handlers)."""
+    message = update.effective_message
+    if message is None or not message.photo:
+        return
+    async with context.transaction() as session:
+        volunteer = await load_volunteer(session, update, context)
+        if read_conversation(volunteer).get("flow") != FLOW:
+            return
+    async with context.unit_of_work(update) as session:
+        if session is not None:
+            volunteer = await load_volunteer(session, update, context)
+            await _take_message(update, context, session, volunteer, message.caption or "", message.photo[-1].file_id)
+    raise ApplicationHandlerStop
+
+
+async def _submenu(session: AsyncSession, t: Translator, actor: Actor, which: str, now: Any) -> tuple[str, InlineKeyboardMarkup] | None:
+    back = [InlineKeyboardButton(t.gettext("⬅️ Back"), callback_data=cd.broadcast_audience("menu", "root"))]
+    if which == "center":
+        centers = await managed_centers(session, actor=actor)
+        rows = [[InlineKeyboardButton(center_name(c, t.language)[:60], callback_data=cd.broadcast_audience("center", c.id or 0))] for c in centers[:MENU_LIMIT]]
+        return t.gettext("Which center?"), InlineKeyboardMarkup([*rows, back])
+    if which == "lang":
+        rows = [[InlineKeyboardButton("العربية", callback_data=cd.broadcast_audience("lang", "ar")),
+                 InlineKeyboardButton("English", callback_data=cd.broadcast_audience("lang", "en"))]]
+        return t.gettext("Volunteers who use which language?"), InlineKeyboardMarkup([*rows, back])
+    if which == "active":
+        rows = [[InlineKeyboardButton(t.ngettext("{n} day", "{n} days", d).format(n=t.number(d)), callback_data=cd.broadcast_audience("active", d)) for d in ACTIVE_DAYS]]
+        return t.gettext("Volunteers who came to a shift in the last…"), InlineKeyboardMarkup([*rows, back])
+    if which == "opportunity":
+        query = (
+            select(Opportunity)
+            .where(Opportunity.status == OpportunityStatus.PUBLISHED)
+            .where(select(Shift.id).where(Shift.opportunity_id == Opportunity.id, Shift.ends_at > now, Shift.status == ShiftStatus.ACTIVE).exists())
+            .order_by(Opportunity.id.desc())  # type: ignore[union-attr]
+            .limit(MENU_LIMIT)
+        )
+        if not actor.is_admin:
+            query = query.where(Opportunity.center_id.in_(actor.center_ids or {-1}))  # type: ignore[attr-defined]
+        opportunities = list((await session.execute(query)).scalars())
+        if not opportunities:
+            return t.gettext("No upcoming opportunity in your centers."), InlineKeyboardMarkup([back])
+        rows = [[InlineKeyboardButton(opportunity_title(o, t.language)[:60], callback_data=cd.broadcast_audience("menu", f"o{o.id}"))] for o in opportunities]
+        return t.gettext("Which opportunity?"), InlineKeyboardMarkup([*rows, back])
+    if which.startswith("o") and which[1:].isdigit():
+        opportunity = await session.get(Opportunity, int(which[1:]))
+        if opportunity is None or not actor.manages(opportunity.center_id):
+            return None
+        shifts = (await session.execute(
+            select(Shift).where(Shift.opportunity_id == opportunity.id, Shift.ends_at > now, Shift.status == ShiftStatus.ACTIVE).order_by(Shift.starts_at).limit(MENU_LIMIT)
+        )).scalars()
+        rows = [[InlineKeyboardButton(t.gettext("Every shift of this opportunity"), callback_data=cd.broadcast_audience("opportunity", opportunity.id or 0))]]
+        rows += [[InlineKeyboardButton(t.span(s.starts_at, s.ends_at)[:60], callback_data=cd.broadcast_audience("shift", s.id or 0))] for s in shifts]
+        return esc(opportunity_title(opportunity, t.language)), InlineKeyboardMarkup([*rows, back])
+    if which == "root":
+        return t.gettext("Who should receive it?"), audience_menu(t, scoped=not actor.is_admin)
+    return None
+
+
+async def choose_audience_button(update: Update, context: BotContext) -> None:
+    """An audience button: a sub-menu, or the audience itself (then count and preview)."""
+    query = update.callback_query
+    assert query is not None
+    parsed = await parse_or_refuse(update, context, action="broadcast.audience")
+    if parsed is None:
+        return
+    kind, arg = parsed.fields
+    async with context.transaction() as session:
+        actor, t = await require_staff(update, context, session, action="broadcast.audience", target=f"{kind}:{arg}")
+        if actor is None:
+            return
+        volunteer = actor.volunteer
+        state = read_conversation(volunteer)
+        if kind == "stop":
+            write_conversation(volunteer, None)
+            await query.answer()
+            await show(query, t.gettext("The broadcast was cancelled. Nothing was sent."))
+            return
+        if state.get("flow") != FLOW or ("text" not in state and "photo" not in state):
+            await query.answer(t.gettext("This broadcast is no longer being prepared. Send /broadcast to start again."), show_alert=True)
+            return
+        if kind == "menu":
+            menu = await _submenu(session, t, actor, arg, context.now())
+            if menu is None:
+                await record_action(session, actor_telegram_id=actor.telegram_id, action="broadcast.audience", target=f"menu:{arg}", allowed=False, detail="stale or forged", now=context.now())
+                await query.answer(t.gettext("This button is no longer valid. Please open the menu again."), show_alert=True)
+                return
+            await query.answer()
+            await show(query, *menu)
+            return
+        try:
+            audience = Audience.parse(kind if arg == "-" else f"{kind}:{arg}")
+        except BadAudience:
+            await record_action(session, actor_telegram_id=actor.telegram_id, action="broadcast.audience", target=f"{kind}:{arg}", allowed=False, detail="bad audience", now=context.now())
+            await query.answer(t.gettext("This button is no longer valid. Please open the menu again."), show_alert=True)
+            return
+        center_id = await audience_center(session, audience)
+        if center_id is not None:
+            allowed, t = await require_staff(
+                update, context, session, action="broadcast.audience", center_id=center_id if center_id > 0 else None,
+                missing_target=center_id < 0, target=str(audience),
+            )
+            if allowed is None:
+                return
+        draft = await create_draft(session, actor=actor, text=state.get("text", ""), photo_file_id=state.get("photo"), audience=audience, now=context.now())
+        described = await describe_audience(session, t, audience, scoped=not actor.is_admin and center_id is None)
+        if draft.recipients == 0:
+            draft.status = "cancelled"
+            await query.answer()
+            await show(query, t.gettext("Nobody is in this audience ({audience}). Please choose another one.").format(audience=described), audience_menu(t, scoped=not actor.is_admin))
+            return
+        write_conversation(volunteer, None)
+    await query.answer()
+    preview = render_broadcast_text(t, draft.text)
+    chat = update.effective_chat
+    assert chat is not None
+    if draft.photo_file_id:
+        await chat.send_photo(draft.photo_file_id, caption=preview, parse_mode=ParseMode.HTML)
+    else:
+        await reply(update, preview)
+    summary = t.gettext("👆 This is how the volunteers will see it.") + "\n" + t.ngettext(
+        "Audience: {audience}. It will be sent to {n} volunteer.",
+        "Audience: {audience}. It will be sent to {n} volunteers.",
+        draft.recipients,
+    ).format(audience=described, n=t.number(draft.recipients))
+    buttons = InlineKeyboardMarkup([
+        [InlineKeyboardButton(t.gettext("✅ Send now"), callback_data=cd.broadcast_confirm(draft.id or 0))],
+        [InlineKeyboardButton(t.gettext("✖️ Cancel"), callback_data=cd.broadcast_cancel(draft.id or 0))],
+    ])
+    await reply(update, summary, buttons)
+
+
+async def confirm_broadcast_button(update: Update, context: BotContext) -> None:
+    """✅ Send now: queue the broadcast once, then follow its progress in this message."""
+    query = update.callback_query
+    assert query is not None
+    parsed = await parse_or_refuse(update, context, action="broadcast.confirm")
+    if parsed is None:
+        return
+    broadcast_id = parsed.int_at(0)
+    async with context.transaction() as session:
+        actor, t = await require_staff(update, context, session, action="broadcast.confirm", target=f"broadcast:{broadcast_id}")
+        if actor is None:
+            return
+        result = await confirm_broadcast(session, actor=actor, broadcast_id=broadcast_id, now=context.now())
+        allowed = result.outcome != ConfirmOutcome.GONE
+        await record_action(
+            session, actor_telegram_id=actor.telegram_id, action="broadcast.confirm", target=f"broadcast:{broadcast_id}",
+            allowed=allowed, detail=f"{result.outcome} queued={result.queued}", now=context.now(),
+        )
+    texts = {
+        ConfirmOutcome.ALREADY: t.gettext("This broadcast was already sent. It is never sent twice."),
+        ConfirmOutcome.DUPLICATE: t.gettext("You sent the same message to the same audience less than a minute ago, so it was not sent again."),
+        ConfirmOutcome.EMPTY: t.gettext("Nobody is in this audience any more, so nothing was sent."),
+        ConfirmOutcome.GONE: t.gettext("This broadcast is no longer available."),
+    }
+    if result.outcome != ConfirmOutcome.QUEUED:
+        await query.answer(texts[result.outcome], show_alert=True)
+        if result.outcome in (ConfirmOutcome.DUPLICATE, ConfirmOutcome.EMPTY):
+            await show(query, texts[result.outcome])
+        return
+    await query.answer(t.gettext("Sending…"))
+    await _wake_sender(context)
+    assert result.broadcast is not None
+    message = query.message
+    assert message is not None
+    async with context.transaction() as session:
+        await remember_progress_message(session, broadcast_id=broadcast_id, chat_id=message.chat.id, message_id=message.message_id)
+    await refresh_progress(context.application, broadcast_id)
+    if context.job_queue is not None:
+        context.job_queue.run_repeating(
+            progress_job, interval=PROGRESS_EVERY_SECONDS, first=PROGRESS_EVERY_SECONDS,
+            name=f"broadcast-progress:{broadcast_id}", data=broadcast_id,
+        )
+
+
+async def cancel_broadcast_button(update: Update, context: BotContext) -> None:
+    """✖️ Cancel on the preview: drop the draft."""
+    query = update.callback_query
+    assert query is not None
+    parsed = await parse_or_refuse(update, context, action="broadcast.cancel")
+    if parsed is None:
+        return
+    broadcast_id = parsed.int_at(0)
+    async with context.transaction() as session:
+        actor, t = await require_staff(update, context, session, action="broadcast.cancel", target=f"broadcast:{broadcast_id}")
+        if actor is None:
+            return
+        dropped = await cancel_draft(session, actor=actor, broadcast_id=broadcast_id)
+    if not dropped:
+        await query.answer(t.gettext("This broadcast is no longer available."), show_alert=True)
+        return
+    await query.answer()
+    await show(query, t.gettext("The broadcast was cancelled. Nothing was sent."))
+
+
+def render_progress(t: Translator, progress: Progress) -> str:
+    sent, unreachable, failed = progress.count("sent"), progress.count("unreachable"), progress.other_failures
+    counts = t.gettext("✅ Sent: {sent}\n🚫 Unreachable (blocked the bot): {unreachable}\n⚠️ Failed: {failed}").format(
+        sent=t.number(sent), unreachable=t.number(unreachable), failed=t.number(failed)
+    )
+    total = t.number(progress.total)
+    if progress.finished:
+        return t.gettext("📢 <b>Broadcast finished</b> ({total} volunteers)").format(total=total) + "\n" + counts
+    done = progress.total - progress.in_flight
+    return (
+        t.gettext("📤 <b>Sending the broadcast…</b> {done} of {total}").format(done=t.number(done), total=total)
+        + "\n" + counts
+    )
+
+
+async def refresh_progress(app: Application, broadcast_id: int) -> bool:  # type: ignore[type-arg]
+    """Edit the coordinator's progress message from the outbox counts; True once finished."""
+    services = app.bot_data["services"]
+    async with services.sessions() as session, session.begin():
+        progress = await broadcast_progress(session, broadcast_id=broadcast_id)
+        if progress is None or progress.broadcast.progress_message_id is None:
+            return True
+        finished = progress.finished
+        first_report = finished and await mark_finished(session, broadcast_id=broadcast_id, now=services.clock())
+        if finished and not first_report:
+            return True  # the final report was already written (by another job or before a restart)
+        broadcast = progress.broadcast
+    t = services.catalogs.for_language(broadcast.language)
+    try:
+        await app.bot.edit_message_text(
+            clip(render_progress(t, progress)), chat_id=broadcast.progress_chat_id,
+            message_id=broadcast.progress_message_id, parse_mode=ParseMode.HTML,
+        )
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+    return finished
+
+
+async def progress_job(context: BotContext) -> None:
+    """Repeating job: update the progress message; stop once the final report is shown."""
+    assert context.job is not None
+    if await refresh_progress(context.application, int(context.job.data)):  # type: ignore[arg-type]
+        context.job.schedule_removal()
+
+
+async def _wake_sender(context: BotContext) -> None:
+    wake = context.services.wake_sender
+    if wake is not None:
+        result = wake()
+        if inspect.isawaitable(result):
+            await result

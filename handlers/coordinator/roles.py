@@ -1,0 +1,103 @@
+"""/coord (the coordinator's menu of commands), /staff and /role (admins assign roles)."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.i18n import N_, Translator
+from handlers.common import center_name, esc, reply
+from handlers.context import BotContext
+from handlers.coordinator.access import require_staff
+from models.coordination import RoleChange, assign_role, list_staff
+from models.tables import Role
+
+COORDINATOR_COMMANDS = (
+    ("newopp", N_("Create an opportunity step by step")),
+    ("shifts", N_("Upcoming shifts: check-in QR code, who is here, edit or cancel")),
+    ("review", N_("Attendance to review: forgotten check-outs and edited times")),
+    ("addhours", N_("Add hours for work done outside the bot")),
+    ("broadcast", N_("Send a message to volunteers")),
+    ("stats", N_("The program's figures against its targets")),
+    ("export", N_("Volunteers, attendance and hours as CSV or Excel")),
+    ("importopps", N_("Import opportunities from a CSV file")),
+    ("exportopps", N_("Export opportunities as a CSV file")),
+    ("staff", N_("Coordinators and admins")),
+    ("role", N_("Give someone a role (admins)")),
+    ("audit", N_("The latest entries of the audit log (admins)")),
+)
+
+ROLE_LABELS = {
+    Role.VOLUNTEER.value: N_("volunteer"),
+    Role.COORDINATOR.value: N_("coordinator"),
+    Role.ADMIN.value: N_("admin"),
+}
+
+
+def role_label(t: Translator, role: str) -> str:
+    return t.gettext(ROLE_LABELS.get(role, role))
+
+
+async def show_coordinator_menu(update: Update, context: BotContext) -> None:
+    """/coord: what a coordinator can do here."""
+    async with context.transaction() as session:
+        actor, t = await require_staff(update, context, session, action="coord.menu")
+    if actor is None:
+        return
+    lines = [t.gettext("<b>Coordinator tools</b>"), ""]
+    lines += [f"/{name} — {t.gettext(description)}" for name, description in COORDINATOR_COMMANDS]
+    await reply(update, "\n".join(lines))
+
+
+async def show_staff(update: Update, context: BotContext) -> None:
+    """/staff: every coordinator and admin with their centers."""
+    async with context.transaction() as session:
+        actor, t = await require_staff(update, context, session, action="role.list")
+        if actor is None:
+            return
+        staff = await list_staff(session)
+    lines = [t.gettext("<b>Coordinators and admins</b>")]
+    for person, centers in staff:
+        names = "، ".join(center_name(c, t.language) for c in centers) if t.rtl else ", ".join(center_name(c, t.language) for c in centers)
+        lines.append(
+            f"• {esc(person.display_name or str(person.telegram_id))} (<code>{person.telegram_id}</code>) — "
+            f"{role_label(t, person.role)}" + (f": {esc(names)}" if names else "")
+        )
+    await reply(update, "\n".join(lines))
+
+
+async def assign_role_command(update: Update, context: BotContext) -> None:
+    """/role <telegram id> <volunteer|coordinator|admin> [center codes...] (admins only)."""
+    args = context.args or []
+    async with context.transaction() as session:
+        actor, t = await require_staff(update, context, session, action="role.assign", admin_only=True, target=" ".join(args)[:128])
+        if actor is None:
+            return
+        usage = t.gettext(
+            "Usage: /role <telegram id> <volunteer|coordinator|admin> [center codes]\n"
+            "Example: /role 123456789 coordinator awali shoqiyah"
+        )
+        if len(args) < 2 or not args[0].isdigit() or args[1] not in ROLE_LABELS:
+            await reply(update, usage)
+            return
+        role = Role(args[1])
+        centers = args[2:]
+        if role == Role.COORDINATOR and not centers:
+            await reply(update, t.gettext("A coordinator needs at least one center.") + "\n" + usage)
+            return
+        outcome = await assign_role(
+            session,
+            actor=actor,
+            telegram_id=int(args[0]),
+            role=role,
+            center_codes=centers if role == Role.COORDINATOR else [],
+            now=context.now(),
+            protected_ids=context.settings.coordinator_ids,
+        )
+    texts = {
+        RoleChange.DONE: t.gettext("Done: {person} is now a {role}.").format(person=args[0], role=role_label(t, role)),
+        RoleChange.UNKNOWN_PERSON: t.gettext("Nobody with the Telegram id {person} has written to the bot yet.").format(person=esc(args[0])),
+        RoleChange.UNKNOWN_CENTER: t.gettext("Unknown center code. Known codes are listed in /export and in the CSV import."),
+        RoleChange.SELF: t.gettext("You cannot change your own role."),
+        RoleChange.PROTECTED: t.gettext("This admin is set in the bot's settings (COORDINATOR_IDS) and cannot be changed here."),
+    }
+    await reply(update, texts[outcome])

@@ -1,0 +1,155 @@
+"""/stats: the program's figures for a year and center against its targets, with a chart."""
+
+from __future__ import annotations
+
+import asyncio
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+
+from bot.charts import Bar, progress_chart
+from bot.i18n import Translator
+from handlers import callback_data as cd
+from handlers.common import center_name, esc, reply, show
+from handlers.context import BotContext
+from handlers.coordinator.access import parse_or_refuse, require_staff
+from models.coordination import Actor, managed_centers
+from models.stats import Figures, program_figures, progress
+from models.tables import Center
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+CENTER_BUTTONS = 8
+
+
+def render_figures(t: Translator, figures: Figures, settings: object, scope: str) -> str:
+    s = settings
+    value = figures.economic_value(s.sar_per_hour)  # type: ignore[attr-defined]
+    lines = [
+        t.gettext("📊 <b>Program figures — {year}</b>").format(year=figures.year) + f"\n{esc(scope)}",
+        "",
+        t.gettext("👥 Registered volunteers: {n} (men {men} · women {women}) — {pct}% of the target {target}").format(
+            n=t.number(figures.registered_total), men=t.number(figures.registered_men), women=t.number(figures.registered_women),
+            pct=t.number(progress(figures.registered_total, s.target_volunteers)), target=t.number(s.target_volunteers),  # type: ignore[attr-defined]
+        ),
+        t.gettext("🆕 Registered this year: {n}").format(n=t.number(figures.registered_in_year)),
+        t.gettext("🔥 Active volunteers: {n} (men {men} · women {women})").format(
+            n=t.number(figures.active_total), men=t.number(figures.active_men), women=t.number(figures.active_women)
+        ),
+        t.gettext("📌 Opportunities offered: {n} — {pct}% of the target {target}").format(
+            n=t.number(figures.opportunities), pct=t.number(progress(figures.opportunities, s.target_opportunities)),  # type: ignore[attr-defined]
+            target=t.number(s.target_opportunities),  # type: ignore[attr-defined]
+        ),
+        t.gettext("🗓 Shifts offered: {n}").format(n=t.number(figures.shifts)),
+        t.gettext("⏱ Hours given: {n} — {pct}% of the target {target}").format(
+            n=t.number(round(figures.hours, 1)), pct=t.number(progress(figures.hours, s.target_hours)),  # type: ignore[attr-defined]
+            target=t.number(s.target_hours),  # type: ignore[attr-defined]
+        ),
+        t.gettext("💰 Economic value: {value} SAR ({rate} SAR per hour)").format(
+            value=t.number(value), rate=t.number(s.sar_per_hour)  # type: ignore[attr-defined]
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def chart_bars(t: Translator, figures: Figures, settings: object) -> list[Bar]:
+    s = settings
+    return [
+        Bar(t.gettext("Volunteers"), t.number(figures.registered_total), progress(figures.registered_total, s.target_volunteers)),  # type: ignore[attr-defined]
+        Bar(t.gettext("Opportunities"), t.number(figures.opportunities), progress(figures.opportunities, s.target_opportunities)),  # type: ignore[attr-defined]
+        Bar(t.gettext("Hours"), t.number(round(figures.hours)), progress(figures.hours, s.target_hours)),  # type: ignore[attr-defined]
+    ]
+
+
+def stats_keyboard(t: Translator, actor: Actor, year: int, center_id: int, centers: list[Center]) -> InlineKeyboardMarkup:
+    rows = [[
+        InlineKeyboardButton(f"◀️ {year - 1}", callback_data=cd.program_stats(year - 1, center_id)),
+        InlineKeyboardButton(f"{year + 1} ▶️", callback_data=cd.program_stats(year + 1, center_id)),
+    ]]
+    choices = [(0, t.gettext("All centers"))] if actor.is_admin else []
+    choices += [(c.id or 0, center_name(c, t.language)) for c in centers[:CENTER_BUTTONS]]
+    for choice_id, label in choices:
+        if choice_id != center_id:
+            rows.append([InlineKeyboardButton(label[:60], callback_data=cd.program_stats(year, choice_id))])
+    return InlineKeyboardMarkup(rows)
+
+
+async def _figures_answer(
+    update: Update, context: BotContext, *, year: int | None, center_code: str | None, center_id: int | None
+) -> tuple[str, InlineKeyboardMarkup, bytes, Translator] | None:
+    async with context.transaction() as session:
+        actor, t = await require_staff(update, context, session, action="stats.show")
+        if actor is None:
+            return None
+        centers = await managed_centers(session, actor=actor)
+        if center_code is not None:
+            match = next((c for c in centers if c.code == center_code), None)
+            if match is None:
+                actor, t = await require_staff(update, context, session, action="stats.show", center_id=-1, target=center_code)
+                return None
+            center_id = match.id
+        if center_id == 0:
+            center_id = None
+        if center_id is None and not actor.is_admin:
+            if not centers:
+                await reply(update, t.gettext("You are not assigned to any center yet. Ask an admin."))
+                return None
+            center_id = centers[0].id
+        if center_id is not None:
+            allowed, t = await require_staff(update, context, session, action="stats.show", center_id=center_id, target=f"center:{center_id}")
+            if allowed is None:
+                return None
+        year = year or t.local(context.now()).year
+        figures = await program_figures(session, year=year, zone=context.settings.zone, center_id=center_id)
+    center = next((c for c in centers if c.id == center_id), None)
+    scope = center_name(center, t.language) if center else t.gettext("All centers")
+    text = render_figures(t, figures, context.settings, scope)
+    chart = await asyncio.to_thread(
+        progress_chart,
+        title=t.gettext("Program figures {year}: {scope}").format(year=figures.year, scope=scope),
+        bars=chart_bars(t, figures, context.settings),
+        rtl=t.rtl,
+        target_caption=t.gettext("Share of the yearly target (%)"),
+    )
+    return text, stats_keyboard(t, actor, year, center_id or 0, centers), chart, t
+
+
+async def show_stats(update: Update, context: BotContext) -> None:
+    """/stats [year] [center code]."""
+    args = context.args or []
+    year = None
+    code = None
+    for arg in args:
+        if arg.isdigit() and len(arg) == 4:
+            year = int(arg)
+        else:
+            code = arg
+    if year is not None and not FIRST_YEAR <= year <= LAST_YEAR:
+        year = None
+    answer = await _figures_answer(update, context, year=year, center_code=code, center_id=None)
+    if answer is None:
+        return
+    text, markup, chart, t = answer
+    await reply(update, text, markup)
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_photo(InputFile(chart, filename="figures.png"), caption=t.gettext("📈 Progress against the yearly targets"))
+
+
+async def stats_button(update: Update, context: BotContext) -> None:
+    """Another year or center."""
+    query = update.callback_query
+    assert query is not None
+    parsed = await parse_or_refuse(update, context, action="stats.show")
+    if parsed is None:
+        return
+    year, center_id = parsed.int_at(0), parsed.int_at(1)
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        year = FIRST_YEAR if year < FIRST_YEAR else LAST_YEAR
+    answer = await _figures_answer(update, context, year=year, center_code=None, center_id=center_id)
+    if answer is None:
+        return
+    text, markup, chart, t = answer
+    await query.answer()
+    await show(query, text, markup)
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_photo(InputFile(chart, filename="figures.png"), caption=t.gettext("📈 Progress against the yearly targets"))

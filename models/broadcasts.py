@@ -1,0 +1,326 @@
+"""Broadcasts: audiences, their size, one confirmation, queueing through the outbox, progress."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import String, cast, exists, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
+
+from models.coordination import Actor
+from models.outbox import PRIORITY_BROADCAST
+from models.tables import (
+    Attendance,
+    Broadcast,
+    Opportunity,
+    OutboxMessage,
+    Shift,
+    ShiftStatus,
+    Signup,
+    SignupStatus,
+    Volunteer,
+)
+
+AUDIENCE_KINDS = ("all", "center", "opportunity", "shift", "waitlisted", "lang", "active", "never")
+ACTIVE_DAYS = (7, 30, 90, 365)
+DUPLICATE_WINDOW = timedelta(minutes=1)
+# Outbox statuses that are still on their way; every other status is final.
+IN_FLIGHT = ("pending", "sending", "retry")
+
+
+class BadAudience(ValueError):
+    """An audience string this version did not make."""
+
+
+@dataclass(frozen=True)
+class Audience:
+    kind: str
+    arg: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.arg}" if self.arg else self.kind
+
+    @classmethod
+    def parse(cls, text: str) -> Audience:
+        kind, _, arg = text.partition(":")
+        if kind not in AUDIENCE_KINDS:
+            raise BadAudience(text)
+        if kind in ("center", "opportunity", "shift") and not (arg.isdigit() and 0 < int(arg) < 2**62):
+            raise BadAudience(text)
+        if kind == "lang" and arg not in ("ar", "en"):
+            raise BadAudience(text)
+        if kind == "active" and not (arg.isdigit() and int(arg) in ACTIVE_DAYS):
+            raise BadAudience(text)
+        if kind in ("all", "waitlisted", "never") and arg:
+            raise BadAudience(text)
+        return cls(kind, arg)
+
+    @property
+    def number(self) -> int:
+        return int(self.arg)
+
+
+def _recipients(audience: Audience, *, scope: frozenset[int] | None, now: datetime) -> Select:  # type: ignore[type-arg]
+    """Registered, reachable volunteers in the audience (scope: home centers a coordinator may reach)."""
+    query = select(Volunteer.id, Volunteer.telegram_id).where(
+        Volunteer.onboarding_step.is_(None), Volunteer.reachable.is_(True)  # type: ignore[union-attr,attr-defined]
+    )
+    kind = audience.kind
+    if kind in ("opportunity", "shift"):
+        # Holders of one opportunity or shift: the permission was checked on its center, so the
+        # coordinator reaches every holder, whatever their home center.
+        held = select(Signup.volunteer_id).join(Shift, Shift.id == Signup.shift_id).where(
+            Signup.status == SignupStatus.CONFIRMED
+        )
+        held = held.where(Shift.id == audience.number) if kind == "shift" else held.where(
+            Shift.opportunity_id == audience.number, Shift.status == ShiftStatus.ACTIVE
+        )
+        return query.where(Volunteer.id.in_(held))  # type: ignore[union-attr]
+    if scope is not None:
+        query = query.where(Volunteer.center_id.in_(scope or {-1}))  # type: ignore[union-attr]
+    if kind == "center":
+        query = query.where(Volunteer.center_id == audience.number)
+    elif kind == "waitlisted":
+        waiting = (
+            select(Signup.volunteer_id)
+            .join(Shift, Shift.id == Signup.shift_id)
+            .where(Signup.status == SignupStatus.WAITLISTED, Shift.starts_at > now, Shift.status == ShiftStatus.ACTIVE)
+        )
+        query = query.where(Volunteer.id.in_(waiting))  # type: ignore[union-attr]
+    elif kind == "lang":
+        query = query.where(Volunteer.language == audience.arg)
+    elif kind == "active":
+        since = now - timedelta(days=audience.number)
+        query = query.where(
+            exists().where(Attendance.volunteer_id == Volunteer.id, Attendance.checked_in_at >= since)
+        )
+    elif kind == "never":
+        query = query.where(
+            ~exists().where(Attendance.volunteer_id == Volunteer.id, Attendance.checked_out_at.is_not(None))  # type: ignore[union-attr]
+        )
+    return query
+
+
+def _scope(actor: Actor) -> frozenset[int] | None:
+    return None if actor.is_admin else actor.center_ids
+
+
+async def audience_center(session: AsyncSession, audience: Audience) -> int | None:
+    """The center whose permission the audience needs (None: the actor's own scope applies)."""
+    if audience.kind == "center":
+        return audience.number
+    if audience.kind == "opportunity":
+        opportunity = await session.get(Opportunity, audience.number)
+        return opportunity.center_id if opportunity else -1
+    if audience.kind == "shift":
+        row = await session.execute(
+            select(Opportunity.center_id).join(Shift, Shift.opportunity_id == Opportunity.id).where(Shift.id == audience.number)
+        )
+        return row.scalar_one_or_none() or -1
+    return None
+
+
+async def count_audience(session: AsyncSession, *, actor: Actor, audience: Audience, now: datetime) -> int:
+    """How many volunteers would receive a broadcast to this audience right now."""
+    inner = _recipients(audience, scope=_scope(actor), now=now).subquery()
+    return int((await session.execute(select(func.count()).select_from(inner))).scalar_one())
+
+
+def content_hash(*, telegram_id: int, text: str, photo_file_id: str | None, audience: Audience) -> str:
+    raw = json.dumps([telegram_id, text, photo_file_id, str(audience)], ensure_ascii=False)
+    return hashlib.sha1(raw.encode()).hexdigest()
+
+
+async def create_draft(
+    session: AsyncSession, *, actor: Actor, text: str, photo_file_id: str | None, audience: Audience, now: datetime
+) -> Broadcast:
+    """A draft the coordinator previews; nothing is queued until it is confirmed."""
+    draft = Broadcast(
+        created_by_telegram_id=actor.telegram_id,
+        language=actor.volunteer.language,
+        text=text,
+        photo_file_id=photo_file_id,
+        audience=str(audience),
+        content_hash=content_hash(telegram_id=actor.telegram_id, text=text, photo_file_id=photo_file_id, audience=audience),
+        recipients=await count_audience(session, actor=actor, audience=audience, now=now),
+        created_at=now,
+    )
+    session.add(draft)
+    await session.flush()
+    return draft
+
+
+class ConfirmOutcome(StrEnum):
+    QUEUED = "queued"
+    ALREADY = "already"  # this draft was confirmed before (a second press)
+    DUPLICATE = "duplicate"  # the same message went to the same audience less than a minute ago
+    EMPTY = "empty"  # nobody left in the audience
+    GONE = "gone"  # cancelled, or not this coordinator's draft
+
+
+@dataclass
+class ConfirmResult:
+    outcome: ConfirmOutcome
+    broadcast: Broadcast | None = None
+    queued: int = 0
+
+
+async def confirm_broadcast(
+    session: AsyncSession, *, actor: Actor, broadcast_id: int, now: datetime
+) -> ConfirmResult:
+    """Queue the draft for its audience, once.
+
+    The draft moves from draft to queued in one guarded UPDATE, so two presses (or two workers)
+    cannot both pass; the outbox keys `broadcast:<id>:<volunteer>` make a repeat a no-op anyway.
+    """
+    broadcast = await session.get(Broadcast, broadcast_id)
+    if broadcast is None or broadcast.created_by_telegram_id != actor.telegram_id:
+        return ConfirmResult(ConfirmOutcome.GONE)
+    if broadcast.status in ("queued", "done"):
+        return ConfirmResult(ConfirmOutcome.ALREADY, broadcast)
+    if broadcast.status != "draft":
+        return ConfirmResult(ConfirmOutcome.GONE, broadcast)
+    recent = await session.execute(
+        select(Broadcast.id).where(
+            Broadcast.content_hash == broadcast.content_hash,
+            Broadcast.id != broadcast.id,
+            Broadcast.status.in_(("queued", "done")),  # type: ignore[attr-defined]
+            Broadcast.confirmed_at >= now - DUPLICATE_WINDOW,  # type: ignore[operator]
+        )
+    )
+    if recent.first() is not None:
+        broadcast.status = "cancelled"
+        return ConfirmResult(ConfirmOutcome.DUPLICATE, broadcast)
+    claimed = await session.execute(
+        update(Broadcast)
+        .where(Broadcast.id == broadcast_id, Broadcast.status == "draft")  # type: ignore[arg-type]
+        .values(status="queued", confirmed_at=now)
+    )
+    if not claimed.rowcount:  # type: ignore[attr-defined]
+        return ConfirmResult(ConfirmOutcome.ALREADY, broadcast)
+    queued = await _queue_recipients(session, broadcast=broadcast, actor=actor, now=now)
+    await session.refresh(broadcast)
+    if queued == 0:
+        broadcast.status, broadcast.finished_at = "done", now
+        return ConfirmResult(ConfirmOutcome.EMPTY, broadcast)
+    broadcast.recipients = queued
+    return ConfirmResult(ConfirmOutcome.QUEUED, broadcast, queued)
+
+
+async def _queue_recipients(session: AsyncSession, *, broadcast: Broadcast, actor: Actor, now: datetime) -> int:
+    """One outbox row per recipient in a single INSERT ... SELECT (100k rows in one statement).
+
+    The rows are exactly what models.outbox.enqueue would write; row by row, a 100k audience
+    would hold the database's write lock for many seconds.
+    """
+    audience = Audience.parse(broadcast.audience)
+    recipients = _recipients(audience, scope=_scope(actor), now=now).subquery()
+    payload = json.dumps({"broadcast_id": broadcast.id}, sort_keys=True)
+    source = select(
+        literal(f"broadcast:{broadcast.id}:") + cast(recipients.c.id, String),
+        recipients.c.telegram_id,
+        recipients.c.id,
+        literal("broadcast"),
+        literal(payload),
+        literal(PRIORITY_BROADCAST),
+        literal("pending"),
+        literal(0),
+        literal(now, OutboxMessage.__table__.c.not_before.type),  # type: ignore[attr-defined]
+        literal(now, OutboxMessage.__table__.c.created_at.type),  # type: ignore[attr-defined]
+        literal(broadcast.id),
+    ).where(recipients.c.id.is_not(None))  # SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT
+    columns = ["key", "chat_id", "volunteer_id", "kind", "payload", "priority", "status", "attempts",
+               "not_before", "created_at", "broadcast_id"]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = await session.execute(insert(OutboxMessage).from_select(columns, source).on_conflict_do_nothing())
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def cancel_draft(session: AsyncSession, *, actor: Actor, broadcast_id: int) -> bool:
+    """Drop a draft that was not confirmed; False when it is not (or no longer) a draft of theirs."""
+    result = await session.execute(
+        update(Broadcast)
+        .where(
+            Broadcast.id == broadcast_id,  # type: ignore[arg-type]
+            Broadcast.status == "draft",  # type: ignore[arg-type]
+            Broadcast.created_by_telegram_id == actor.telegram_id,  # type: ignore[arg-type]
+        )
+        .values(status="cancelled")
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass
+class Progress:
+    broadcast: Broadcast
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def in_flight(self) -> int:
+        return sum(n for status, n in self.counts.items() if status in IN_FLIGHT)
+
+    @property
+    def finished(self) -> bool:
+        return self.in_flight == 0
+
+    def count(self, status: str) -> int:
+        return self.counts.get(status, 0)
+
+    @property
+    def other_failures(self) -> int:
+        """Final statuses other than sent and unreachable (failed, dropped, ...)."""
+        return sum(n for s, n in self.counts.items() if s not in IN_FLIGHT and s not in ("sent", "unreachable"))
+
+
+async def broadcast_progress(session: AsyncSession, *, broadcast_id: int) -> Progress | None:
+    """How many of the broadcast's messages are in each outbox status."""
+    broadcast = await session.get(Broadcast, broadcast_id)
+    if broadcast is None:
+        return None
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.broadcast_id == broadcast_id)
+        .group_by(OutboxMessage.status)
+    )
+    return Progress(broadcast, {status: int(n) for status, n in rows})
+
+
+async def mark_finished(session: AsyncSession, *, broadcast_id: int, now: datetime) -> bool:
+    """Close the broadcast once; False when it was already closed (the report goes out once)."""
+    result = await session.execute(
+        update(Broadcast)
+        .where(Broadcast.id == broadcast_id, Broadcast.status == "queued")  # type: ignore[arg-type]
+        .values(status="done", finished_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def remember_progress_message(
+    session: AsyncSession, *, broadcast_id: int, chat_id: int, message_id: int
+) -> None:
+    await session.execute(
+        update(Broadcast)
+        .where(Broadcast.id == broadcast_id)  # type: ignore[arg-type]
+        .values(progress_chat_id=chat_id, progress_message_id=message_id)
+    )
+
+
+async def unfinished_broadcasts(session: AsyncSession) -> list[Broadcast]:
+    """Queued broadcasts whose progress someone is waiting for (to resume after a restart)."""
+    rows = await session.execute(
+        select(Broadcast).where(Broadcast.status == "queued", Broadcast.progress_message_id.is_not(None))  # type: ignore[union-attr]
+    )
+    return list(rows.scalars())
+
+
