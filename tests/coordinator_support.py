@@ -45,6 +45,7 @@ async def make_person(
         )
         session.add(person)
         await session.flush()
+        person.onboarding_step = None  # an explicit None at construction would be replaced by the default
         for managed in centers or []:
             session.add(CoordinatorCenter(volunteer_id=person.id, center_id=managed.id))
     return person
