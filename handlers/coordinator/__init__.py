@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from handlers.callback_data import pattern
-from handlers.coordinator import broadcast, roles, stats
+from handlers.coordinator import attendance, broadcast, onsite, roles, stats
 from handlers.notices import register_renderers
 
 # Photos, locations and files are read by the coordinator flows first (group -1); a handler there
@@ -22,6 +22,9 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         "role": roles.assign_role_command,
         "broadcast": broadcast.start_broadcast,
         "stats": stats.show_stats,
+        "shifts": onsite.list_shifts,
+        "review": attendance.review_attendance,
+        "addhours": attendance.add_hours_command,
     }
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback, filters=private))
@@ -30,10 +33,17 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         "bcy": broadcast.confirm_broadcast_button,
         "bcn": broadcast.cancel_broadcast_button,
         "st": stats.stats_button,
+        "sh": onsite.shift_button,
+        "ns": attendance.no_show_button,
+        "adj": attendance.adjust_button,
     }
     for kind, callback in buttons.items():
         app.add_handler(CallbackQueryHandler(callback, pattern=pattern(kind)))
     app.add_handler(MessageHandler(private & filters.PHOTO, broadcast.broadcast_photo), group=FLOW_GROUP)
 
-    app.bot_data.setdefault("text_flows", {}).update({broadcast.FLOW: broadcast.broadcast_text})
+    app.bot_data.setdefault("text_flows", {}).update({
+        broadcast.FLOW: broadcast.broadcast_text,
+        onsite.EDIT_FLOW: onsite.edit_shift_text,
+        attendance.ADJUST_FLOW: attendance.adjust_text,
+    })
     register_renderers(app, {"broadcast": broadcast.render_broadcast})

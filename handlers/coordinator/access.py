@@ -68,12 +68,19 @@ async def parse_or_refuse(update: Update, context: BotContext, *, action: str) -
     try:
         return cd.parse(query.data)
     except cd.BadCallback:
-        async with context.transaction() as session:
-            volunteer = await load_volunteer(session, update, context)
-            await record_action(
-                session, actor_telegram_id=volunteer.telegram_id, action=action, target=(query.data or "")[:128],
-                allowed=False, detail="forged or stale payload", now=context.now(),
-            )
-        t = context.translator(volunteer.language)
-        await query.answer(t.gettext("This button is no longer valid. Please open the menu again."), show_alert=True)
+        await refuse_forged(update, context, action=action)
         return None
+
+
+async def refuse_forged(update: Update, context: BotContext, *, action: str) -> None:
+    """Answer a payload we did not make, and keep a line of it."""
+    query = update.callback_query
+    assert query is not None
+    async with context.transaction() as session:
+        volunteer = await load_volunteer(session, update, context)
+        await record_action(
+            session, actor_telegram_id=volunteer.telegram_id, action=action, target=(query.data or "")[:128],
+            allowed=False, detail="forged or stale payload", now=context.now(),
+        )
+    t = context.translator(volunteer.language)
+    await query.answer(t.gettext("This button is no longer valid. Please open the menu again."), show_alert=True)

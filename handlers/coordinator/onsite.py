@@ -1,0 +1,222 @@
+"""/shifts: a shift's card, its check-in QR code, who is here, and editing or cancelling it."""
+
+from __future__ import annotations
+
+import io
+
+import segno
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+
+from bot.i18n import Translator
+from handlers import callback_data as cd
+from handlers.attendance import CODE_PREFIX
+from handlers.common import esc, opportunity_title, reply, show
+from handlers.context import BotContext
+from handlers.coordinator.access import parse_or_refuse, refuse_forged, require_staff
+from models.attendance_review import Roster, shift_roster
+from models.authoring import (
+    ShiftProblem,
+    ShiftSpecError,
+    cancel_shift,
+    change_shift,
+    parse_shift_spec,
+)
+from models.coordination import Actor, center_of_shift
+from models.tables import Opportunity, Shift, ShiftStatus, Volunteer
+from models.volunteers import read_conversation, write_conversation
+
+EDIT_FLOW = "edit_shift"
+LIST_LIMIT = 15
+SHIFT_ACTIONS = ("card", "qr", "who", "edit", "cx", "cxy")
+
+
+def shift_problem_text(t: Translator, problem: ShiftProblem) -> str:
+    texts = {
+        ShiftProblem.FORMAT: t.gettext("Please write the shift like this: 2026-12-05 16:00-20:00 25 (date, start-end, number of seats)."),
+        ShiftProblem.NO_SUCH_DATE: t.gettext("That date or time does not exist. Please check the day, month and hours."),
+        ShiftProblem.PAST: t.gettext("That time has already passed. Please choose a time in the future."),
+        ShiftProblem.END_BEFORE_START: t.gettext("The end time must be after the start time."),
+        ShiftProblem.CAPACITY: t.gettext("The number of seats must be at least 1 (and at most 10,000)."),
+        ShiftProblem.BELOW_TAKEN: t.gettext("More volunteers already hold a seat than that. Please keep at least as many seats as are taken."),
+    }
+    return texts[problem]
+
+
+def checkin_link(bot_username: str, shift: Shift) -> str:
+    return f"https://t.me/{bot_username}?start={CODE_PREFIX}{shift.checkin_code}"
+
+
+def qr_png(link: str) -> bytes:
+    buffer = io.BytesIO()
+    segno.make(link, error="m").save(buffer, kind="png", scale=10, border=2)
+    return buffer.getvalue()
+
+
+async def list_shifts(update: Update, context: BotContext) -> None:
+    """/shifts: running and upcoming shifts of the coordinator's centers."""
+    async with context.transaction() as session:
+        actor, t = await require_staff(update, context, session, action="shift.list")
+        if actor is None:
+            return
+        query = (
+            select(Shift, Opportunity)
+            .join(Opportunity, Opportunity.id == Shift.opportunity_id)
+            .where(Shift.ends_at > context.now(), Shift.status == ShiftStatus.ACTIVE)
+            .order_by(Shift.starts_at)
+            .limit(LIST_LIMIT)
+        )
+        if not actor.is_admin:
+            query = query.where(Opportunity.center_id.in_(actor.center_ids or {-1}))  # type: ignore[attr-defined]
+        rows = list(await session.execute(query))
+    if not rows:
+        await reply(update, t.gettext("No running or upcoming shifts in your centers."))
+        return
+    buttons = [
+        [InlineKeyboardButton(f"{opportunity_title(o, t.language)[:30]} · {t.time(s.starts_at)} {t.local(s.starts_at):%d/%m}",
+                              callback_data=cd.shift_action("card", s.id or 0))]
+        for s, o in rows
+    ]
+    await reply(update, t.gettext("Running and upcoming shifts. Tap one:"), InlineKeyboardMarkup(buttons))
+
+
+def shift_card(t: Translator, shift: Shift, opportunity: Opportunity) -> tuple[str, InlineKeyboardMarkup]:
+    text = "\n".join([
+        f"<b>{esc(opportunity_title(opportunity, t.language))}</b>",
+        t.span(shift.starts_at, shift.ends_at),
+        t.gettext("Seats taken: {taken} of {capacity}").format(taken=t.number(shift.seats_taken), capacity=t.number(shift.capacity)),
+    ])
+    if shift.status == ShiftStatus.CANCELLED:
+        return text + "\n" + t.gettext("❌ This shift is cancelled."), InlineKeyboardMarkup([])
+    sid = shift.id or 0
+    return text, InlineKeyboardMarkup([
+        [InlineKeyboardButton(t.gettext("🔳 Check-in QR code"), callback_data=cd.shift_action("qr", sid)),
+         InlineKeyboardButton(t.gettext("🧍 Who is here"), callback_data=cd.shift_action("who", sid))],
+        [InlineKeyboardButton(t.gettext("✏️ Change time or seats"), callback_data=cd.shift_action("edit", sid)),
+         InlineKeyboardButton(t.gettext("❌ Cancel the shift"), callback_data=cd.shift_action("cx", sid))],
+    ])
+
+
+def render_roster(t: Translator, roster: Roster) -> tuple[str, InlineKeyboardMarkup | None]:
+    def names(people: list) -> str:  # type: ignore[type-arg]
+        return "، ".join(esc(v.display_name or "—") for v, _ in people) if t.rtl else ", ".join(esc(v.display_name or "—") for v, _ in people)
+
+    lines = [f"<b>{esc(opportunity_title(roster.opportunity, t.language))}</b>", t.span(roster.shift.starts_at, roster.shift.ends_at), ""]
+    groups = [
+        (t.gettext("🟢 Checked in now ({n})"), roster.here),
+        (t.gettext("🏁 Checked out ({n})"), roster.left),
+        (t.gettext("⏰ Late ({n})"), roster.late),
+        (t.gettext("❓ Missing ({n})"), roster.missing),
+        (t.gettext("🕒 Expected ({n})"), roster.expected),
+        (t.gettext("🚫 No-shows ({n})"), roster.no_shows),
+    ]
+    for title, people in groups:
+        if people:
+            lines.append(title.format(n=t.number(len(people))) + "\n" + names(people))
+    if len(lines) == 3:
+        lines.append(t.gettext("Nobody holds a seat on this shift."))
+    absent = roster.late + roster.missing
+    markup = None
+    if absent:
+        markup = InlineKeyboardMarkup([
+            [InlineKeyboardButton(t.gettext("🚫 No-show: {name}").format(name=(v.display_name or "—")[:40]), callback_data=cd.mark_no_show(s.id or 0))]
+            for v, s in absent[:20]
+        ])
+    return "\n".join(lines), markup
+
+
+async def _shift_for(update: Update, context: BotContext, session: AsyncSession, *, action: str, shift_id: int) -> tuple[Actor | None, Translator]:
+    center_id = await center_of_shift(session, shift_id)
+    return await require_staff(
+        update, context, session, action=action, center_id=center_id, missing_target=center_id is None, target=f"shift:{shift_id}"
+    )
+
+
+async def shift_button(update: Update, context: BotContext) -> None:
+    """The buttons of a shift card."""
+    query = update.callback_query
+    assert query is not None
+    parsed = await parse_or_refuse(update, context, action="shift.button")
+    if parsed is None:
+        return
+    action, shift_id = parsed.fields[0], parsed.int_at(1)
+    if action not in SHIFT_ACTIONS:
+        await refuse_forged(update, context, action="shift.button")
+        return
+    async with context.transaction() as session:
+        actor, t = await _shift_for(update, context, session, action=f"shift.{action}", shift_id=shift_id)
+        if actor is None:
+            return
+        shift = await session.get(Shift, shift_id)
+        assert shift is not None
+        opportunity = await session.get(Opportunity, shift.opportunity_id)
+        assert opportunity is not None
+        if action in ("edit", "cx", "cxy") and (shift.status == ShiftStatus.CANCELLED or shift.ends_at <= context.now()):
+            await query.answer(t.gettext("This shift is over or cancelled; it can no longer be changed."), show_alert=True)
+            return
+        if action == "cxy":
+            released = await cancel_shift(session, shift_id=shift_id, actor_telegram_id=actor.telegram_id, now=context.now())
+            from models.notifications import notify_shift_holders
+
+            told = await notify_shift_holders(session, shift_id=shift_id, change="cancelled", now=context.now()) if released >= 0 else 0
+        if action == "edit":
+            write_conversation(actor.volunteer, {"flow": EDIT_FLOW, "shift_id": shift_id})
+        roster = await shift_roster(session, shift_id=shift_id, now=context.now()) if action == "who" else None
+    await query.answer()
+    if action == "card":
+        await show(query, *shift_card(t, shift, opportunity))
+    elif action == "qr":
+        link = checkin_link(context.bot.username, shift)
+        caption = t.gettext("🔳 Check-in code for <b>{title}</b>\n{when}\n\nVolunteers scan it at the door, or open: {link}").format(
+            title=esc(opportunity_title(opportunity, t.language)), when=t.span(shift.starts_at, shift.ends_at), link=link
+        )
+        chat = update.effective_chat
+        assert chat is not None
+        await chat.send_photo(InputFile(qr_png(link), filename="checkin.png"), caption=caption, parse_mode="HTML")
+    elif action == "who":
+        assert roster is not None
+        await reply(update, *render_roster(t, roster))
+    elif action == "edit":
+        await reply(update, t.gettext("Send the new date, times and number of seats, like: 2026-12-05 16:00-20:00 25"))
+    elif action == "cx":
+        await show(query, shift_card(t, shift, opportunity)[0] + "\n\n" + t.gettext("Cancel this shift? Its volunteers will be told."),
+                   InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("❌ Yes, cancel the shift"), callback_data=cd.shift_action("cxy", shift_id)),
+                                          InlineKeyboardButton(t.gettext("Keep it"), callback_data=cd.shift_action("card", shift_id))]]))
+    else:
+        await show(query, shift_card(t, shift, opportunity)[0] + "\n\n" + t.ngettext(
+            "❌ The shift is cancelled. {n} volunteer will be told.", "❌ The shift is cancelled. {n} volunteers will be told.", told
+        ).format(n=t.number(told)))
+        await _wake(context)
+
+
+async def edit_shift_text(update: Update, context: BotContext, session: AsyncSession, volunteer: Volunteer) -> None:
+    """Text flow: the shift's new date, times and seats."""
+    message = update.effective_message
+    assert message is not None
+    shift_id = int(read_conversation(volunteer).get("shift_id", 0))
+    actor, t = await _shift_for(update, context, session, action="shift.change", shift_id=shift_id)
+    if actor is None:
+        write_conversation(volunteer, None)
+        return
+    try:
+        spec = parse_shift_spec(message.text or "", zone=context.settings.zone, now=context.now())
+        async with session.begin_nested():
+            shift = await change_shift(session, shift_id=shift_id, spec=spec, actor_telegram_id=actor.telegram_id, now=context.now())
+    except ShiftSpecError as error:
+        await reply(update, shift_problem_text(t, error.problem))
+        return
+    from models.notifications import notify_shift_holders
+
+    told = await notify_shift_holders(session, shift_id=shift_id, change="changed", now=context.now())
+    write_conversation(volunteer, None)
+    opportunity = await session.get(Opportunity, shift.opportunity_id)
+    assert opportunity is not None
+    text, markup = shift_card(t, shift, opportunity)
+    await reply(update, t.ngettext("✅ Shift changed. {n} volunteer will be told.", "✅ Shift changed. {n} volunteers will be told.", told).format(n=t.number(told)) + "\n\n" + text, markup)
+
+
+async def _wake(context: BotContext) -> None:
+    from handlers.coordinator.broadcast import _wake_sender
+
+    await _wake_sender(context)

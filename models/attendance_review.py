@@ -1,0 +1,167 @@
+"""What coordinators do with attendance: the on-site roster, flagged records, corrections, no-shows,
+and hours for work done outside the bot. Every correction is audited with its reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.audit import record_action
+from models.tables import Attendance, Opportunity, Shift, Signup, SignupStatus, Volunteer
+
+MAX_MINUTES = 24 * 60
+REASON_MAX = 200
+LATE_AFTER = timedelta(minutes=10)
+
+
+@dataclass
+class Roster:
+    shift: Shift
+    opportunity: Opportunity
+    here: list[tuple[Volunteer, Attendance]] = field(default_factory=list)
+    left: list[tuple[Volunteer, Attendance]] = field(default_factory=list)
+    late: list[tuple[Volunteer, Signup]] = field(default_factory=list)  # started, not checked in yet
+    missing: list[tuple[Volunteer, Signup]] = field(default_factory=list)  # ended without a check-in
+    expected: list[tuple[Volunteer, Signup]] = field(default_factory=list)  # not started yet
+    no_shows: list[tuple[Volunteer, Signup]] = field(default_factory=list)
+
+
+async def shift_roster(session: AsyncSession, *, shift_id: int, now: datetime) -> Roster | None:
+    """Who is checked in now, who left, who is late, who is missing."""
+    shift = await session.get(Shift, shift_id)
+    if shift is None:
+        return None
+    opportunity = await session.get(Opportunity, shift.opportunity_id)
+    assert opportunity is not None
+    roster = Roster(shift, opportunity)
+    rows = await session.execute(
+        select(Signup, Volunteer, Attendance)
+        .join(Volunteer, Volunteer.id == Signup.volunteer_id)
+        .outerjoin(Attendance, Attendance.signup_id == Signup.id)
+        .where(Signup.shift_id == shift_id, Signup.status.in_((SignupStatus.CONFIRMED, SignupStatus.NO_SHOW)))  # type: ignore[attr-defined]
+        .order_by(Volunteer.display_name, Volunteer.id)
+    )
+    for signup, volunteer, attendance in rows:
+        if signup.status == SignupStatus.NO_SHOW:
+            roster.no_shows.append((volunteer, signup))
+        elif attendance is not None:
+            (roster.left if attendance.checked_out_at else roster.here).append((volunteer, attendance))
+        elif now < shift.starts_at + LATE_AFTER:
+            roster.expected.append((volunteer, signup))
+        elif now < shift.ends_at:
+            roster.late.append((volunteer, signup))
+        else:
+            roster.missing.append((volunteer, signup))
+    return roster
+
+
+@dataclass
+class FlaggedRecord:
+    attendance: Attendance
+    volunteer: Volunteer
+    shift: Shift | None
+    opportunity: Opportunity | None
+
+    @property
+    def forgot_check_out(self) -> bool:
+        return self.attendance.checked_out_at is None
+
+
+async def flagged_records(
+    session: AsyncSession, *, center_ids: frozenset[int] | None, now: datetime, grace_minutes: int, limit: int = 10
+) -> list[FlaggedRecord]:
+    """Records to review: flagged ones, and check-ins never closed after the shift's end and grace."""
+    forgot = (Attendance.checked_out_at.is_(None)) & (Shift.ends_at < now - timedelta(minutes=grace_minutes))  # type: ignore[union-attr,operator]
+    query = (
+        select(Attendance, Volunteer, Shift, Opportunity)
+        .join(Volunteer, Volunteer.id == Attendance.volunteer_id)
+        .join(Shift, Shift.id == Attendance.shift_id)
+        .join(Opportunity, Opportunity.id == Shift.opportunity_id)
+        .where(or_(Attendance.flagged.is_(True), forgot))  # type: ignore[attr-defined]
+        .order_by(Attendance.checked_in_at)
+        .limit(limit)
+    )
+    if center_ids is not None:
+        query = query.where(Opportunity.center_id.in_(center_ids or {-1}))  # type: ignore[attr-defined]
+    return [FlaggedRecord(*row) for row in await session.execute(query)]
+
+
+class ReviewProblem(StrEnum):
+    MINUTES = "minutes"
+    REASON = "reason"
+    NOT_ENDED = "not_ended"
+    ALREADY = "already"
+    CHECKED_IN = "checked_in"
+
+
+class ReviewError(ValueError):
+    def __init__(self, problem: ReviewProblem):
+        super().__init__(problem)
+        self.problem = problem
+
+
+def _check(minutes: int, reason: str, *, allow_zero: bool) -> str:
+    if not (0 if allow_zero else 1) <= minutes <= MAX_MINUTES:
+        raise ReviewError(ReviewProblem.MINUTES)
+    cleaned = " ".join(reason.split())
+    if not 3 <= len(cleaned) <= REASON_MAX:
+        raise ReviewError(ReviewProblem.REASON)
+    return cleaned
+
+
+async def adjust_credited_minutes(
+    session: AsyncSession, *, attendance_id: int, minutes: int, reason: str, actor_telegram_id: int, now: datetime
+) -> Attendance:
+    """Set the minutes a record credits (closing a forgotten check-out) and clear its flag."""
+    reason = _check(minutes, reason, allow_zero=True)
+    attendance = (await session.execute(select(Attendance).where(Attendance.id == attendance_id).with_for_update())).scalar_one()
+    before = attendance.credited_minutes
+    if attendance.checked_out_at is None:
+        attendance.checked_out_at = now
+    attendance.credited_minutes, attendance.flagged, attendance.flag_reason = minutes, False, "reviewed"
+    await record_action(
+        session, actor_telegram_id=actor_telegram_id, action="attendance.adjust", target=f"attendance:{attendance_id}",
+        detail=f"{before} -> {minutes} min: {reason}", now=now,
+    )
+    return attendance
+
+
+async def mark_no_show(session: AsyncSession, *, signup_id: int, actor_telegram_id: int, now: datetime) -> Signup:
+    """A confirmed volunteer who never came to a shift that has started."""
+    signup = (await session.execute(select(Signup).where(Signup.id == signup_id).with_for_update())).scalar_one()
+    shift = await session.get(Shift, signup.shift_id)
+    assert shift is not None
+    if signup.status == SignupStatus.NO_SHOW:
+        raise ReviewError(ReviewProblem.ALREADY)
+    if shift.starts_at > now or signup.status != SignupStatus.CONFIRMED:
+        raise ReviewError(ReviewProblem.NOT_ENDED)
+    checked_in = (await session.execute(select(Attendance.id).where(Attendance.signup_id == signup_id))).first()
+    if checked_in is not None:
+        raise ReviewError(ReviewProblem.CHECKED_IN)
+    signup.status = SignupStatus.NO_SHOW
+    await record_action(
+        session, actor_telegram_id=actor_telegram_id, action="signup.no_show", target=f"signup:{signup_id}", now=now,
+    )
+    return signup
+
+
+async def add_off_system_minutes(
+    session: AsyncSession, *, volunteer: Volunteer, minutes: int, reason: str, actor_telegram_id: int, now: datetime
+) -> Attendance:
+    """Hours for work done outside the bot: a manual record with no shift."""
+    reason = _check(minutes, reason, allow_zero=False)
+    record = Attendance(
+        volunteer_id=volunteer.id, shift_id=None, signup_id=None, checked_in_at=now, checked_out_at=now,  # type: ignore[arg-type]
+        method="manual", credited_minutes=minutes, flag_reason="off-system",
+    )
+    session.add(record)
+    await session.flush()
+    await record_action(
+        session, actor_telegram_id=actor_telegram_id, action="attendance.add_manual", target=f"volunteer:{volunteer.telegram_id}",
+        detail=f"{minutes} min: {reason}", now=now,
+    )
+    return record

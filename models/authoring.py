@@ -1,0 +1,185 @@
+"""Coordinators creating and changing opportunities and shifts; every change is audited."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, tzinfo
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.audit import record_action
+from models.opportunities import new_checkin_code
+from models.signups import HELD
+from models.tables import (
+    CATEGORIES,
+    GenderRule,
+    Opportunity,
+    OpportunityStatus,
+    Shift,
+    ShiftStatus,
+    Signup,
+    SignupStatus,
+)
+
+MAX_CAPACITY = 10_000
+TITLE_MAX = 200
+DESCRIPTION_MAX = 2000
+# "2026-12-05 16:00-20:00 25" (Arabic-Indic digits are accepted too).
+SHIFT_PATTERN = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s+(-?\d+)\s*$")
+DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
+class ShiftProblem(StrEnum):
+    FORMAT = "format"
+    NO_SUCH_DATE = "no_such_date"  # 30 February, 25:00
+    PAST = "past"
+    END_BEFORE_START = "end_before_start"
+    CAPACITY = "capacity"  # zero, negative or absurd
+    BELOW_TAKEN = "below_taken"  # fewer seats than volunteers already holding one
+
+
+class ShiftSpecError(ValueError):
+    def __init__(self, problem: ShiftProblem):
+        super().__init__(problem)
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class ShiftSpec:
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"starts_at": self.starts_at.isoformat(), "ends_at": self.ends_at.isoformat(), "capacity": self.capacity}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ShiftSpec:
+        return cls(datetime.fromisoformat(data["starts_at"]), datetime.fromisoformat(data["ends_at"]), int(data["capacity"]))
+
+
+def parse_shift_spec(text: str, *, zone: tzinfo, now: datetime) -> ShiftSpec:
+    """A shift typed as `YYYY-MM-DD HH:MM-HH:MM capacity` in local time, or ShiftSpecError."""
+    match = SHIFT_PATTERN.match(text.translate(DIGITS))
+    if match is None:
+        raise ShiftSpecError(ShiftProblem.FORMAT)
+    year, month, day, h1, m1, h2, m2, capacity = (int(g) for g in match.groups())
+    try:
+        day_ = date(year, month, day)
+        start = datetime.combine(day_, time(h1, m1), tzinfo=zone)
+        end = datetime.combine(day_, time(h2, m2), tzinfo=zone)
+    except ValueError as exc:
+        raise ShiftSpecError(ShiftProblem.NO_SUCH_DATE) from exc
+    if end <= start:
+        raise ShiftSpecError(ShiftProblem.END_BEFORE_START)
+    if start <= now:
+        raise ShiftSpecError(ShiftProblem.PAST)
+    if not 0 < capacity <= MAX_CAPACITY:
+        raise ShiftSpecError(ShiftProblem.CAPACITY)
+    return ShiftSpec(start, end, capacity)
+
+
+@dataclass
+class OpportunityDraft:
+    """What the guided conversation has gathered so far (kept as JSON on the coordinator's row)."""
+
+    title_ar: str = ""
+    title_en: str = ""
+    description_ar: str = ""
+    description_en: str = ""
+    center_id: int | None = None
+    category: str | None = None
+    gender: str = GenderRule.ALL.value
+    latitude: float | None = None
+    longitude: float | None = None
+    shifts: list[dict[str, Any]] | None = None
+
+    def shift_specs(self) -> list[ShiftSpec]:
+        return [ShiftSpec.from_json(s) for s in self.shifts or []]
+
+    def complete(self) -> bool:
+        return bool(self.title_ar and self.title_en and self.center_id and self.category in CATEGORIES and self.shifts)
+
+
+async def publish_opportunity(
+    session: AsyncSession, *, draft: OpportunityDraft, actor_telegram_id: int, radius_m: int, now: datetime
+) -> Opportunity:
+    """Create the opportunity and its shifts, published at once, and audit it."""
+    assert draft.complete() and draft.center_id is not None and draft.category is not None
+    opportunity = Opportunity(
+        ref=f"C-{now:%Y%m%d}-{secrets.token_hex(3)}",
+        center_id=draft.center_id,
+        category=draft.category,
+        title_ar=draft.title_ar,
+        title_en=draft.title_en,
+        description_ar=draft.description_ar,
+        description_en=draft.description_en,
+        gender=draft.gender,
+        status=OpportunityStatus.PUBLISHED,
+        created_at=now,
+        published_at=now,
+    )
+    session.add(opportunity)
+    await session.flush()
+    for spec in draft.shift_specs():
+        session.add(Shift(
+            opportunity_id=opportunity.id, starts_at=spec.starts_at, ends_at=spec.ends_at, capacity=spec.capacity,
+            latitude=draft.latitude, longitude=draft.longitude, radius_m=radius_m, checkin_code=new_checkin_code(),
+        ))
+    await session.flush()
+    await record_action(
+        session, actor_telegram_id=actor_telegram_id, action="opportunity.publish", target=f"opportunity:{opportunity.id}",
+        detail=f"ref={opportunity.ref} shifts={len(draft.shifts or [])}", now=now,
+    )
+    return opportunity
+
+
+async def change_shift(
+    session: AsyncSession, *, shift_id: int, spec: ShiftSpec, actor_telegram_id: int, now: datetime
+) -> Shift:
+    """New times and capacity; refuses a capacity below the seats already taken."""
+    shift = (await session.execute(select(Shift).where(Shift.id == shift_id).with_for_update())).scalar_one()
+    if spec.capacity < shift.seats_taken:
+        raise ShiftSpecError(ShiftProblem.BELOW_TAKEN)
+    before = f"{shift.starts_at.isoformat()}..{shift.ends_at.isoformat()} cap={shift.capacity}"
+    shift.starts_at, shift.ends_at, shift.capacity = spec.starts_at, spec.ends_at, spec.capacity
+    await session.flush()
+    from models.signups import promote_waitlist  # more seats may let waiting volunteers in
+
+    await promote_waitlist(session, shift=shift, now=now)
+    await record_action(
+        session, actor_telegram_id=actor_telegram_id, action="shift.change", target=f"shift:{shift_id}",
+        detail=f"{before} -> {spec.starts_at.isoformat()}..{spec.ends_at.isoformat()} cap={spec.capacity}", now=now,
+    )
+    return shift
+
+
+async def cancel_shift(session: AsyncSession, *, shift_id: int, actor_telegram_id: int, now: datetime) -> int:
+    """Cancel the shift and release its seats; how many holders it had (-1 when already cancelled)."""
+    shift = (await session.execute(select(Shift).where(Shift.id == shift_id).with_for_update())).scalar_one()
+    if shift.status == ShiftStatus.CANCELLED:
+        return -1
+    shift.status, shift.seats_taken = ShiftStatus.CANCELLED, 0
+    released = await session.execute(
+        update(Signup)
+        .where(Signup.shift_id == shift_id, Signup.status.in_(HELD))  # type: ignore[attr-defined]
+        .values(status=SignupStatus.CANCELLED, cancelled_at=now)
+    )
+    await record_action(
+        session, actor_telegram_id=actor_telegram_id, action="shift.cancel", target=f"shift:{shift_id}",
+        detail=f"released={released.rowcount}", now=now,  # type: ignore[attr-defined]
+    )
+    return int(released.rowcount)  # type: ignore[attr-defined]
+
+
+def within(text: str, limit: int) -> str | None:
+    """The trimmed text when it is not empty and not longer than the limit."""
+    cleaned = text.strip()
+    return cleaned if 0 < len(cleaned) <= limit else None
+
+
