@@ -179,3 +179,26 @@ def new_opportunity(field: str, value: str | int) -> str:
 
 
 _SHAPES.update({"bca": 2, "bcy": 1, "bcn": 1, "st": 2, "sh": 2, "ns": 1, "adj": 1, "nop": 2})
+
+
+# -- Reminders and settings (issue 4) -------------------------------------------------------------
+REMINDER_SETTINGS = ("mute", "unmute")
+
+
+def reminder_attending(signup_id: int) -> str:
+    """"I'll be there" under a reminder."""
+    return _pack("rmok", signup_id)
+
+
+def directions(shift_id: int) -> str:
+    """The site's location, sent as a map pin."""
+    return _pack("rmdir", shift_id)
+
+
+def reminder_setting(value: str) -> str:
+    """value: mute | unmute."""
+    assert value in REMINDER_SETTINGS
+    return _pack("set", value)
+
+
+_SHAPES.update({"rmok": 1, "rmdir": 1, "set": 1})
