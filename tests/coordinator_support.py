@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -41,7 +41,7 @@ async def make_person(
             gender=gender,
             role=role,
             onboarding_step=None,
-            registered_at=registered_at or datetime(2026, 1, 15, tzinfo=timezone.utc),
+            registered_at=registered_at or datetime(2026, 1, 15, tzinfo=UTC),
         )
         session.add(person)
         await session.flush()

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from models.tables import Attendance, OutboxMessage, Shift, Signup, SignupStatus
-from tests.conftest import COORDINATOR_ID
 from tests.coordinator_support import audit, make_person, sessions
 from tests.factories import make_center, make_opportunity
 
 COORDINATOR = 6_200_000_001
 OUTSIDER = 6_200_000_002  # coordinator of another center
-START = datetime(2026, 12, 1, 13, 0, tzinfo=timezone.utc)  # 16:00 in Makkah, the harness starts at 09:00
+START = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)  # 16:00 in Makkah, the harness starts at 09:00
 
 
 async def _shift_with_people(harness):
@@ -110,7 +109,7 @@ async def test_editing_a_shift_refuses_bad_dates_and_capacity_then_tells_holders
     async with sessions(harness)() as session:
         changed = await session.get(Shift, shift.id)
         kinds = {r.kind for r in (await session.execute(select(OutboxMessage))).scalars()}
-    assert changed.capacity == 10 and changed.ends_at == datetime(2026, 12, 5, 18, 0, tzinfo=timezone.utc)
+    assert changed.capacity == 10 and changed.ends_at == datetime(2026, 12, 5, 18, 0, tzinfo=UTC)
     assert kinds == {"shift_changed"}
 
 

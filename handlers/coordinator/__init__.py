@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from handlers.callback_data import pattern
-from handlers.coordinator import attendance, broadcast, onsite, roles, stats
+from handlers.coordinator import attendance, broadcast, exports, onsite, opportunities, roles, stats
 from handlers.notices import register_renderers
 
 # Photos, locations and files are read by the coordinator flows first (group -1); a handler there
@@ -25,6 +25,11 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         "shifts": onsite.list_shifts,
         "review": attendance.review_attendance,
         "addhours": attendance.add_hours_command,
+        "newopp": opportunities.start_new_opportunity,
+        "export": exports.export_command,
+        "exportopps": exports.export_opportunities,
+        "importopps": exports.start_import,
+        "audit": exports.show_audit,
     }
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback, filters=private))
@@ -36,14 +41,19 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         "sh": onsite.shift_button,
         "ns": attendance.no_show_button,
         "adj": attendance.adjust_button,
+        "nop": opportunities.new_opportunity_button,
     }
     for kind, callback in buttons.items():
         app.add_handler(CallbackQueryHandler(callback, pattern=pattern(kind)))
     app.add_handler(MessageHandler(private & filters.PHOTO, broadcast.broadcast_photo), group=FLOW_GROUP)
+    app.add_handler(MessageHandler(private & filters.LOCATION, opportunities.new_opportunity_location), group=FLOW_GROUP)
+    app.add_handler(MessageHandler(private & filters.Document.ALL, exports.import_document), group=FLOW_GROUP)
 
     app.bot_data.setdefault("text_flows", {}).update({
         broadcast.FLOW: broadcast.broadcast_text,
         onsite.EDIT_FLOW: onsite.edit_shift_text,
         attendance.ADJUST_FLOW: attendance.adjust_text,
+        opportunities.FLOW: opportunities.new_opportunity_text,
+        exports.IMPORT_FLOW: exports.import_text,
     })
     register_renderers(app, {"broadcast": broadcast.render_broadcast})

@@ -10,6 +10,7 @@ from handlers.context import BotContext
 from handlers.coordinator.access import require_staff
 from models.coordination import RoleChange, assign_role, list_staff
 from models.tables import Role
+from models.volunteers import list_centers
 
 COORDINATOR_COMMANDS = (
     ("newopp", N_("Create an opportunity step by step")),
@@ -93,10 +94,11 @@ async def assign_role_command(update: Update, context: BotContext) -> None:
             now=context.now(),
             protected_ids=context.settings.coordinator_ids,
         )
+        codes = ", ".join(c.code for c in await list_centers(session))
     texts = {
         RoleChange.DONE: t.gettext("Done: {person} is now a {role}.").format(person=args[0], role=role_label(t, role)),
         RoleChange.UNKNOWN_PERSON: t.gettext("Nobody with the Telegram id {person} has written to the bot yet.").format(person=esc(args[0])),
-        RoleChange.UNKNOWN_CENTER: t.gettext("Unknown center code. Known codes are listed in /export and in the CSV import."),
+        RoleChange.UNKNOWN_CENTER: t.gettext("Unknown center code. The known codes are: {codes}").format(codes=esc(codes)),
         RoleChange.SELF: t.gettext("You cannot change your own role."),
         RoleChange.PROTECTED: t.gettext("This admin is set in the bot's settings (COORDINATOR_IDS) and cannot be changed here."),
     }

@@ -1,0 +1,189 @@
+"""/export (volunteers, attendance, hours), /exportopps and /importopps (the opportunities CSV), /audit."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InputFile, Update
+
+from bot.i18n import Translator
+from handlers.common import esc, load_volunteer, reply
+from handlers.context import BotContext
+from handlers.coordinator.access import require_staff
+from models.audit import recent_actions, record_action
+from models.coordination import Actor, managed_centers
+from models.exports import EXPORT_KINDS, FORMATS, build_export
+from models.imports import ImportErrors, export_csv, import_rows, parse_csv
+from models.tables import Center, Opportunity, Volunteer
+from models.volunteers import read_conversation, write_conversation
+
+IMPORT_FLOW = "import_opportunities"
+MAX_DAYS = 366
+MAX_IMPORT_ERRORS = 15
+
+
+async def _center_by_code(session: AsyncSession, code: str | None) -> Center | None:
+    if code is None:
+        return None
+    return (await session.execute(select(Center).where(Center.code == code))).scalar_one_or_none()
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+async def export_command(update: Update, context: BotContext) -> None:
+    """/export <volunteers|attendance|hours> <csv|xlsx> <from> <to> [center code]."""
+    args = context.args or []
+    async with context.transaction() as session:
+        actor, t = await require_staff(update, context, session, action="export.data")
+        if actor is None:
+            return
+        usage = t.gettext("Usage: /export <volunteers|attendance|hours> <csv|xlsx> <from YYYY-MM-DD> <to YYYY-MM-DD> [center code]\nExample: /export hours xlsx 2026-01-01 2026-12-31 awali")
+        if len(args) not in (4, 5) or args[0] not in EXPORT_KINDS or args[1] not in FORMATS:
+            await reply(update, usage)
+            return
+        first, last = _day(args[2]), _day(args[3])
+        if first is None or last is None:
+            await reply(update, t.gettext("That date does not exist. Please write dates as YYYY-MM-DD, for example 2026-02-28."))
+            return
+        if last < first:
+            await reply(update, t.gettext("The end date must not be before the start date."))
+            return
+        if (last - first).days >= MAX_DAYS:
+            await reply(update, t.gettext("Please choose a range of at most one year."))
+            return
+        center_id = await _scope_center(update, context, session, actor, args[4] if len(args) == 5 else None, t)
+        if center_id == -1:
+            return
+        zone = context.settings.zone
+        start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
+        end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+        data, count = await build_export(session, kind=args[0], fmt=args[1], start=start, end=end, zone=zone, center_id=center_id)
+        await record_action(session, actor_telegram_id=actor.telegram_id, action="export.data", target=" ".join(args)[:128],
+                            detail=f"rows={count}", now=context.now())
+    chat = update.effective_chat
+    assert chat is not None
+    name = f"{args[0]}_{first}_{last}{'_' + args[4] if len(args) == 5 else ''}.{args[1]}"
+    await chat.send_document(InputFile(data, filename=name), caption=t.ngettext("{n} row", "{n} rows", count).format(n=t.number(count)))
+
+
+async def _scope_center(
+    update: Update, context: BotContext, session: AsyncSession, actor: Actor, code: str | None, t: Translator
+) -> int | None:
+    """The center asked for (checked), None for all of an admin's, or -1 after a refusal."""
+    if code is None:
+        if actor.is_admin:
+            return None
+        centers = await managed_centers(session, actor=actor)
+        if len(centers) != 1:
+            await reply(update, t.gettext("Please add the center code at the end. Your centers: {codes}").format(
+                codes=esc(", ".join(c.code for c in centers))))
+            return -1
+        return centers[0].id
+    center = await _center_by_code(session, code)
+    allowed, _ = await require_staff(update, context, session, action="export.data", center_id=center.id if center else None,
+                                     missing_target=center is None, target=f"center:{code}"[:128])
+    return center.id if allowed and center else -1
+
+
+async def export_opportunities(update: Update, context: BotContext) -> None:
+    """/exportopps [center code]: opportunities and shifts in the CSV import format."""
+    args = context.args or []
+    async with context.transaction() as session:
+        actor, t = await require_staff(update, context, session, action="opportunity.export")
+        if actor is None:
+            return
+        center_id = await _scope_center(update, context, session, actor, args[0] if args else None, t)
+        if center_id == -1:
+            return
+        text = await export_csv(session, zone=context.settings.zone, center_id=center_id)
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_document(InputFile(("\ufeff" + text).encode(), filename="opportunities.csv"),
+                             caption=t.gettext("Opportunities in the import format. Edit and send it back with /importopps."))
+
+
+async def start_import(update: Update, context: BotContext) -> None:
+    """/importopps: wait for the CSV (a file, or pasted text)."""
+    async with context.transaction() as session:
+        actor, t = await require_staff(update, context, session, action="opportunity.import")
+        if actor is None:
+            return
+        write_conversation(actor.volunteer, {"flow": IMPORT_FLOW})
+    await reply(update, t.gettext("Send the CSV file of opportunities (or paste its text). Nothing changes unless every line is valid."))
+
+
+async def import_text(update: Update, context: BotContext, session: AsyncSession, volunteer: Volunteer) -> None:
+    """Text flow: a pasted CSV."""
+    message = update.effective_message
+    assert message is not None
+    await _import(update, context, session, volunteer, message.text or "")
+
+
+async def import_document(update: Update, context: BotContext) -> None:
+    """A document while an import is awaited (group -1: other documents go on to other handlers)."""
+    from telegram.ext import ApplicationHandlerStop
+
+    message = update.effective_message
+    if message is None or message.document is None:
+        return
+    async with context.transaction() as session:
+        if read_conversation(await load_volunteer(session, update, context)).get("flow") != IMPORT_FLOW:
+            return
+    file = await message.document.get_file()
+    text = bytes(await file.download_as_bytearray()).decode("utf-8", errors="replace")
+    async with context.unit_of_work(update) as session:
+        if session is not None:
+            await _import(update, context, session, await load_volunteer(session, update, context), text)
+    raise ApplicationHandlerStop
+
+
+async def _import(update: Update, context: BotContext, session: AsyncSession, volunteer: Volunteer, text: str) -> None:
+    actor, t = await require_staff(update, context, session, action="opportunity.import")
+    if actor is None:
+        write_conversation(volunteer, None)
+        return
+    try:
+        rows = parse_csv(text, zone=context.settings.zone)
+        if not actor.is_admin:
+            managed = {c.code for c in await managed_centers(session, actor=actor)}
+            refs = {r.ref for r in rows}
+            existing = (await session.execute(select(Opportunity.center_id).where(Opportunity.ref.in_(refs)))).scalars()  # type: ignore[attr-defined]
+            if any(r.center not in managed for r in rows) or any(not actor.manages(c) for c in existing):
+                await require_staff(update, context, session, action="opportunity.import", center_id=-1, target="csv")
+                return
+        async with session.begin_nested():
+            result = await import_rows(session, rows, now=context.now())
+    except ImportErrors as errors:
+        lines = [t.gettext("Nothing was imported. Please fix these lines and send the file again:")]
+        lines += [t.gettext("Line {line}: {problem}").format(line=e.line, problem=esc(t.gettext(e.template).format(**e.params)))
+                  for e in errors.errors[:MAX_IMPORT_ERRORS]]
+        await reply(update, "\n".join(lines))
+        return
+    await record_action(session, actor_telegram_id=actor.telegram_id, action="opportunity.import", target="csv",
+                        detail=f"opportunities={result.opportunities} shifts={result.shifts}", now=context.now())
+    write_conversation(volunteer, None)
+    await reply(update, t.gettext("✅ Imported: {created} new and {updated} updated opportunities, {shifts} new shifts.").format(
+        created=t.number(result.opportunities_created), updated=t.number(result.opportunities_updated),
+        shifts=t.number(result.shifts_created)))
+
+
+async def show_audit(update: Update, context: BotContext) -> None:
+    """/audit: the latest lines of the audit log (admins)."""
+    async with context.transaction() as session:
+        actor, t = await require_staff(update, context, session, action="audit.show", admin_only=True)
+        if actor is None:
+            return
+        lines = await recent_actions(session, limit=20)
+    text = [t.gettext("<b>Audit log</b> (newest first)")]
+    for line in lines:
+        mark = "✅" if line.allowed else "⛔"
+        text.append(f"{mark} {t.local(line.at):%m-%d %H:%M} <code>{line.actor_telegram_id}</code> {esc(line.action)} "
+                    f"{esc(line.target or '')} {esc((line.detail or '')[:80])}")
+    await reply(update, "\n".join(text))
