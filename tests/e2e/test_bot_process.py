@@ -169,3 +169,84 @@ async def _volunteer_id(url: str, telegram_id: int) -> int:
     finally:
         await engine.dispose()
 
+
+
+async def _hours_reply_under(standin: TelegramStandIn, user: SimulatedUser) -> ChatMessage | None:
+    """Ask for /hours; the reply, or None when it never came."""
+    user.send_command("/hours")
+    try:
+        return await user.wait_for_message(containing("⏱"), timeout=6.0)
+    except TimeoutError:
+        return None
+
+
+async def test_bot_survives_slow_answers_without_losing_a_reply(
+    standin: TelegramStandIn, bot_log: BotProcess
+) -> None:
+    hana = standin.user(7010, first_name="Hana", language_code="en")
+    await register(hana, "en", "Hana")
+    standin.faults.slow(1.5)  # every call, getUpdates included, waits 1.5 s (PTB's timeout is 5 s)
+    try:
+        assert await _hours_reply_under(standin, hana) is not None
+    finally:
+        standin.faults.clear()
+
+
+async def test_reply_is_retried_after_an_injected_429(standin: TelegramStandIn, bot_log: BotProcess) -> None:
+    volunteer = standin.user(7011, first_name="Faris", language_code="en")
+    await register(volunteer, "en", "Faris")
+    standin.faults.fail_next(1, status=429, retry_after=1, method="sendMessage")
+    try:
+        assert await _hours_reply_under(standin, volunteer) is not None
+    finally:
+        standin.faults.clear()
+
+
+@pytest.mark.parametrize(("status", "user_id"), [(502, 7012)])
+async def test_bot_survives_a_server_error_and_answers_the_next_update(
+    standin: TelegramStandIn, bot_log: BotProcess, status: int, user_id: int
+) -> None:
+    volunteer = standin.user(user_id, first_name="Faris", language_code="en")
+    await register(volunteer, "en", "Faris")
+    standin.faults.fail_next(1, status=status, retry_after=1, method="sendMessage")
+    try:
+        lost = await _hours_reply_under(standin, volunteer)
+    finally:
+        standin.faults.clear()
+    assert bot_log.process.poll() is None, "the bot process died"
+    assert await _hours_reply_under(standin, volunteer) is not None
+    # The gap, recorded rather than hidden: see test_reply_is_not_lost_under_an_injected_error.
+    print(f"reply to /hours after one injected {status}: {'delivered' if lost else 'LOST'}")
+
+
+@pytest.mark.xfail(
+    reason="a sendMessage answered 5xx is not retried (429s are); the reply is lost "
+    "until the retrying sender (bot/ratelimit.py, bot/sender.py) covers server errors",
+    strict=False,
+)
+@pytest.mark.parametrize(("status", "user_id"), [(500, 7022)])
+async def test_reply_is_not_lost_under_an_injected_error(
+    standin: TelegramStandIn, bot_log: BotProcess, status: int, user_id: int
+) -> None:
+    volunteer = standin.user(user_id, first_name="Rami", language_code="en")
+    await register(volunteer, "en", "Rami")
+    standin.faults.fail_next(1, status=status, retry_after=1, method="sendMessage")
+    try:
+        assert await _hours_reply_under(standin, volunteer) is not None
+    finally:
+        standin.faults.clear()
+
+
+async def test_onboarding_at_telegrams_real_flood_limits_loses_no_reply(
+    standin: TelegramStandIn, bot_log: BotProcess
+) -> None:
+    standin.set_rate_limits()  # Telegram's defaults: 30/s overall, 1/s per chat after a burst of 3
+    try:
+        quick = standin.user(7030, first_name="Quick", language_code="en")
+        await register(quick, "en", "Quick")
+        quick.send_command("/opportunities")
+        await quick.wait_for_message(has_button(SITE_TITLE_EN), timeout=WAIT)
+        assert standin.stats.too_many_requests > 0  # the limits were really hit, and survived
+    finally:
+        standin.disable_rate_limits()
+        print("429s given:", standin.stats.too_many_requests)
