@@ -1,4 +1,4 @@
-"""The `volunteer-bot` command: run, migrate, import-opportunities, seed-demo."""
+"""The `volunteer-bot` command: run, migrate, import-opportunities, seed-demo, demo."""
 
 from __future__ import annotations
 
@@ -86,6 +86,12 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     return asyncio.run(seed_demo(database_url=_database_url(), timezone=_timezone()))
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return run_demo(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="volunteer-bot", description="The volunteer program's Telegram bot.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -96,6 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     importer.add_argument("file")
     importer.set_defaults(func=cmd_import)
     commands.add_parser("seed-demo", help="load the bilingual demo data set").set_defaults(func=cmd_seed_demo)
+    demo = commands.add_parser("demo", help="the bot and a chat page on http://127.0.0.1:8080, no token needed")
+    demo.add_argument("--port", type=int, default=8080, help="chat page port")
+    demo.add_argument("--api-port", type=int, default=8081, help="the local Bot API stand-in's port")
+    demo.add_argument("--database", default="./data/demo.sqlite3", help="SQLite file for the demo")
+    demo.set_defaults(func=cmd_demo)
     args = parser.parse_args(argv)
     _configure_logging(args.verbose)
     return int(args.func(args) or 0)
