@@ -53,7 +53,7 @@ def year_bounds(year: int, zone: tzinfo) -> tuple[datetime, datetime]:
 
 def progress(value: float, target: int) -> float:
     """Share of the target reached, as a percentage (0 when there is no target)."""
-    return 0.0 if target <= 0 else round(100 * value / target, 1)
+    return 0.0 if target <= 0 else round(100 * value / target, 2)
 
 
 async def program_figures(

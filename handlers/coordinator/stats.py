@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy import select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
 from bot.charts import Bar, progress_chart
@@ -81,9 +82,9 @@ async def _figures_answer(
             return None
         centers = await managed_centers(session, actor=actor)
         if center_code is not None:
-            match = next((c for c in centers if c.code == center_code), None)
+            match = (await session.execute(select(Center).where(Center.code == center_code))).scalar_one_or_none()
             if match is None:
-                actor, t = await require_staff(update, context, session, action="stats.show", center_id=-1, target=center_code)
+                await require_staff(update, context, session, action="stats.show", missing_target=True, target=center_code[:64])
                 return None
             center_id = match.id
         if center_id == 0:
