@@ -77,12 +77,17 @@ async def _serve(*, port: int, api_port: int, database: Path) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     try:
+        # run_polling() would call the post_init/post_shutdown hooks; by hand, we call them.
         async with app:
+            if app.post_init is not None:
+                await app.post_init(app)
             await app.start()
             await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)  # type: ignore[union-attr]
             print(f"Volunteer bot demo: open http://127.0.0.1:{standin.web_port}/ (Ctrl-C to stop)", flush=True)
             await stop.wait()
             await app.updater.stop()  # type: ignore[union-attr]
             await app.stop()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
     finally:
         await standin.stop()
