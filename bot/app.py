@@ -16,6 +16,7 @@ import handlers
 from bot.background import start_background, stop_background
 from bot.database import create_engine, create_session_factory, migrate
 from bot.i18n import Catalogs
+from bot.ratelimit import PriorityRateLimiter
 from bot.settings import Settings
 from handlers.context import BotContext, Services
 from handlers.general import COMMANDS
@@ -51,6 +52,12 @@ def build_application(
         .token(settings.telegram_bot_token.get_secret_value())
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(tzinfo=settings.zone))
+        # Every call is paced here (global rate; replies to volunteers before outbox sends).
+        .rate_limiter(
+            PriorityRateLimiter(
+                rate=settings.send_rate_per_second, interactive_share=settings.interactive_share, clock=clock
+            )
+        )
     )
     if settings.telegram_api_base_url:
         builder = builder.base_url(settings.telegram_api_base_url)

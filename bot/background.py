@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
+from bot.scheduling import schedule_sweeps
+from bot.sender import outbox_sender
+
 
 async def start_background(app: Application) -> None:  # type: ignore[type-arg]
     """Called at the end of post_init."""
+    sender = outbox_sender(app)
+    app.bot_data["services"].wake_sender = sender.wake
+    sender.start()
+    schedule_sweeps(app)
 
 
 async def stop_background(app: Application) -> None:  # type: ignore[type-arg]
-    """Called first in post_shutdown."""
+    """Called first in post_shutdown: sends in flight finish and are recorded before we close."""
+    sender = app.bot_data.get("outbox_sender")
+    if sender is not None:
+        await sender.stop()

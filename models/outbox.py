@@ -3,18 +3,36 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Boolean, Integer, bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.tables import OutboxMessage
+from models.tables import OutboxMessage, Volunteer
 
 PRIORITY_INTERACTIVE = 0
 PRIORITY_NOTICE = 10
 PRIORITY_BROADCAST = 20
+
+
+# -- Statuses and the sender's bookkeeping --------------------------------------------------------
+# pending -> sending -> sent; or back to pending (definite non-delivery: retried with backoff);
+# failed (gave up, or a permanent refusal); dropped (nothing to send any more: renderer said so,
+# recipient unreachable, reminder too late); uncertain (sent twice without knowing the outcome:
+# presumed delivered, never sent again).
+PENDING = "pending"
+SENDING = "sending"
+SENT = "sent"
+FAILED = "failed"
+DROPPED = "dropped"
+UNCERTAIN = "uncertain"
+
+MAX_ATTEMPTS = 5  # definite failures (5xx, refused connections) before we give up
+MAX_UNCERTAIN_SENDS = 2  # an uncertain send is resent once; a second uncertain outcome is final
 
 
 async def enqueue(
@@ -29,8 +47,14 @@ async def enqueue(
     priority: int = PRIORITY_NOTICE,
     not_before: datetime | None = None,
     broadcast_id: int | None = None,
+    status: str = PENDING,
+    last_error: str | None = None,
 ) -> bool:
-    """Queue one message; False when a message with this key was queued before (never twice)."""
+    """Queue one message; False when a message with this key was queued before (never twice).
+
+    status DROPPED with a reason records a message that will never be sent (a reminder whose
+    moment passed while the bot was down), so the key stays taken and nothing sends it later.
+    """
     values = dict(
         key=key,
         chat_id=chat_id,
@@ -38,12 +62,232 @@ async def enqueue(
         kind=kind,
         payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
         priority=priority,
-        status="pending",
+        status=status,
         attempts=0,
         not_before=not_before or now,
         created_at=now,
         broadcast_id=broadcast_id,
+        last_error=last_error,
     )
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    result = await session.execute(insert(OutboxMessage).values(**values).on_conflict_do_nothing())
+    result = await session.execute(_insert(session).values(**values).on_conflict_do_nothing())
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _insert(session: AsyncSession) -> Any:
+    return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(OutboxMessage)
+
+
+def outbox_row(
+    *,
+    key: str,
+    chat_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    volunteer_id: int | None = None,
+    priority: int = PRIORITY_NOTICE,
+    status: str = PENDING,
+    last_error: str | None = None,
+) -> dict[str, Any]:
+    """One row for enqueue_many (the same columns enqueue writes)."""
+    return dict(
+        key=key,
+        chat_id=chat_id,
+        volunteer_id=volunteer_id,
+        kind=kind,
+        payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+        priority=priority,
+        status=status,
+        attempts=0,
+        not_before=now,
+        created_at=now,
+        broadcast_id=None,
+        last_error=last_error,
+    )
+
+
+async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]], *, chunk: int = 500) -> int:
+    """Queue many messages in few statements; how many were new (taken keys are skipped)."""
+    queued = 0
+    for start in range(0, len(rows), chunk):
+        part = rows[start : start + chunk]
+        result = await session.execute(_insert(session).values(part).on_conflict_do_nothing())
+        queued += int(result.rowcount)  # type: ignore[attr-defined]
+    return queued
+
+
+async def taken_keys(session: AsyncSession, keys: list[str], *, chunk: int = 500) -> set[str]:
+    """Which of these keys the outbox already holds (to skip work a sweep did before)."""
+    taken: set[str] = set()
+    for start in range(0, len(keys), chunk):
+        part = keys[start : start + chunk]
+        rows = await session.execute(select(OutboxMessage.key).where(OutboxMessage.key.in_(part)))  # type: ignore[attr-defined]
+        taken.update(rows.scalars())
+    return taken
+
+
+def _clip_error(text: str) -> str:
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
+async def due_messages(session: AsyncSession, *, now: datetime, limit: int) -> list[OutboxMessage]:
+    """Pending messages due now, most urgent first, locked for this sender.
+
+    On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several bot instances claim side by side, each
+    skipping the rows another is claiming; SQLite's single writer lock serialises claims anyway.
+    """
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == PENDING, OutboxMessage.not_before <= now)  # type: ignore[arg-type]
+        .order_by(OutboxMessage.priority, OutboxMessage.not_before, OutboxMessage.id)  # type: ignore[arg-type]
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list((await session.execute(query)).scalars())
+
+
+async def recipients(session: AsyncSession, messages: list[OutboxMessage]) -> dict[int, Volunteer]:
+    """The volunteers the messages go to, by chat id (one query)."""
+    chats = {m.chat_id for m in messages}
+    if not chats:
+        return {}
+    rows = await session.execute(select(Volunteer).where(Volunteer.telegram_id.in_(chats)))  # type: ignore[attr-defined]
+    return {v.telegram_id: v for v in rows.scalars()}
+
+
+def mark_sending(message: OutboxMessage, *, now: datetime, lease: timedelta) -> None:
+    """Claimed: while "sending", not_before holds the lease's end, after which the row is abandoned."""
+    message.status = SENDING
+    message.attempts += 1
+    message.not_before = now + lease
+
+
+def drop(message: OutboxMessage, *, reason: str) -> None:
+    message.status = DROPPED
+    message.last_error = _clip_error(reason)
+
+
+def fail(message: OutboxMessage, *, reason: str) -> None:
+    message.status = FAILED
+    message.last_error = _clip_error(reason)
+
+
+async def recover_abandoned(
+    session: AsyncSession, *, now: datetime, keep: set[int] | frozenset[int] = frozenset()
+) -> tuple[int, int]:
+    """Rows left "sending" past their lease (the sender died or hung mid-send): (requeued, closed).
+
+    We cannot know whether Telegram got such a message, so it counts as an uncertain send: the
+    first time it is queued again (at most one duplicate per crash), the second time it is closed
+    as "uncertain". `keep`: rows this sender still holds in memory (never taken from under it).
+    """
+    abandoned = (
+        (OutboxMessage.status == SENDING)
+        & (OutboxMessage.not_before <= now)  # type: ignore[operator]
+        & OutboxMessage.id.not_in(keep or [-1])  # type: ignore[union-attr]
+    )
+    closed = await session.execute(
+        update(OutboxMessage)
+        .where(abandoned, OutboxMessage.uncertain_sends >= MAX_UNCERTAIN_SENDS - 1)
+        .values(
+            status=UNCERTAIN,
+            uncertain_sends=OutboxMessage.uncertain_sends + 1,
+            last_error="uncertain: the sender stopped during a resend; presumed delivered",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    requeued = await session.execute(
+        update(OutboxMessage)
+        .where(abandoned)
+        .values(
+            status=PENDING,
+            not_before=now,
+            uncertain_sends=OutboxMessage.uncertain_sends + 1,
+            last_error="uncertain: the sender stopped during the send; sending once more",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(requeued.rowcount), int(closed.rowcount)  # type: ignore[attr-defined]
+
+
+async def renew_leases(session: AsyncSession, *, ids: list[int], until: datetime) -> None:
+    """Keep rows this sender still holds (waiting out a long flood wait) from looking abandoned."""
+    if ids:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == SENDING)  # type: ignore[union-attr]
+            .values(not_before=until)
+            .execution_options(synchronize_session=False)
+        )
+
+
+@dataclass
+class Delivery:
+    """What became of one send, recorded after Telegram answered (or did not)."""
+
+    message_id: int
+    status: str  # SENT, PENDING (try again), FAILED or UNCERTAIN
+    not_before: datetime | None = None
+    telegram_message_id: int | None = None
+    error: str | None = None
+    uncertain: bool = False  # the outcome is unknown (timed out after the request left)
+    counted: bool = True  # False for a flood wait (429): it was not the message's attempt
+    unreachable: bool = False  # Telegram said the chat is closed to us (blocked, deleted)
+
+
+async def record_deliveries(
+    session: AsyncSession, *, deliveries: list[Delivery], chats: dict[int, int], now: datetime
+) -> None:
+    """Write the outcomes of a batch of sends in one statement; mark blocked recipients unreachable.
+
+    Only rows still "sending" are touched: a row another instance recovered after our lease ran
+    out keeps its newer state. `chats`: outbox id -> chat id, for the unreachable ones.
+    """
+    if not deliveries:
+        return
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"), table.c.status == SENDING)
+        .values(
+            status=bindparam("b_status"),
+            not_before=case((bindparam("b_retry", type_=Boolean), bindparam("b_not_before", type_=table.c.not_before.type)), else_=table.c.not_before),
+            sent_at=bindparam("b_sent_at", type_=table.c.sent_at.type),
+            telegram_message_id=bindparam("b_tg_id", type_=table.c.telegram_message_id.type),
+            # A delivered row keeps the last trouble it met (why it was late, or resent).
+            last_error=func.coalesce(bindparam("b_error", type_=table.c.last_error.type), table.c.last_error),
+            attempts=table.c.attempts - bindparam("b_give_back", type_=Integer),
+            uncertain_sends=table.c.uncertain_sends + bindparam("b_uncertain", type_=Integer),
+        )
+    )
+    params = [
+        {
+            "b_id": d.message_id,
+            "b_status": d.status,
+            "b_retry": d.not_before is not None,
+            "b_not_before": d.not_before or now,
+            "b_sent_at": now if d.status == SENT else None,
+            "b_tg_id": d.telegram_message_id,
+            "b_error": _clip_error(d.error) if d.error else None,
+            "b_give_back": 0 if d.counted else 1,
+            "b_uncertain": 1 if d.uncertain else 0,
+        }
+        for d in deliveries
+    ]
+    await session.connection()  # the Core executemany below runs in the session's transaction
+    await session.execute(statement, params)
+    blocked = {chats[d.message_id] for d in deliveries if d.unreachable and d.message_id in chats}
+    if blocked:
+        await session.execute(
+            update(Volunteer)
+            .where(Volunteer.telegram_id.in_(blocked))  # type: ignore[attr-defined]
+            .values(reachable=False)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def status_counts(session: AsyncSession) -> dict[str, int]:
+    """How many rows are in each status (for the bench and for operators)."""
+    rows = await session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
+    return {status: int(count) for status, count in rows}

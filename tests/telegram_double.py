@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 BOT_ID = 7000000001
@@ -59,6 +61,18 @@ class TelegramDouble(BaseRequest):
     blocked: set[int] = field(default_factory=set)
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    # Fault knobs for the outbox tests: the next sends answer with these, one fault per send.
+    faults: list[dict[str, Any]] = field(default_factory=list)
+    hold: Any = None  # an asyncio.Event: sends wait for it (a send stuck on the network)
+
+    def fail_next(
+        self, count: int = 1, *, code: int = 500, retry_after: int | None = None, timeout: bool = False,
+        delivered: bool = False, refused: bool = False,
+    ) -> None:
+        """The next `count` sends fail: HTTP `code` (429 with retry_after), a read timeout (after
+        delivering the message when delivered=True), or a refused connection."""
+        fault = {"code": code, "retry_after": retry_after, "timeout": timeout, "delivered": delivered, "refused": refused}
+        self.faults.extend(dict(fault) for _ in range(count))
 
     async def initialize(self) -> None:
         pass
@@ -74,6 +88,21 @@ class TelegramDouble(BaseRequest):
         name = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         self.calls.append((name, params))
+        if self.hold is not None and name.startswith("send"):
+            await self.hold.wait()
+        if self.faults and name.startswith("send"):
+            fault = self.faults.pop(0)
+            if fault["refused"]:
+                raise NetworkError("httpx.ConnectError: refused") from httpx.ConnectError("refused")
+            if fault["timeout"]:
+                if fault["delivered"]:
+                    self._answer(name, params)
+                raise TimedOut()
+            code = fault["code"]
+            body_error: dict[str, Any] = {"ok": False, "error_code": code, "description": f"fault {code}"}
+            if fault["retry_after"] is not None:
+                body_error["parameters"] = {"retry_after": fault["retry_after"]}
+            return code, json.dumps(body_error).encode()
         try:
             result = self._answer(name, params)
         except TelegramError as exc:
@@ -149,6 +178,10 @@ class TelegramDouble(BaseRequest):
         if message.reply_markup and "inline_keyboard" in message.reply_markup:
             data["reply_markup"] = message.reply_markup
         return data
+
+    def calls_to(self, chat_id: int, method: str) -> list[dict[str, Any]]:
+        """Every request of this method made for this chat (including refused ones)."""
+        return [p for name, p in self.calls if name == method and int(p.get("chat_id", 0)) == chat_id]
 
     def to(self, chat_id: int) -> list[SentMessage]:
         return [m for m in self.messages if m.chat_id == chat_id and not m.deleted]

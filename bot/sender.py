@@ -1,0 +1,339 @@
+"""The outbox sender: every queued message leaves through here, within the limits, crash-safe.
+
+One drain loop per process claims due rows in a short transaction (status "sending", a lease in
+not_before), renders them in the recipient's current language, sends them through the bot (whose
+PriorityRateLimiter paces every call and lets replies to volunteers go first), and records the
+outcomes in another short transaction. The database is the only state that matters:
+
+- a 429 or a 5xx, or a connection that never reached Telegram, is a definite non-delivery: the row
+  goes back to "pending" (after exactly retry_after for a 429, with backoff otherwise), so it can
+  never cause a duplicate; after MAX_ATTEMPTS definite failures the row is "failed" with the reason;
+- a 403 (blocked) or "chat not found" fails the row and marks the volunteer unreachable: nothing is
+  sent to them (their queued messages are dropped) until they write to the bot again;
+- an uncertain send (read timeout, connection dropped after the request left, or the process died
+  while the row was "sending") is resent at most once: Telegram has no idempotency key, so we
+  accept at most one duplicate per message rather than lose it; a second uncertain outcome closes
+  the row as "uncertain" (presumed delivered). Rows of a dead sender are taken back when their
+  lease runs out (LEASE after the claim; renewed while a live sender still holds them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import Application
+
+from bot.database import transaction
+from bot.ratelimit import PriorityRateLimiter
+from handlers.context import Services
+from handlers.notices import render_notice
+from models import outbox
+from models.outbox import Delivery
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+CHAT_SPACING = timedelta(seconds=1)
+SEND_TIMEOUTS = {"connect_timeout": 5.0, "read_timeout": 10.0, "write_timeout": 10.0, "pool_timeout": 5.0}
+IDLE_POLL_S = 1.0
+MAX_BACKOFF_S = 600.0
+# Errors raised before the request reached Telegram: a resend cannot duplicate anything.
+NEVER_LEFT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.WriteTimeout, httpx.WriteError)
+
+
+@dataclass
+class Outgoing:
+    """A claimed row, rendered and ready to go."""
+
+    outbox_id: int
+    chat_id: int
+    attempts: int
+    uncertain_sends: int
+    text: str
+    markup: Any
+
+
+def is_uncertain(error: TelegramError) -> bool:
+    """Might Telegram have delivered the message although we got an error?"""
+    cause = error.__cause__
+    if isinstance(cause, NEVER_LEFT):
+        return False
+    if isinstance(error, TimedOut):
+        return True  # a read timeout: the request left, the answer did not come back
+    if cause is None:
+        return False  # an HTTP error status (5xx): Telegram answered that it did not do it
+    return True  # the connection broke after the request left (RemoteProtocolError, ReadError)
+
+
+def backoff(attempts: int) -> timedelta:
+    """2, 4, 8, 16 … seconds (with jitter, so a failed burst does not come back as one)."""
+    return timedelta(seconds=min(MAX_BACKOFF_S, 2.0**attempts) * random.uniform(0.8, 1.2))
+
+
+def expired(payload: str, now: datetime) -> bool:
+    """A message may carry `expires_at` (a reminder is pointless once the shift has started)."""
+    if "expires_at" not in payload:
+        return False
+    value = json.loads(payload).get("expires_at")
+    return bool(value) and datetime.fromisoformat(value) <= now
+
+
+class OutboxSender:
+    """Drains the outbox of one bot process."""
+
+    def __init__(self, app: Application, *, lease: timedelta = LEASE, max_in_flight: int | None = None) -> None:  # type: ignore[type-arg]
+        self.app = app
+        self.lease = lease
+        rate = self.services.settings.send_rate_per_second
+        # About a tenth of a second of sends claimed ahead: enough to keep the pace, few to redo.
+        self.max_in_flight = max_in_flight or max(5, int(rate * 0.1))
+        self._in_flight: dict[int, asyncio.Task[Delivery]] = {}
+        self._chat_of: dict[int, int] = {}
+        self._busy_chats: dict[int, int] = {}
+        self._last_sent: dict[int, datetime] = {}
+        self._finished: list[Delivery] = []
+        self._drain_lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._leases_renewed = time.monotonic()
+        self.totals: dict[str, int] = {}
+
+    @property
+    def services(self) -> Services:
+        return self.app.bot_data["services"]  # type: ignore[no-any-return]
+
+    @property
+    def limiter(self) -> PriorityRateLimiter | None:
+        limiter = self.app.bot.rate_limiter
+        return limiter if isinstance(limiter, PriorityRateLimiter) else None
+
+    # -- the long-running loop ----------------------------------------------------------------
+    def start(self) -> None:
+        self._stopping = False
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox-sender")
+
+    async def stop(self, timeout: float = 15.0) -> None:
+        """Stop claiming, let the sends in flight finish and be recorded, then end the loop."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), timeout)
+        except (asyncio.TimeoutError, asyncio.CancelledError):
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        self._task = None
+
+    async def wake(self) -> None:
+        """Something was queued: look at the outbox now rather than at the next poll."""
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                await self.drain()
+            except Exception:  # keep the sender alive; the database keeps every row
+                log.exception("outbox drain failed; retrying shortly")
+                await asyncio.sleep(5)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), IDLE_POLL_S)
+
+    # -- one drain ----------------------------------------------------------------------------
+    async def drain(self, limit: int | None = None) -> int:
+        """Send every message due now (at most `limit`); how many were delivered."""
+        async with self._drain_lock:
+            before = self.totals.get(outbox.SENT, 0)
+            await self._recover()
+            claimed, exhausted = 0, False
+            while True:
+                await self._flush()
+                room = self.max_in_flight - len(self._in_flight)
+                if limit is not None:
+                    room = min(room, limit - claimed)
+                    exhausted = exhausted or claimed >= limit
+                # Claim in batches of at least half the window, so each transaction pays its way.
+                wants_more = room > 0 and (room * 2 >= self.max_in_flight or not self._in_flight)
+                if not exhausted and not self._stopping and wants_more:
+                    batch, touched = await self._claim(room)
+                    claimed += len(batch)
+                    for item in batch:
+                        self._launch(item)
+                    exhausted = not touched
+                    if touched:
+                        continue
+                if not self._in_flight:
+                    if exhausted or self._stopping:
+                        break
+                    continue
+                await asyncio.wait(list(self._in_flight.values()), return_when=asyncio.FIRST_COMPLETED)
+            await self._flush()
+            return self.totals.get(outbox.SENT, 0) - before
+
+    async def _recover(self) -> None:
+        async with transaction(self.services.sessions) as session:
+            requeued, closed = await outbox.recover_abandoned(
+                session, now=self.services.clock(), keep=set(self._in_flight)
+            )
+        if requeued or closed:
+            log.warning("outbox: %d abandoned sends queued once more, %d closed as uncertain", requeued, closed)
+
+    def _chat_free_at(self, chat_id: int, now: datetime) -> datetime | None:
+        if chat_id in self._busy_chats:
+            return now + CHAT_SPACING
+        moments = [self._last_sent.get(chat_id)]
+        if self.limiter is not None:
+            moments.append(self.limiter.last_sent.get(chat_id))
+        last = max((m for m in moments if m is not None), default=None)
+        return None if last is None or last + CHAT_SPACING <= now else last + CHAT_SPACING
+
+    async def _claim(self, room: int) -> tuple[list[Outgoing], bool]:
+        """Claim, render and mark up to `room` due rows; also whether any row was looked at."""
+        services = self.services
+        renderers = self.app.bot_data.get("notice_renderers", {})
+        now = services.clock()
+        picked: list[Outgoing] = []
+        async with transaction(services.sessions) as session:
+            candidates = await outbox.due_messages(session, now=now, limit=room * 2)
+            people = await outbox.recipients(session, candidates)
+            for message in candidates:
+                if len(picked) >= room:
+                    break
+                free_at = self._chat_free_at(message.chat_id, now)
+                if free_at is not None:
+                    message.not_before = free_at  # one message a second per chat
+                    continue
+                volunteer = people.get(message.chat_id)
+                if volunteer is not None and not volunteer.reachable:
+                    outbox.drop(message, reason="recipient unreachable (blocked the bot or left)")
+                    continue
+                if expired(message.payload, now):
+                    outbox.drop(message, reason="expired before it could be sent")
+                    continue
+                t = services.catalogs.for_language(volunteer.language if volunteer else None)
+                try:
+                    rendered = await render_notice(session, t, message, renderers)
+                except Exception as exc:
+                    log.exception("outbox: rendering %s #%s failed", message.kind, message.id)
+                    outbox.fail(message, reason=f"render error: {exc!r}")
+                    continue
+                if rendered is None:
+                    outbox.drop(message, reason=f"nothing to say any more ({message.kind})")
+                    continue
+                outbox.mark_sending(message, now=now, lease=self.lease)
+                assert message.id is not None
+                picked.append(
+                    Outgoing(message.id, message.chat_id, message.attempts, message.uncertain_sends, *rendered)
+                )
+                self._busy_chats[message.chat_id] = self._busy_chats.get(message.chat_id, 0) + 1
+        return picked, bool(candidates)
+
+    def _launch(self, item: Outgoing) -> None:
+        task = asyncio.get_running_loop().create_task(self._send(item))
+        self._in_flight[item.outbox_id] = task
+        self._chat_of[item.outbox_id] = item.chat_id
+
+        def finished(done: asyncio.Task[Delivery]) -> None:
+            self._in_flight.pop(item.outbox_id, None)
+            count = self._busy_chats.pop(item.chat_id, 1) - 1
+            if count > 0:
+                self._busy_chats[item.chat_id] = count
+            if done.cancelled():
+                return  # stays "sending": recovered after the lease as an uncertain send
+            self._finished.append(done.result())
+
+        task.add_done_callback(finished)
+
+    async def _send(self, item: Outgoing) -> Delivery:
+        """One attempt; every outcome becomes a Delivery (nothing is raised)."""
+        try:
+            sent = await self.app.bot.send_message(
+                item.chat_id,
+                item.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=item.markup,
+                rate_limit_args={"bulk": True},
+                **SEND_TIMEOUTS,  # type: ignore[arg-type]
+            )
+        except RetryAfter as error:
+            wait = error.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            return Delivery(
+                item.outbox_id,
+                outbox.PENDING,
+                not_before=self.services.clock() + timedelta(seconds=seconds),
+                error=f"429 flood wait {seconds:g}s",
+                counted=False,
+            )
+        except Forbidden as error:
+            return Delivery(item.outbox_id, outbox.FAILED, error=f"403 {error.message}", unreachable=True)
+        except BadRequest as error:
+            gone = "chat not found" in error.message.lower()
+            return Delivery(item.outbox_id, outbox.FAILED, error=f"400 {error.message}", unreachable=gone)
+        except (TimedOut, NetworkError) as error:
+            return self._after_network_error(item, error)
+        except TelegramError as error:
+            return Delivery(item.outbox_id, outbox.FAILED, error=f"{type(error).__name__}: {error.message}")
+        except Exception as error:  # a bug must not lose track of the row
+            log.exception("outbox: sending #%s failed unexpectedly", item.outbox_id)
+            return Delivery(item.outbox_id, outbox.FAILED, error=f"{type(error).__name__}: {error}")
+        self._last_sent[item.chat_id] = self.services.clock()
+        return Delivery(item.outbox_id, outbox.SENT, telegram_message_id=sent.message_id)
+
+    def _after_network_error(self, item: Outgoing, error: TelegramError) -> Delivery:
+        now = self.services.clock()
+        reason = f"{type(error).__name__}: {error.message}"
+        if is_uncertain(error):
+            if item.uncertain_sends + 1 >= outbox.MAX_UNCERTAIN_SENDS:
+                return Delivery(item.outbox_id, outbox.UNCERTAIN, error=f"uncertain twice, presumed delivered: {reason}", uncertain=True)
+            return Delivery(
+                item.outbox_id, outbox.PENDING, not_before=now + backoff(item.attempts),
+                error=f"uncertain, sending once more: {reason}", uncertain=True,
+            )
+        if item.attempts >= outbox.MAX_ATTEMPTS:
+            return Delivery(item.outbox_id, outbox.FAILED, error=f"gave up after {item.attempts} attempts: {reason}")
+        return Delivery(item.outbox_id, outbox.PENDING, not_before=now + backoff(item.attempts), error=reason)
+
+    async def _flush(self) -> None:
+        """Record the outcomes that came back (one transaction), and keep our leases alive."""
+        renew = bool(self._in_flight) and time.monotonic() - self._leases_renewed > self.lease.total_seconds() / 3
+        if not self._finished and not renew:
+            return
+        finished, self._finished = self._finished, []
+        chats = {d.message_id: self._chat_of.pop(d.message_id, 0) for d in finished}
+        now = self.services.clock()
+        async with transaction(self.services.sessions) as session:
+            await outbox.record_deliveries(session, deliveries=finished, chats=chats, now=now)
+            if renew:
+                await outbox.renew_leases(session, ids=list(self._in_flight), until=now + self.lease)
+        if renew:
+            self._leases_renewed = time.monotonic()
+        for delivery in finished:
+            self.totals[delivery.status] = self.totals.get(delivery.status, 0) + 1
+
+
+def outbox_sender(app: Application) -> OutboxSender:  # type: ignore[type-arg]
+    """The process's sender (made on first use)."""
+    sender = app.bot_data.get("outbox_sender")
+    if sender is None:
+        sender = app.bot_data["outbox_sender"] = OutboxSender(app)
+    return sender  # type: ignore[no-any-return]
+
+
+async def drain_once(app: Application, *, limit: int | None = None) -> int:  # type: ignore[type-arg]
+    """Send everything due now (respecting the limits); how many messages were delivered."""
+    return await outbox_sender(app).drain(limit)

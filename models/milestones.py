@@ -1,0 +1,194 @@
+"""Thank-you messages: the first shift, hour milestones and International Volunteer Day.
+
+Each is queued once ever (per milestone, per year) through a unique outbox key; the sweeps are
+plain, idempotent functions of a session and the time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone, tzinfo
+
+from sqlalchemy import String, and_, cast, exists, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.outbox import DROPPED, PRIORITY_BROADCAST, PRIORITY_NOTICE, enqueue_many, outbox_row, taken_keys
+from models.tables import Attendance, Opportunity, OutboxMessage, Shift, Volunteer
+
+# Volunteers who completed a shift this recently are checked for milestones (a sweep runs every
+# minute; the margin covers a bot that was down for a few days).
+MILESTONE_LOOKBACK = timedelta(days=3)
+VOLUNTEER_DAY = (12, 5)  # 5 December
+VOLUNTEER_DAY_FROM_HOUR = 9  # local time: a greeting, not a midnight ping
+VOLUNTEER_DAY_BATCH = 10_000
+
+
+@dataclass
+class MilestoneSweep:
+    queued: int = 0
+    dropped: int = 0
+
+
+def first_shift_key(volunteer_id: int) -> str:
+    return f"first-shift:{volunteer_id}"
+
+
+def milestone_key(volunteer_id: int, hours: int) -> str:
+    return f"milestone:{volunteer_id}:{hours}h"
+
+
+def volunteer_day_key(year: int, volunteer_id: int) -> str:
+    return f"volunteer-day:{year}:{volunteer_id}"
+
+
+def crossed_milestones(total_minutes: int, milestones_hours: tuple[int, ...]) -> list[int]:
+    """Milestones reached so far, highest first."""
+    return sorted((m for m in milestones_hours if total_minutes >= m * 60), reverse=True)
+
+
+async def queue_milestone_thanks(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    milestones_hours: tuple[int, ...],
+    lookback: timedelta = MILESTONE_LOOKBACK,
+) -> MilestoneSweep:
+    """Thank volunteers after their first completed shift and on crossing an hour milestone.
+
+    Crossing several milestones at once (hours imported, a long absence of the bot) sends the
+    highest only; the lower ones are recorded as dropped so they are never sent later.
+    """
+    completed = Attendance.checked_out_at.is_not(None)  # type: ignore[union-attr]
+    recent = select(Attendance.volunteer_id).where(completed, Attendance.checked_out_at >= now - lookback)  # type: ignore[operator]
+    query = (
+        select(
+            Volunteer.id,
+            Volunteer.telegram_id,
+            func.sum(Attendance.credited_minutes),
+            func.min(Attendance.checked_out_at),
+            func.min(Attendance.id),
+        )
+        .join(Attendance, Attendance.volunteer_id == Volunteer.id)
+        .where(completed, Volunteer.id.in_(recent))  # type: ignore[union-attr]
+        .group_by(Volunteer.id, Volunteer.telegram_id)
+    )
+    plans: list[dict[str, object]] = []
+    for volunteer_id, telegram_id, total, first_done, first_attendance in await session.execute(query):
+        first_done = first_done.replace(tzinfo=timezone.utc) if isinstance(first_done, datetime) and first_done.tzinfo is None else first_done
+        if isinstance(first_done, str):  # SQLite hands min() of a datetime back as text
+            first_done = datetime.fromisoformat(first_done).replace(tzinfo=timezone.utc)
+        common = {"chat_id": telegram_id, "volunteer_id": volunteer_id, "now": now, "priority": PRIORITY_NOTICE}
+        if first_done >= now - lookback:
+            plans.append(
+                outbox_row(
+                    key=first_shift_key(volunteer_id),
+                    kind="first_shift",
+                    payload={"volunteer_id": volunteer_id, "attendance_id": first_attendance},
+                    **common,  # type: ignore[arg-type]
+                )
+            )
+        for index, hours in enumerate(crossed_milestones(int(total or 0), milestones_hours)):
+            plans.append(
+                outbox_row(
+                    key=milestone_key(volunteer_id, hours),
+                    kind="milestone",
+                    payload={"volunteer_id": volunteer_id, "hours": hours},
+                    status=DROPPED if index else "pending",
+                    last_error="superseded by a higher milestone reached at the same time" if index else None,
+                    **common,  # type: ignore[arg-type]
+                )
+            )
+    taken = await taken_keys(session, [str(row["key"]) for row in plans])
+    rows = [row for row in plans if row["key"] not in taken]
+    await enqueue_many(session, rows)
+    sweep = MilestoneSweep(dropped=sum(1 for row in rows if row["status"] == DROPPED))
+    sweep.queued = len(rows) - sweep.dropped
+    return sweep
+
+
+def year_bounds(year: int, zone: tzinfo) -> tuple[datetime, datetime]:
+    """The calendar year in the program's time zone, as UTC instants."""
+    start = datetime(year, 1, 1, tzinfo=zone).astimezone(timezone.utc)
+    end = datetime(year + 1, 1, 1, tzinfo=zone).astimezone(timezone.utc)
+    return start, end
+
+
+@dataclass
+class YearFigures:
+    minutes: int
+    shifts: int
+    centers: int
+
+
+async def year_figures(session: AsyncSession, *, volunteer_id: int, year: int, zone: tzinfo) -> YearFigures:
+    """Hours, completed shifts and distinct centers of one volunteer in one calendar year."""
+    start, end = year_bounds(year, zone)
+    minutes, shifts, centers = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(Attendance.credited_minutes), 0),
+                func.count(Attendance.id),
+                func.count(func.distinct(Opportunity.center_id)),
+            )
+            .select_from(Attendance)
+            .join(Shift, Shift.id == Attendance.shift_id)
+            .join(Opportunity, Opportunity.id == Shift.opportunity_id)
+            .where(
+                Attendance.volunteer_id == volunteer_id,
+                Attendance.checked_out_at.is_not(None),  # type: ignore[union-attr]
+                Attendance.checked_in_at >= start,  # type: ignore[operator]
+                Attendance.checked_in_at < end,  # type: ignore[operator]
+            )
+        )
+    ).one()
+    return YearFigures(int(minutes), int(shifts), int(centers))
+
+
+def is_volunteer_day(now: datetime, zone: tzinfo) -> bool:
+    local = now.astimezone(zone)
+    return (local.month, local.day) == VOLUNTEER_DAY and local.hour >= VOLUNTEER_DAY_FROM_HOUR
+
+
+async def queue_volunteer_day(
+    session: AsyncSession, *, now: datetime, zone: tzinfo, limit: int = VOLUNTEER_DAY_BATCH
+) -> int:
+    """On 5 December (from 9:00 local), thank every active volunteer with their own figures.
+
+    Active: registered, reachable, and seen or on a shift this year. Queued in batches of `limit`
+    per run (the sweep runs every minute), once per volunteer and year; the figures are read when
+    the message is sent. Not sent late: a bot that was down all day skips the year.
+    """
+    if not is_volunteer_day(now, zone):
+        return 0
+    year = now.astimezone(zone).year
+    start, _ = year_bounds(year, zone)
+    key = literal(f"volunteer-day:{year}:") + cast(Volunteer.id, String)
+    worked_this_year = exists().where(
+        Attendance.volunteer_id == Volunteer.id,
+        Attendance.checked_out_at.is_not(None),  # type: ignore[union-attr]
+        Attendance.checked_in_at >= start,  # type: ignore[operator]
+    )
+    query = (
+        select(Volunteer.id, Volunteer.telegram_id)
+        .where(
+            Volunteer.onboarding_step.is_(None),  # type: ignore[union-attr]
+            Volunteer.reachable.is_(True),  # type: ignore[attr-defined]
+            or_(and_(Volunteer.last_seen_at.is_not(None), Volunteer.last_seen_at >= start), worked_this_year),  # type: ignore[union-attr,operator]
+            ~exists().where(OutboxMessage.key == key),
+        )
+        .order_by(Volunteer.id)
+        .limit(limit)
+    )
+    rows = [
+        outbox_row(
+            key=volunteer_day_key(year, volunteer_id),
+            chat_id=telegram_id,
+            volunteer_id=volunteer_id,
+            kind="volunteer_day",
+            payload={"volunteer_id": volunteer_id, "year": year},
+            now=now,
+            priority=PRIORITY_BROADCAST,
+        )
+        for volunteer_id, telegram_id in await session.execute(query)
+    ]
+    return await enqueue_many(session, rows)
