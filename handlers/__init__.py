@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
 from handlers import attendance, browse, coordinator, general, notices, onboarding, reminders, schedule, signups
 from handlers.callback_data import pattern
+from handlers.context import remember_update
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Every handler of the bot. Group 0 holds the volunteer journey; order matters within it."""
     private = filters.ChatType.PRIVATE
     app.bot_data.setdefault("text_flows", {})
+    # Before anything else: remember the update id so the first transaction claims it.
+    app.add_handler(TypeHandler(Update, remember_update), group=-1)
     notices.register(app)
     # Features with their own commands and buttons come first, so their patterns win.
     reminders.register(app)

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import Application, ApplicationHandlerStop, CallbackContext, ExtBot
 
 from bot.database import transaction
 from bot.i18n import Catalogs, Translator
@@ -52,15 +52,38 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     def translator(self, language: str | None) -> Translator:
         return self.services.catalogs.for_language(language)
 
-    def transaction(self) -> Any:
-        """A short read/write transaction (no update claim)."""
-        return transaction(self.services.sessions)
+    # The update being handled (set by `remember_update` in group -1) and whether this context
+    # has already claimed it: the first transaction of an update claims it, later ones reuse that.
+    update_id: int | None = None
+    _claimed: bool = False
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A short transaction that also claims the current update.
+
+        A redelivered update (getUpdates is at-least-once) stops here, before any reply, read-only
+        ones included; the claim commits or rolls back with the handler's own changes.
+        """
+        async with transaction(self.services.sessions) as session:
+            if not await self._claim(session):
+                raise ApplicationHandlerStop
+            yield session
 
     @asynccontextmanager
     async def unit_of_work(self, update: Update) -> AsyncIterator[AsyncSession | None]:
         """A transaction that claims the update: yields None when the update was already handled."""
+        self.update_id = update.update_id
         async with transaction(self.services.sessions) as session:
-            claimed = await claim_update(
-                session, bot_id=self.settings.bot_id, update_id=update.update_id, now=self.now()
-            )
-            yield session if claimed else None
+            yield session if await self._claim(session) else None
+
+    async def _claim(self, session: AsyncSession) -> bool:
+        if self.update_id is None or self._claimed:
+            return True
+        claimed = await claim_update(session, bot_id=self.settings.bot_id, update_id=self.update_id, now=self.now())
+        self._claimed = claimed
+        return claimed
+
+
+async def remember_update(update: Update, context: BotContext) -> None:
+    """Group -1: let the context know which update it serves (for the exactly-once claim)."""
+    context.update_id = update.update_id

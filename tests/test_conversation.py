@@ -127,3 +127,13 @@ async def test_a_redelivered_check_in_and_check_out_have_one_effect(harness, ses
     async with session_factory() as session:
         [attendance] = (await session.execute(select(Attendance))).scalars().all()
     assert attendance.credited_minutes == 60
+
+
+async def test_a_redelivered_read_only_command_is_answered_once(harness, center):
+    sara = harness.person(510)
+    await register(sara, "en")
+    [hours] = await sara.send("/hours")
+    assert hours.text.startswith("<b>⏱ Your volunteer hours</b>")
+    assert await harness.redeliver_last(sara) == []
+    await sara.send("/opportunities")
+    assert await harness.redeliver_last(sara) == []
