@@ -143,11 +143,6 @@ async def test_sign_up_delivered_twice_has_one_effect(
     assert await count(seeded_database.url, Signup, volunteer_id=volunteer_id) == 1
 
 
-@pytest.mark.xfail(
-    reason="read-only handlers (/hours, /help, browsing) do not claim the update "
-    "(handlers/context.py: only unit_of_work calls claim_update), so a redelivery is answered again",
-    strict=False,
-)
 async def test_hours_delivered_twice_is_answered_once(standin: TelegramStandIn, bot_log: BotProcess) -> None:
     lina = standin.user(7004, first_name="Lina", language_code="en")
     await register(lina, "en", "Lina")
