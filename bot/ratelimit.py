@@ -37,7 +37,7 @@ def counts_as_message(endpoint: str) -> bool:
     return endpoint.startswith(("send", "copy", "forward")) and endpoint != "sendChatAction"
 
 
-def _retry_after_seconds(error: RetryAfter) -> float:
+def retry_after_seconds(error: RetryAfter) -> float:
     value = error.retry_after
     return value.total_seconds() if hasattr(value, "total_seconds") else float(value)  # type: ignore[union-attr]
 
@@ -100,7 +100,7 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
             try:
                 result = await callback(*args, **kwargs)
             except RetryAfter as error:
-                wait = _retry_after_seconds(error)
+                wait = retry_after_seconds(error)
                 self.pause(wait)
                 if not interactive or retried or wait > INTERACTIVE_MAX_FLOOD_WAIT_S:
                     raise

@@ -35,7 +35,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application
 
 from bot.database import transaction
-from bot.ratelimit import PriorityRateLimiter
+from bot.ratelimit import PriorityRateLimiter, retry_after_seconds
 from handlers.context import Services
 from handlers.notices import render_notice
 from models import outbox
@@ -270,8 +270,7 @@ class OutboxSender:
                 **SEND_TIMEOUTS,  # type: ignore[arg-type]
             )
         except RetryAfter as error:
-            wait = error.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            seconds = retry_after_seconds(error)
             return Delivery(
                 item.outbox_id,
                 outbox.PENDING,
