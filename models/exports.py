@@ -40,36 +40,34 @@ async def export_rows(
     """The rows of one export, streamed from the database in batches (no 2M-row list in memory)."""
     if kind not in EXPORT_KINDS:
         raise ValueError(kind)
-    minutes = (
-        select(Attendance.volunteer_id.label("vid"), func.count().label("records"),
-               func.sum(Attendance.credited_minutes).label("minutes"))
-        .where(_in_range(start, end))
-        .group_by(Attendance.volunteer_id)
-        .subquery()
-    )
-    if kind == "volunteers":
+    in_range = _in_range(start, end)
+    person = (Volunteer.id, Volunteer.display_name, Volunteer.phone, Volunteer.gender, Center.code)
+    if kind in ("volunteers", "hours"):
+        # Volunteers in id order, each joined to their own records through the per-volunteer
+        # index (volunteer_id, checked_in_at, minutes): no sort of the period's records.
         query = (
-            select(Volunteer, Center.code, minutes.c.minutes)
+            select(*person, Volunteer.language, Volunteer.registered_at,
+                   func.count(Attendance.id), func.coalesce(func.sum(Attendance.credited_minutes), 0))
             .outerjoin(Center, Center.id == Volunteer.center_id)
-            .outerjoin(minutes, minutes.c.vid == Volunteer.id)
-            .where(Volunteer.registered_at.is_not(None), Volunteer.registered_at < end)  # type: ignore[union-attr,operator]
+            .group_by(*person, Volunteer.language, Volunteer.registered_at)
             .order_by(Volunteer.id)
         )
-    elif kind == "hours":
-        query = (
-            select(Volunteer, Center.code, minutes.c.records, minutes.c.minutes)
-            .join(minutes, minutes.c.vid == Volunteer.id)
-            .outerjoin(Center, Center.id == Volunteer.center_id)
-            .order_by(Volunteer.id)
-        )
+        if kind == "volunteers":
+            query = query.outerjoin(Attendance, (Attendance.volunteer_id == Volunteer.id) & in_range).where(
+                Volunteer.registered_at.is_not(None), Volunteer.registered_at < end  # type: ignore[union-attr,operator]
+            )
+        else:
+            query = query.join(Attendance, (Attendance.volunteer_id == Volunteer.id) & in_range)
     else:
         query = (
-            select(Attendance, Volunteer.display_name, Center.code, Opportunity.ref, Shift.starts_at)
+            select(Attendance.id, Attendance.volunteer_id, Volunteer.display_name, Center.code, Opportunity.ref,
+                   Shift.starts_at, Attendance.checked_in_at, Attendance.checked_out_at, Attendance.method,
+                   Attendance.credited_minutes, Attendance.flagged, Attendance.flag_reason)
             .join(Volunteer, Volunteer.id == Attendance.volunteer_id)
             .outerjoin(Center, Center.id == Volunteer.center_id)
             .outerjoin(Shift, Shift.id == Attendance.shift_id)
             .outerjoin(Opportunity, Opportunity.id == Shift.opportunity_id)
-            .where(_in_range(start, end))
+            .where(in_range)
             .order_by(Attendance.checked_in_at, Attendance.id)
         )
     if center_id is not None:
@@ -77,18 +75,15 @@ async def export_rows(
     result = await session.stream(query.execution_options(yield_per=BATCH))
     async for row in result:
         if kind == "volunteers":
-            v, code, spent = row
-            yield [v.id, v.display_name or "", v.phone or "", v.gender or "", code or "", v.language,
-                   _local(v.registered_at, zone), int(spent or 0)]
+            vid, name, phone, gender, code, language, registered_at, _, spent = row
+            yield [vid, name or "", phone or "", gender or "", code or "", language, _local(registered_at, zone), int(spent)]
         elif kind == "hours":
-            v, code, records, spent = row
-            yield [v.id, v.display_name or "", v.phone or "", v.gender or "", code or "", int(records),
-                   int(spent or 0), round(int(spent or 0) / 60, 2)]
+            vid, name, phone, gender, code, _, _, records, spent = row
+            yield [vid, name or "", phone or "", gender or "", code or "", int(records), int(spent), round(int(spent) / 60, 2)]
         else:
-            a, name, code, ref, shift_start = row
-            yield [a.id, a.volunteer_id, name or "", code or "", ref or "", _local(shift_start, zone),
-                   _local(a.checked_in_at, zone), _local(a.checked_out_at, zone), a.method,
-                   a.credited_minutes, "yes" if a.flagged else "", a.flag_reason or ""]
+            aid, vid, name, code, ref, shift_start, checked_in, checked_out, method, minutes, flagged, reason = row
+            yield [aid, vid, name or "", code or "", ref or "", _local(shift_start, zone), _local(checked_in, zone),
+                   _local(checked_out, zone), method, minutes, "yes" if flagged else "", reason or ""]
 
 
 def _cell(value: Any) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.tables import Attendance, Opportunity, OpportunityStatus, Shift, ShiftStatus, Volunteer
@@ -75,24 +75,23 @@ async def program_figures(
     row = (await session.execute(registered)).one()
     figures.registered_total, figures.registered_men, figures.registered_women, figures.registered_in_year = map(int, row)
 
-    # One pass over the year's attendance (index-only: checked_in_at, volunteer_id, minutes),
-    # summed per volunteer, then joined to the much smaller volunteer table for gender and center.
-    per_volunteer = (
-        select(Attendance.volunteer_id.label("vid"), func.sum(Attendance.credited_minutes).label("minutes"))
-        .where(Attendance.checked_in_at >= start, Attendance.checked_in_at < end)
-        .group_by(Attendance.volunteer_id)
-        .subquery()
-    )
+    # Active volunteers: one index seek per volunteer (volunteer_id, checked_in_at), no sort of the
+    # year's records. Minutes: the whole program sums one index range (checked_in_at, ..., minutes);
+    # a center sums its own volunteers' ranges of the per-volunteer index.
+    in_year = (Attendance.checked_in_at >= start) & (Attendance.checked_in_at < end)
+    came = exists().where(Attendance.volunteer_id == Volunteer.id, in_year)
     active = select(
         func.count(),
         func.coalesce(func.sum(case((men, 1), else_=0)), 0),
         func.coalesce(func.sum(case((women, 1), else_=0)), 0),
-        func.coalesce(func.sum(per_volunteer.c.minutes), 0),
-    ).select_from(per_volunteer.join(Volunteer, Volunteer.id == per_volunteer.c.vid))
+    ).where(came)
+    minutes = select(func.coalesce(func.sum(Attendance.credited_minutes), 0)).where(in_year)
     if center_id is not None:
         active = active.where(Volunteer.center_id == center_id)
+        minutes = minutes.join(Volunteer, Volunteer.id == Attendance.volunteer_id).where(Volunteer.center_id == center_id)
     row = (await session.execute(active)).one()
-    figures.active_total, figures.active_men, figures.active_women, figures.minutes = map(int, row)
+    figures.active_total, figures.active_men, figures.active_women = map(int, row)
+    figures.minutes = int((await session.execute(minutes)).scalar_one())
 
     offered = (
         select(func.count(func.distinct(Shift.opportunity_id)), func.count())

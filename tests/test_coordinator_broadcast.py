@@ -193,3 +193,27 @@ async def test_broadcast_is_rendered_in_each_recipients_language(harness, settin
         english = await render_broadcast(session, catalogs.for_language("en"), {"broadcast_id": 1})
     assert arabic[0].startswith("📢 <b>رسالة من برنامج التطوع</b>")
     assert english[0].endswith("&lt;b&gt;not bold&lt;/b&gt; &amp; friends")
+
+
+def _photo_message(person, caption: str) -> dict:
+    photo = [{"file_id": "photo-1", "file_unique_id": "u-photo-1", "width": 800, "height": 600}]
+    return {"message": person._message(photo=photo, caption=caption)}
+
+
+async def test_broadcast_with_a_photo_and_photos_outside_the_flow_are_left_to_the_volunteer_handlers(harness):
+    await _program(harness)
+    admin = harness.person(COORDINATOR_ID)
+    await admin.send("/broadcast")
+    sent = await harness.deliver(admin, _photo_message(admin, "The new vests have arrived"))
+    assert sent[-1].text == "Who should receive it?"
+    sent = await admin.press("👥 Everyone")
+    assert harness.telegram.calls[-2][0] == "sendPhoto"
+    assert sent[-2].text.endswith("The new vests have arrived")
+    async with sessions(harness)() as session:
+        assert (await session.execute(select(Broadcast))).scalar_one().photo_file_id == "photo-1"
+    await admin.send("/broadcast")
+    sent = await harness.deliver(admin, _photo_message(admin, "x" * 1000))  # a caption allows 1,024
+    assert "too long" in sent[-1].text and "1,024" in sent[-1].text
+    volunteer = harness.person(7_000_000_100)
+    sent = await harness.deliver(volunteer, _photo_message(volunteer, "look"))
+    assert sent[-1].text != "Who should receive it?"  # the volunteer handlers answered it

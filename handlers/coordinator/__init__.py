@@ -8,9 +8,11 @@ from handlers.callback_data import pattern
 from handlers.coordinator import attendance, broadcast, exports, onsite, opportunities, roles, stats
 from handlers.notices import register_renderers
 
-# Photos, locations and files are read by the coordinator flows first (group -1); a handler there
-# stops the update only when the sender is inside one of its flows, so volunteers are unaffected.
-FLOW_GROUP = -1
+# Photos, locations and files are read by the coordinator flows first; a handler there stops the
+# update only when the sender is inside one of its flows, so volunteers are unaffected. Group -2:
+# group -1 holds a catch-all TypeHandler, and only one handler per group runs. The check itself
+# claims nothing (the update id is not known yet); the flow's own unit of work claims the update.
+FLOW_GROUP = -2
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
