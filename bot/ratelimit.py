@@ -8,9 +8,12 @@ of the last second's slots: then a bulk send goes, so a storm of replies cannot 
 
 Bulk calls (the outbox sender passes `rate_limit_args={"bulk": True}`) get a 429 back as
 RetryAfter, so the sender can put the message back in the outbox with its exact retry_after;
-interactive calls wait the retry_after out and try again. Either way every send is paused until
-the flood wait is over. Per-chat pacing of bulk sends is the sender's job (it knows which chats it
-is about to write to); `last_sent` tells it when this limiter last wrote to a chat.
+interactive calls wait the retry_after out and try again (once). A flood wait holds the chat it
+came from for retry_after: Telegram's flood waits are mostly per chat, and our pace already keeps
+the global rate. Flood waits from FLOOD_CHATS different chats within a second mean Telegram counts
+us over the global limit after all: then every send pauses for the retry_after. Per-chat pacing of
+bulk sends (one a second) is the sender's job, since it knows which chats it is about to write to;
+`last_sent` and `chat_held_until` tell it what this limiter saw.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from models.base import utcnow
 WINDOW_MARGIN_S = 0.03  # our second is a little longer than Telegram's: jitter never overfills theirs
 INTERACTIVE_MAX_FLOOD_WAIT_S = 30.0  # longer than this, a reply is not worth waiting for
 CHAT_MEMORY_S = 5.0
+FLOOD_CHATS = 3  # flood waits from this many chats within a second: a global flood wait
 
 
 def counts_as_message(endpoint: str) -> bool:
@@ -68,8 +72,12 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
         self._dispatcher: asyncio.Task[None] | None = None
         # chat id -> when we last wrote to it (the bot's clock), kept a few seconds.
         self.last_sent: dict[int, datetime] = {}
+        # chat id -> until when Telegram asked us not to write to it (the bot's clock).
+        self.chat_held_until: dict[int, datetime] = {}
+        self._recent_floods: deque[tuple[float, int | None]] = deque()
         self._last_pruned = 0.0
         self.flood_waits = 0
+        self.global_pauses = 0
 
     async def initialize(self) -> None:
         self._arrival = asyncio.Event()
@@ -101,26 +109,41 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 result = await callback(*args, **kwargs)
             except RetryAfter as error:
                 wait = retry_after_seconds(error)
-                self.pause(wait)
+                self.flood_wait(_chat(data.get("chat_id")), wait)
                 if not interactive or retried or wait > INTERACTIVE_MAX_FLOOD_WAIT_S:
                     raise
                 retried = True
-                continue  # _acquire waits out the pause
+                await asyncio.sleep(wait)
+                continue
             self._remember_chat(data.get("chat_id"))
             return result
 
+    def flood_wait(self, chat_id: int | None, seconds: float) -> None:
+        """Telegram answered 429: hold the chat, or everything when floods come from many chats."""
+        now = asyncio.get_running_loop().time()
+        self.flood_waits += 1
+        if chat_id is not None:
+            self.chat_held_until[chat_id] = self._clock() + timedelta(seconds=seconds)
+        self._recent_floods.append((now, chat_id))
+        while self._recent_floods and self._recent_floods[0][0] <= now - 1.0:
+            self._recent_floods.popleft()
+        if chat_id is None or len({c for _, c in self._recent_floods}) >= FLOOD_CHATS:
+            self.pause(seconds)
+
     def pause(self, seconds: float) -> None:
-        """Telegram asked us to wait: no message of any kind leaves before then."""
+        """No message of any kind leaves before `seconds` from now."""
         loop = asyncio.get_running_loop()
         self._paused_until = max(self._paused_until, loop.time() + seconds)
-        self.flood_waits += 1
+        self.global_pauses += 1
 
     def chat_free_at(self, chat_id: int, spacing_s: float = 1.0) -> datetime | None:
-        """When a new message to this chat keeps one second after our last one (None: now)."""
+        """When a new message to this chat keeps one second after our last one and honours any
+        flood wait of the chat (None: no constraint known)."""
+        moments = [self.chat_held_until.get(chat_id)]
         last = self.last_sent.get(chat_id)
-        if last is None:
-            return None
-        return last + timedelta(seconds=spacing_s)
+        if last is not None:
+            moments.append(last + timedelta(seconds=spacing_s))
+        return max((m for m in moments if m is not None), default=None)
 
     @property
     def waiting(self) -> int:
@@ -184,9 +207,8 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
             self._next_slot = max(self._next_slot + self._interval, now - 4 * self._interval)
 
     def _remember_chat(self, chat_id: Any) -> None:
-        try:
-            chat = int(chat_id)
-        except (TypeError, ValueError):
+        chat = _chat(chat_id)
+        if chat is None:
             return
         now = self._clock()
         self.last_sent[chat] = now
@@ -194,3 +216,11 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
         if stamp - self._last_pruned > CHAT_MEMORY_S:
             self._last_pruned = stamp
             self.last_sent = {c: t for c, t in self.last_sent.items() if stamp - t.timestamp() < CHAT_MEMORY_S}
+            self.chat_held_until = {c: t for c, t in self.chat_held_until.items() if t > now}
+
+
+def _chat(chat_id: Any) -> int | None:
+    try:
+        return int(chat_id)
+    except (TypeError, ValueError):
+        return None

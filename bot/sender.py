@@ -193,13 +193,18 @@ class OutboxSender:
             log.warning("outbox: %d abandoned sends queued once more, %d closed as uncertain", requeued, closed)
 
     def _chat_free_at(self, chat_id: int, now: datetime) -> datetime | None:
+        """When this chat may get our next message: a second after the last one, after any flood
+        wait Telegram set for it, and never while a message to it is on its way (None: now)."""
         if chat_id in self._busy_chats:
             return now + CHAT_SPACING
-        moments = [self._last_sent.get(chat_id)]
+        moments = []
+        last = self._last_sent.get(chat_id)
+        if last is not None:
+            moments.append(last + CHAT_SPACING)
         if self.limiter is not None:
-            moments.append(self.limiter.last_sent.get(chat_id))
-        last = max((m for m in moments if m is not None), default=None)
-        return None if last is None or last + CHAT_SPACING <= now else last + CHAT_SPACING
+            moments.append(self.limiter.chat_free_at(chat_id, CHAT_SPACING.total_seconds()))
+        free_at = max((m for m in moments if m is not None), default=None)
+        return free_at if free_at is not None and free_at > now else None
 
     async def _claim(self, room: int) -> tuple[list[Outgoing], bool]:
         """Claim, render and mark up to `room` due rows; also whether any row was looked at."""

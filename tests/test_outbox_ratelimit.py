@@ -70,14 +70,33 @@ async def test_replies_cannot_starve_the_outbox_beyond_their_share():
     await limiter.shutdown()
 
 
-async def test_a_flood_wait_goes_back_to_the_outbox_and_pauses_everyone():
+async def call_chat(limiter: PriorityRateLimiter, recorder: Recorder, chat_id: int, *, bulk: bool) -> bool:
+    return await limiter.process_request(  # type: ignore[return-value]
+        recorder, (f"chat{chat_id}",), {}, "sendMessage", {"chat_id": chat_id}, {"bulk": True} if bulk else None
+    )
+
+
+async def test_a_flood_wait_goes_back_to_the_outbox_and_holds_that_chat_only():
     limiter, recorder = PriorityRateLimiter(rate=30), Recorder(flood_waits=1)
     await limiter.initialize()
     with pytest.raises(RetryAfter):
-        await call(limiter, recorder, "bulk", bulk=True)
+        await call_chat(limiter, recorder, 7, bulk=True)
+    assert limiter.chat_free_at(7, 0) is not None
     asked = time.monotonic()
-    await call(limiter, recorder, "reply", bulk=False)
-    assert time.monotonic() - asked >= 0.95
+    await call_chat(limiter, recorder, 8, bulk=False)
+    assert time.monotonic() - asked < 0.2 and limiter.global_pauses == 0
+    await limiter.shutdown()
+
+
+async def test_flood_waits_from_several_chats_pause_everything():
+    limiter, recorder = PriorityRateLimiter(rate=30), Recorder(flood_waits=3)
+    await limiter.initialize()
+    for chat_id in (1, 2, 3):
+        with pytest.raises(RetryAfter):
+            await call_chat(limiter, recorder, chat_id, bulk=True)
+    asked = time.monotonic()
+    await call_chat(limiter, recorder, 4, bulk=False)
+    assert time.monotonic() - asked >= 0.9 and limiter.global_pauses == 1
     await limiter.shutdown()
 
 
