@@ -10,8 +10,8 @@ Bulk calls (the outbox sender passes `rate_limit_args={"bulk": True}`) get a 429
 RetryAfter, so the sender can put the message back in the outbox with its exact retry_after;
 interactive calls wait the retry_after out and try again (once). A flood wait holds the chat it
 came from for retry_after: Telegram's flood waits are mostly per chat, and our pace already keeps
-the global rate. Flood waits from FLOOD_CHATS different chats within a second mean Telegram counts
-us over the global limit after all: then every send pauses for the retry_after. Per-chat pacing of
+the global rate. Flood waits from several chats making up a large share of the last second's sends
+mean Telegram counts us over the global limit after all: then every send pauses for retry_after. Per-chat pacing of
 bulk sends (one a second) is the sender's job, since it knows which chats it is about to write to;
 `last_sent` and `chat_held_until` tell it what this limiter saw.
 """
@@ -33,7 +33,10 @@ from models.base import utcnow
 WINDOW_MARGIN_S = 0.03  # our second is a little longer than Telegram's: jitter never overfills theirs
 INTERACTIVE_MAX_FLOOD_WAIT_S = 30.0  # longer than this, a reply is not worth waiting for
 CHAT_MEMORY_S = 5.0
-FLOOD_CHATS = 3  # flood waits from this many chats within a second: a global flood wait
+# Flood waits from this many chats, and this share of the last second's sends: a global flood wait
+# (we are over Telegram's global limit, whatever our own count says), not a few busy chats.
+FLOOD_CHATS = 3
+FLOOD_SHARE = 0.1
 
 
 def counts_as_message(endpoint: str) -> bool:
@@ -127,7 +130,9 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
         self._recent_floods.append((now, chat_id))
         while self._recent_floods and self._recent_floods[0][0] <= now - 1.0:
             self._recent_floods.popleft()
-        if chat_id is None or len({c for _, c in self._recent_floods}) >= FLOOD_CHATS:
+        many_chats = len({c for _, c in self._recent_floods}) >= FLOOD_CHATS
+        large_share = len(self._recent_floods) >= FLOOD_SHARE * max(1, len(self._grants))
+        if chat_id is None or (many_chats and large_share):
             self.pause(seconds)
 
     def pause(self, seconds: float) -> None:
