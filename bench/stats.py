@@ -4,7 +4,7 @@
     PYTHONPATH=. .venv/bin/python bench/stats.py --url postgresql+asyncpg://postgres@127.0.0.1:5432/bench
 
 The database is filled once, in the database itself (INSERT ... SELECT over a generated series),
-so filling 2M rows takes seconds; later runs reuse it. Uses bench/fixtures.py when it exists.
+on SQLite and PostgreSQL alike (bench/fixtures.py is SQLite only); later runs reuse it.
 """
 
 from __future__ import annotations
