@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.database import create_engine, create_session_factory, migrate
 from models.exports import build_export
-from models.stats import program_figures
+from models.stats import program_figures_in_parallel
 
 ZONE = ZoneInfo("Asia/Riyadh")
 CENTERS = 20
@@ -49,19 +49,19 @@ async def fill(engine: AsyncEngine, volunteers: int, records: int) -> None:
     shifts = OPPORTUNITIES * SHIFTS_PER_OPPORTUNITY
     statements = [
         f"INSERT INTO center (code, name_ar, name_en) SELECT 'c' || i, 'مركز ' || i, 'Center ' || i FROM {_series(dialect, CENTERS)}",
-        "INSERT INTO volunteer (telegram_id, language, display_name, phone, center_id, gender, role, reminders_muted, reachable, created_at, registered_at) "
+        ("INSERT INTO volunteer (telegram_id, language, display_name, phone, center_id, gender, role, reminders_muted, reachable, created_at, registered_at) "
         f"SELECT 900000000 + i, CASE WHEN i % 5 = 0 THEN 'en' ELSE 'ar' END, 'Volunteer ' || i, '+9665' || (10000000 + i), "
         f"1 + i % {CENTERS}, CASE WHEN i % 2 = 0 THEN 'male' ELSE 'female' END, 'volunteer', false, true, "
-        f"{_moment(dialect, 'i % 700 - 400', '0')}, {_moment(dialect, 'i % 700 - 400', '0')} FROM {_series(dialect, volunteers)}",
-        "INSERT INTO opportunity (ref, center_id, category, title_ar, title_en, description_ar, description_en, gender, status, created_at, published_at) "
+        f"{_moment(dialect, 'i % 700 - 400', '0')}, {_moment(dialect, 'i % 700 - 400', '0')} FROM {_series(dialect, volunteers)}"),
+        ("INSERT INTO opportunity (ref, center_id, category, title_ar, title_en, description_ar, description_en, gender, status, created_at, published_at) "
         f"SELECT 'B-' || i, 1 + i % {CENTERS}, 'community', 'فرصة ' || i, 'Opportunity ' || i, '', '', 'all', 'published', "
-        f"{_moment(dialect, 'i % 365 - 30', '0')}, {_moment(dialect, 'i % 365 - 30', '0')} FROM {_series(dialect, OPPORTUNITIES)}",
-        "INSERT INTO shift (opportunity_id, starts_at, ends_at, capacity, seats_taken, radius_m, checkin_code, status) "
+        f"{_moment(dialect, 'i % 365 - 30', '0')}, {_moment(dialect, 'i % 365 - 30', '0')} FROM {_series(dialect, OPPORTUNITIES)}"),
+        ("INSERT INTO shift (opportunity_id, starts_at, ends_at, capacity, seats_taken, radius_m, checkin_code, status) "
         f"SELECT 1 + i % {OPPORTUNITIES}, {_moment(dialect, 'i % 365', '480')}, {_moment(dialect, 'i % 365', '720')}, 50, 0, 300, 'code' || i, 'active' "
-        f"FROM {_series(dialect, shifts)}",
-        "INSERT INTO attendance (shift_id, volunteer_id, checked_in_at, checked_out_at, method, credited_minutes, flagged) "
-        f"SELECT 1 + i % {shifts}, 1 + (i * 7919) % {volunteers}, {_moment(dialect, 'i % 365', '480 + i % 30')}, "
-        f"{_moment(dialect, 'i % 365', '700')}, 'location', 180 + i % 60, false FROM {_series(dialect, records)}",
+        f"FROM {_series(dialect, shifts)}"),
+        ("INSERT INTO attendance (shift_id, volunteer_id, checked_in_at, checked_out_at, method, credited_minutes, flagged) "
+        f"SELECT 1 + i % {shifts}, 1 + ({'i::bigint' if dialect == 'postgresql' else 'i'} * 7919) % {volunteers}, {_moment(dialect, 'i % 365', '480 + i % 30')}, "
+        f"{_moment(dialect, 'i % 365', '700')}, 'location', 180 + i % 60, false FROM {_series(dialect, records)}"),
     ]
     async with engine.begin() as connection:
         for statement in statements:
@@ -93,9 +93,8 @@ async def main(url: str, volunteers: int, records: int) -> None:
     print(f"{engine.dialect.name}: best of 3")
 
     async def figures(center_id: int | None) -> str:
-        async with sessions() as session:
-            f = await program_figures(session, year=2026, zone=ZONE, center_id=center_id)
-            return f"registered={f.registered_total:,} active={f.active_total:,} hours={f.hours:,.0f}"
+        f = await program_figures_in_parallel(sessions, year=2026, zone=ZONE, center_id=center_id)
+        return f"registered={f.registered_total:,} active={f.active_total:,} hours={f.hours:,.0f}"
 
     def export(kind: str, fmt: str, first: datetime, last: datetime, center_id: int | None) -> Callable[[], Awaitable[str]]:
         async def run() -> str:

@@ -14,10 +14,10 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display on a server
 
-import arabic_reshaper  # noqa: E402
-from bidi.algorithm import get_display  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import arabic_reshaper
+from bidi.algorithm import get_display
+from matplotlib import font_manager
+from matplotlib.figure import Figure
 
 # DejaVu Sans (bundled with matplotlib and in Debian's fonts-dejavu-core) has the Arabic glyphs.
 FONT_FAMILIES = ["DejaVu Sans", "Noto Sans Arabic", "Noto Naskh Arabic"]

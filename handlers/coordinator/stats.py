@@ -14,7 +14,7 @@ from handlers.common import center_name, esc, reply, show
 from handlers.context import BotContext
 from handlers.coordinator.access import parse_or_refuse, require_staff
 from models.coordination import Actor, managed_centers
-from models.stats import Figures, program_figures, progress
+from models.stats import Figures, program_figures_in_parallel, progress
 from models.tables import Center
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -99,7 +99,7 @@ async def _figures_answer(
             if allowed is None:
                 return None
         year = year or t.local(context.now()).year
-        figures = await program_figures(session, year=year, zone=context.settings.zone, center_id=center_id)
+    figures = await program_figures_in_parallel(context.services.sessions, year=year, zone=context.settings.zone, center_id=center_id)
     center = next((c for c in centers if c.id == center_id), None)
     scope = center_name(center, t.language) if center else t.gettext("All centers")
     text = render_figures(t, figures, context.settings, scope)
