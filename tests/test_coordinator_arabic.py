@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -11,7 +11,7 @@ from tests.coordinator_support import make_person, sessions
 from tests.factories import make_center, make_opportunity
 
 COORDINATOR = 6_500_000_001
-START = datetime(2026, 12, 1, 13, 0, tzinfo=timezone.utc)
+START = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
 
 
 async def _setup(harness):
@@ -43,7 +43,7 @@ async def test_arabic_coordinator_broadcasts_to_their_center(harness):
 
 
 async def test_arabic_coordinator_checks_the_roster_and_cancels_a_shift(harness):
-    shift = await _setup(harness)
+    await _setup(harness)
     coordinator = harness.person(COORDINATOR)
     sent = await coordinator.send("/shifts")
     assert sent[-1].text == "الفترات الجارية والقادمة. اختر إحداها:"

@@ -74,7 +74,7 @@ async def test_same_message_drafted_again_within_a_minute_is_not_sent_twice(harn
 
 
 async def test_audiences_by_center_and_language_and_empty_audience(harness):
-    awali, shoqiyah = await _program(harness)
+    _awali, _shoqiyah = await _program(harness)
     admin = harness.person(COORDINATOR_ID)
     await admin.send("/broadcast")
     await admin.send("Meeting at the center.")
@@ -217,3 +217,23 @@ async def test_broadcast_with_a_photo_and_photos_outside_the_flow_are_left_to_th
     volunteer = harness.person(7_000_000_100)
     sent = await harness.deliver(volunteer, _photo_message(volunteer, "look"))
     assert sent[-1].text != "Who should receive it?"  # the volunteer handlers answered it
+
+
+async def test_progress_is_followed_again_after_a_restart(harness):
+    from handlers.coordinator.broadcast import resume_progress_jobs
+
+    await _program(harness)
+    admin = harness.person(COORDINATOR_ID)
+    await admin.send("/broadcast")
+    await admin.send("Restart test")
+    await admin.press("👥 Everyone")
+    await admin.press("✅ Send now")
+    for job in harness.app.job_queue.jobs():
+        job.schedule_removal()
+
+    class Context:
+        services = harness.app.bot_data["services"]
+        job_queue = harness.app.job_queue
+
+    await resume_progress_jobs(Context())  # type: ignore[arg-type]
+    assert [job.name for job in harness.app.job_queue.jobs() if job.name.startswith("broadcast-progress:1")]

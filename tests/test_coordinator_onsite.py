@@ -21,7 +21,7 @@ async def _shift_with_people(harness):
     other = await make_center(factory, code="shoqiyah", name_ar="مركز حي الشوقية", name_en="Al-Shoqiyah Center")
     await make_person(harness, COORDINATOR, role="coordinator", centers=[awali], language="en")
     await make_person(harness, OUTSIDER, role="coordinator", centers=[other], language="en")
-    opportunity, (shift,) = await make_opportunity(factory, center=awali, starts=[START], capacity=5)
+    _opportunity, (shift,) = await make_opportunity(factory, center=awali, starts=[START], capacity=5)
     people = [await make_person(harness, 7_100_000_000 + n, center=awali, name=name) for n, name in enumerate(["Ali", "Badr", "Camil"])]
     async with factory() as session, session.begin():
         signups = [Signup(shift_id=shift.id, volunteer_id=p.id, status=SignupStatus.CONFIRMED, signed_up_at=START - timedelta(days=2)) for p in people]
@@ -44,7 +44,7 @@ async def test_coordinator_shows_the_check_in_qr_code_of_the_shift(harness):
 
 
 async def test_roster_shows_who_is_here_late_and_missing_and_marks_a_no_show(harness):
-    shift, signups = await _shift_with_people(harness)
+    _shift, _signups = await _shift_with_people(harness)
     coordinator = harness.person(COORDINATOR)
     harness.now = START + timedelta(minutes=30)
     await coordinator.send("/shifts")
@@ -114,7 +114,7 @@ async def test_editing_a_shift_refuses_bad_dates_and_capacity_then_tells_holders
 
 
 async def test_review_adjusts_a_forgotten_check_out_with_a_reason(harness):
-    shift, _ = await _shift_with_people(harness)
+    _shift, _ = await _shift_with_people(harness)
     coordinator = harness.person(COORDINATOR)
     harness.now = START + timedelta(hours=5)
     sent = await coordinator.send("/review")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from models.stats import program_figures
@@ -12,7 +12,7 @@ from tests.coordinator_support import make_person, sessions
 from tests.factories import make_center, make_opportunity
 
 COORDINATOR = 6_400_000_001
-START = datetime(2026, 3, 1, 13, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 1, 13, 0, tzinfo=UTC)
 
 
 async def _year_of_work(harness):

@@ -59,3 +59,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         exports.IMPORT_FLOW: exports.import_text,
     })
     register_renderers(app, {"broadcast": broadcast.render_broadcast})
+    if app.job_queue is not None:  # runs once the application starts (not in offline tests)
+        app.job_queue.run_once(broadcast.resume_progress_jobs, when=5, name="broadcast-progress:resume")

@@ -31,6 +31,7 @@ from models.broadcasts import (
     create_draft,
     mark_finished,
     remember_progress_message,
+    unfinished_broadcasts,
 )
 from models.coordination import Actor, managed_centers
 from models.tables import (
@@ -409,3 +410,15 @@ async def _wake_sender(context: BotContext) -> None:
         result = wake()
         if inspect.isawaitable(result):
             await result
+
+
+async def resume_progress_jobs(context: BotContext) -> None:
+    """After a restart: follow again every broadcast whose final report is not written yet."""
+    async with context.services.sessions() as session:
+        waiting = await unfinished_broadcasts(session)
+    assert context.job_queue is not None
+    for broadcast in waiting:
+        context.job_queue.run_repeating(
+            progress_job, interval=PROGRESS_EVERY_SECONDS, first=1,
+            name=f"broadcast-progress:{broadcast.id}", data=broadcast.id,
+        )
