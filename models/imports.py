@@ -47,6 +47,11 @@ from models.tables import (
     ShiftStatus,
 )
 
+
+def N_(message: str) -> str:
+    """Mark an error template for extraction; the screen showing it translates it."""
+    return message
+
 COLUMNS = (
     "ref", "center", "category", "title_ar", "title_en", "description_ar", "description_en",
     "starts_at", "ends_at", "capacity", "latitude", "longitude", "radius_m", "gender",
@@ -85,7 +90,7 @@ class RowError:
     """A problem on one line (header = line 1): an English template and its values.
 
     Kept apart so that a screen in Telegram can translate the template before filling it in; the
-    templates are not marked for extraction yet, since no catalog carries them.
+    templates are marked with N_ so they land in the catalogs.
     """
 
     line: int
@@ -140,7 +145,7 @@ def parse_csv(text: str, *, zone: tzinfo) -> list[ParsedRow]:
     try:
         header = [name.strip().lower() for name in next(reader)]
     except StopIteration:
-        raise ImportErrors([RowError(1, "the file is empty; its first line must name the columns")]) from None
+        raise ImportErrors([RowError(1, N_("the file is empty; its first line must name the columns"))]) from None
     _check_header(header)
 
     rows: list[ParsedRow] = []
@@ -153,14 +158,14 @@ def parse_csv(text: str, *, zone: tzinfo) -> list[ParsedRow]:
             if not any(value.strip() for value in values):
                 continue
             if len(values) != len(header):
-                template = "expected {expected} values, found {found}"
+                template = N_("expected {expected} values, found {found}")
                 errors.append(RowError(line, template, {"expected": len(header), "found": len(values)}))
                 continue
             row = _parse_row(line, dict(zip(header, (value.strip() for value in values))), zone, errors)
             if row is not None:
                 rows.append(row)
     except csv.Error as exc:
-        errors.append(RowError(reader.line_num, "this is not valid CSV: {problem}", {"problem": str(exc)}))
+        errors.append(RowError(reader.line_num, N_("this is not valid CSV: {problem}"), {"problem": str(exc)}))
     errors.extend(_check_refs(rows))
     if errors:
         raise ImportErrors(errors)
@@ -168,10 +173,10 @@ def parse_csv(text: str, *, zone: tzinfo) -> list[ParsedRow]:
 
 
 def _check_header(header: list[str]) -> None:
-    errors = [RowError(1, "unknown column '{column}'", {"column": name}) for name in header if name not in COLUMNS]
-    errors += [RowError(1, "missing column '{column}'", {"column": name}) for name in COLUMNS if name not in header]
+    errors = [RowError(1, N_("unknown column '{column}'"), {"column": name}) for name in header if name not in COLUMNS]
+    errors += [RowError(1, N_("missing column '{column}'"), {"column": name}) for name in COLUMNS if name not in header]
     errors += [
-        RowError(1, "column '{column}' appears more than once", {"column": name})
+        RowError(1, N_("column '{column}' appears more than once"), {"column": name})
         for name in dict.fromkeys(header)
         if header.count(name) > 1 and name in COLUMNS
     ]
@@ -187,24 +192,24 @@ def _parse_row(line: int, record: dict[str, str], zone: tzinfo, errors: list[Row
 
     for column, limit in MAX_LENGTHS.items():
         if not record[column]:
-            fail("{column} is empty", column=column)
+            fail(N_("{column} is empty"), column=column)
         elif len(record[column]) > limit:
-            fail("{column} is longer than {limit} characters", column=column, limit=limit)
+            fail(N_("{column} is longer than {limit} characters"), column=column, limit=limit)
     category, gender = record["category"].lower(), record["gender"].lower()
     if category not in CATEGORIES:
-        fail("category '{value}' is not one of: {allowed}", value=record["category"], allowed=", ".join(CATEGORIES))
+        fail(N_("category '{value}' is not one of: {allowed}"), value=record["category"], allowed=", ".join(CATEGORIES))
     if gender not in GENDERS:
-        fail("gender '{value}' is not one of: {allowed}", value=record["gender"], allowed=", ".join(GENDERS))
+        fail(N_("gender '{value}' is not one of: {allowed}"), value=record["gender"], allowed=", ".join(GENDERS))
     starts_at = _parse_time(record["starts_at"], "starts_at", zone, fail)
     ends_at = _parse_time(record["ends_at"], "ends_at", zone, fail)
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
-        fail("ends_at ({ends}) is not after starts_at ({starts})", ends=record["ends_at"], starts=record["starts_at"])
+        fail(N_("ends_at ({ends}) is not after starts_at ({starts})"), ends=record["ends_at"], starts=record["starts_at"])
     capacity = _parse_count(record["capacity"], "capacity", fail)
     radius_m = _parse_count(record["radius_m"], "radius_m", fail) if record["radius_m"] else DEFAULT_RADIUS_M
     latitude = _parse_coordinate(record["latitude"], "latitude", 90, fail)
     longitude = _parse_coordinate(record["longitude"], "longitude", 180, fail)
     if bool(record["latitude"]) != bool(record["longitude"]):
-        fail("give both latitude and longitude, or leave both empty")
+        fail(N_("give both latitude and longitude, or leave both empty"))
 
     errors.extend(found)
     if found or starts_at is None or ends_at is None or capacity is None or radius_m is None:
@@ -226,14 +231,14 @@ def _parse_time(value: str, column: str, zone: tzinfo, fail: Fail) -> datetime |
     # fromisoformat also takes a bare date (midnight): a shift needs its time written out.
     if parsed is None or not any(separator in value for separator in "T "):
         example = "2025-03-01T16:00"
-        fail("{column} '{value}' is not a valid date and time such as {example}", column=column, value=value, example=example)
+        fail(N_("{column} '{value}' is not a valid date and time such as {example}"), column=column, value=value, example=example)
         return None
     if parsed.tzinfo is not None:
         return parsed.astimezone(UTC)
     local = parsed.replace(tzinfo=zone)
     # A wall-clock time skipped by a daylight-saving jump would silently move by an hour.
     if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != parsed:
-        fail("{column} '{value}' does not exist in {zone} (the clocks change)", column=column, value=value, zone=zone)
+        fail(N_("{column} '{value}' does not exist in {zone} (the clocks change)"), column=column, value=value, zone=zone)
         return None
     return local.astimezone(UTC)
 
@@ -242,10 +247,10 @@ def _parse_count(value: str, column: str, fail: Fail) -> int | None:
     try:
         number = int(value)
     except ValueError:
-        fail("{column} '{value}' is not a whole number", column=column, value=value)
+        fail(N_("{column} '{value}' is not a whole number"), column=column, value=value)
         return None
     if number < 1:
-        fail("{column} must be at least 1, not {value}", column=column, value=value)
+        fail(N_("{column} must be at least 1, not {value}"), column=column, value=value)
         return None
     return number
 
@@ -258,10 +263,10 @@ def _parse_coordinate(value: str, column: str, limit: int, fail: Fail) -> float 
     except ValueError:
         number = math.nan
     if not math.isfinite(number):
-        fail("{column} '{value}' is not a number", column=column, value=value)
+        fail(N_("{column} '{value}' is not a number"), column=column, value=value)
         return None
     if abs(number) > limit:
-        fail("{column} {value} is outside -{limit}..{limit}", column=column, value=value, limit=limit)
+        fail(N_("{column} {value} is outside -{limit}..{limit}"), column=column, value=value, limit=limit)
         return None
     return number
 
@@ -276,10 +281,10 @@ def _check_refs(rows: list[ParsedRow]) -> list[RowError]:
         for column in OPPORTUNITY_COLUMNS:
             if getattr(row, column) != getattr(first, column):
                 params = {"column": column, "first": first.line, "ref": row.ref}
-                errors.append(RowError(row.line, "{column} differs from line {first} for ref {ref}", params))
+                errors.append(RowError(row.line, N_("{column} differs from line {first} for ref {ref}"), params))
         twin = first_of_shift.setdefault((row.ref, row.starts_at, row.ends_at), row)
         if twin is not row:
-            errors.append(RowError(row.line, "repeats the shift of line {first}", {"first": twin.line}))
+            errors.append(RowError(row.line, N_("repeats the shift of line {first}"), {"first": twin.line}))
     return errors
 
 
@@ -331,7 +336,7 @@ async def import_rows(session: AsyncSession, rows: list[ParsedRow], *, now: date
         known = opportunities.get(row.ref)
         shift = shifts.get((known.id or 0, row.starts_at, row.ends_at)) if known is not None else None
         if shift is not None and row.capacity < shift.seats_taken:
-            template = "capacity {capacity} is below the {taken} seats already taken on this shift"
+            template = N_("capacity {capacity} is below the {taken} seats already taken on this shift")
             errors.append(RowError(row.line, template, {"capacity": row.capacity, "taken": shift.seats_taken}))
     if errors:
         raise ImportErrors(errors)

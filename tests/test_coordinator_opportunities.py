@@ -104,3 +104,14 @@ async def test_exports_refuse_bad_ranges_and_other_centers(harness):
     await make_person(harness, COORDINATOR_ID, role="admin", language="en")
     text = (await harness.person(COORDINATOR_ID).send("/audit"))[-1].text
     assert text.startswith("<b>Audit log</b>") and "⛔" in text and "export.data" in text
+
+
+async def test_csv_errors_reach_an_arabic_coordinator_in_arabic(harness):
+    factory = sessions(harness)
+    awali = await make_center(factory)
+    await make_person(harness, COORDINATOR, role="coordinator", centers=[awali], language="ar", center=awali)
+    coordinator = harness.person(COORDINATOR)
+    await coordinator.send("/importopps")
+    bad = HEADER + "\nR-1,awali,pilgrims,عنوان,Title,,,2026-12-05 16:00,2026-12-05 20:00,0,,,300,all"
+    sent = await coordinator.send(bad)
+    assert "يجب ألا تقل قيمة capacity عن 1، لا 0" in sent[-1].text
