@@ -1,0 +1,194 @@
+"""Time the model functions behind a volunteer's commands, at the program's real size.
+
+    .venv/bin/python -m bench.sizes /tmp/bench/full.sqlite3 [--runs 200] [--explain]
+
+Run it on a database filled by bench/fixtures.py. Every write (sign-up, check-in, check-out) happens
+in a transaction that is rolled back, so the file is left as it was. Prints p50/p95/max in ms per
+operation; `--explain` also prints SQLite's plan for the statements behind the slow ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.database import create_engine, create_session_factory
+from models.attendance import check_in_by_location, check_out, hours_summary
+from models.base import utcnow
+from models.opportunities import BrowseFilter, browse_opportunities, opportunity_detail
+from models.signups import my_schedule, sign_up
+from models.tables import Attendance, Opportunity, Shift, Signup, Volunteer
+
+PAGE_SIZE = 6  # bot.settings.Settings.page_size
+SLOW_MS = 20.0
+SITE = (21.4225, 39.8262)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def report(name: str, samples: list[float]) -> float:
+    """One line per operation; returns p95."""
+    p95 = percentile(samples, 0.95)
+    flag = "  <-- slow" if p95 > SLOW_MS else ""
+    print(f"{name:<34} n={len(samples):>4}  p50 {statistics.median(samples):8.2f}  p95 {p95:8.2f}"
+          f"  max {max(samples):8.2f} ms{flag}")
+    return p95
+
+
+async def timed(
+    factory: async_sessionmaker[AsyncSession],
+    runs: int,
+    call: Callable[[AsyncSession, int], Awaitable[object]],
+    prepare: Callable[[AsyncSession, int], Awaitable[object]] | None = None,
+) -> list[float]:
+    """Time `call` alone (not `prepare`), each run in its own session, rolled back afterwards."""
+    samples = []
+    for i in range(runs):
+        async with factory() as session:
+            if prepare is not None:
+                await prepare(session, i)
+            started = time.perf_counter()
+            await call(session, i)
+            samples.append((time.perf_counter() - started) * 1000)
+            await session.rollback()
+    return samples
+
+
+async def run(path: str, runs: int, explain: bool) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    factory = create_session_factory(engine)
+    rng = random.Random(7)
+    now = utcnow()
+    try:
+        async with factory() as session:
+            counts = {t.__tablename__: (await session.execute(select(func.count()).select_from(t))).scalar_one()
+                      for t in (Volunteer, Opportunity, Shift, Signup, Attendance)}
+            print("database:", ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+            volunteers = list((await session.execute(
+                select(Volunteer).where(Volunteer.registered_at.is_not(None)).limit(5000))).scalars())  # type: ignore[union-attr]
+            opportunity_ids = list((await session.execute(
+                select(Shift.opportunity_id).where(Shift.starts_at > now).distinct())).scalars())
+            open_shifts = list((await session.execute(
+                select(Shift.id).join(Opportunity, Opportunity.id == Shift.opportunity_id)
+                .where(Shift.starts_at > now, Opportunity.gender == "all", Shift.seats_taken < Shift.capacity)
+            )).scalars())
+            heavy = list((await session.execute(
+                select(Attendance.volunteer_id).group_by(Attendance.volunteer_id)
+                .order_by(func.count().desc()).limit(runs))).scalars())
+            center_id = volunteers[0].center_id
+            session.expunge_all()
+
+        pages = []
+        pages.append(("browse: first page", await timed(factory, runs, lambda s, i: browse_opportunities(
+            s, now=now, filters=BrowseFilter(gender=volunteers[i % len(volunteers)].gender), page=0, page_size=PAGE_SIZE))))
+        pages.append(("browse: center filter, page 2", await timed(factory, runs, lambda s, i: browse_opportunities(
+            s, now=now, filters=BrowseFilter(center_id=center_id, gender="female"), page=1, page_size=PAGE_SIZE))))
+        pages.append(("browse: last page", await timed(factory, runs, lambda s, i: browse_opportunities(
+            s, now=now, filters=BrowseFilter(gender="male"), page=10**6, page_size=PAGE_SIZE))))
+        pages.append(("opportunity_detail", await timed(factory, runs, lambda s, i: opportunity_detail(
+            s, opportunity_id=rng.choice(opportunity_ids), now=now, volunteer_id=volunteers[i % len(volunteers)].id))))
+
+        async def do_sign_up(s: AsyncSession, i: int) -> None:
+            volunteer = await s.get(Volunteer, volunteers[i % len(volunteers)].id)
+            result = await sign_up(s, volunteer=volunteer, shift_id=rng.choice(open_shifts), now=now)  # type: ignore[arg-type]
+            assert result.outcome.name in {"CONFIRMED", "OVERLAP", "FULL"}, result.outcome
+
+        pages.append(("sign_up (fresh future shift)", await timed(factory, runs, do_sign_up)))
+
+        # A shift open right now on the site, held by a heavy volunteer: created inside the rolled-back
+        # transaction, outside the timed part.
+        async def hold_a_shift_now(s: AsyncSession, i: int) -> None:
+            opportunity_id = opportunity_ids[i % len(opportunity_ids)]
+            shift = Shift(opportunity_id=opportunity_id, starts_at=now - timedelta(minutes=5),
+                          ends_at=now + timedelta(hours=3), capacity=10, seats_taken=1,
+                          latitude=SITE[0], longitude=SITE[1], checkin_code=f"bench-{i}-{rng.random()}")
+            s.add(shift)
+            await s.flush()
+            s.add(Signup(shift_id=shift.id, volunteer_id=heavy[i % len(heavy)], status="confirmed", signed_up_at=now))  # type: ignore[arg-type]
+            await s.flush()
+
+        async def do_check_in(s: AsyncSession, i: int) -> None:
+            volunteer = await s.get(Volunteer, heavy[i % len(heavy)])
+            result = await check_in_by_location(s, volunteer=volunteer, latitude=SITE[0], longitude=SITE[1],  # type: ignore[arg-type]
+                                                 now=now, early_minutes=30)
+            assert result.outcome.name == "CHECKED_IN", result.outcome
+
+        pages.append(("check_in_by_location", await timed(factory, runs, do_check_in, hold_a_shift_now)))
+
+        async def checked_in(s: AsyncSession, i: int) -> None:
+            await hold_a_shift_now(s, i)
+            await do_check_in(s, i)
+
+        async def do_check_out(s: AsyncSession, i: int) -> None:
+            volunteer = await s.get(Volunteer, heavy[i % len(heavy)])
+            result = await check_out(s, volunteer=volunteer, now=now + timedelta(hours=1), grace_minutes=30)  # type: ignore[arg-type]
+            assert result.outcome.name == "CHECKED_OUT", result.outcome
+
+        pages.append(("check_out", await timed(factory, runs, do_check_out, checked_in)))
+        year_start = datetime(now.year, 1, 1, tzinfo=now.tzinfo)
+        pages.append(("hours_summary (heaviest volunteers)", await timed(factory, runs, lambda s, i: hours_summary(
+            s, volunteer_id=heavy[i % len(heavy)], year_start=year_start, milestones_hours=(10, 25, 50, 100, 250)))))
+        pages.append(("my_schedule (heaviest volunteers)", await timed(factory, runs, lambda s, i: my_schedule(
+            s, volunteer_id=heavy[i % len(heavy)], now=now))))
+
+        slow = [name for name, samples in pages if report(name, samples) > SLOW_MS]
+        if explain:
+            await print_plans(factory, heavy[0], now)
+        if slow:
+            print("slow (p95 > 20 ms):", ", ".join(slow))
+    finally:
+        await engine.dispose()
+
+
+async def print_plans(factory: async_sessionmaker[AsyncSession], volunteer_id: int, now: datetime) -> None:
+    """EXPLAIN QUERY PLAN for the statements the commands run most."""
+    stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+    statements = {
+        "browse count": "SELECT count(*) FROM opportunity WHERE status='published' AND EXISTS (SELECT 1 FROM shift"
+        " WHERE shift.opportunity_id = opportunity.id AND shift.status='active' AND shift.starts_at > :now)"
+        " AND gender IN ('all','male')",
+        "browse page": "SELECT * FROM opportunity WHERE status='published' AND EXISTS (SELECT 1 FROM shift"
+        " WHERE shift.opportunity_id = opportunity.id AND shift.status='active' AND shift.starts_at > :now)"
+        " AND gender IN ('all','male') ORDER BY published_at DESC, id DESC LIMIT 6 OFFSET 60",
+        "hours total": "SELECT coalesce(sum(credited_minutes),0), count(shift_id) FROM attendance"
+        " WHERE volunteer_id = :v AND checked_out_at IS NOT NULL",
+        "my_schedule past": "SELECT * FROM signup JOIN shift ON shift.id = signup.shift_id JOIN opportunity ON"
+        " opportunity.id = shift.opportunity_id LEFT OUTER JOIN attendance ON attendance.signup_id = signup.id"
+        " WHERE signup.volunteer_id = :v AND shift.ends_at <= :now AND signup.status IN ('confirmed','no_show')"
+        " ORDER BY shift.starts_at DESC LIMIT 10",
+        "overlap": "SELECT shift.* FROM shift JOIN signup ON signup.shift_id = shift.id WHERE signup.volunteer_id = :v"
+        " AND signup.status='confirmed' AND shift.id != 1 AND shift.status='active' AND shift.starts_at < :now"
+        " AND shift.ends_at > :now LIMIT 1",
+    }
+    async with factory() as session:
+        for name, sql in statements.items():
+            rows = (await session.execute(text("EXPLAIN QUERY PLAN " + sql), {"now": stamp, "v": volunteer_id})).all()
+            print(f"-- {name}")
+            for row in rows:
+                print("   ", row[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("database", help="a SQLite file filled by bench/fixtures.py")
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--explain", action="store_true", help="print the query plans too")
+    args = parser.parse_args()
+    if "://" in args.database:
+        raise SystemExit("bench/sizes.py: a SQLite file path (bench/fixtures.py cannot fill PostgreSQL yet)")
+    asyncio.run(run(args.database, args.runs, args.explain))
+
+
+if __name__ == "__main__":
+    main()
