@@ -150,6 +150,13 @@ class Child:
                 self.peak_rss = max(self.peak_rss, process.memory_info().rss)
                 await asyncio.sleep(0.1)
 
+    def cpu_seconds(self) -> float:
+        try:
+            times = psutil.Process(self.process.pid).cpu_times()
+        except psutil.Error:
+            return 0.0
+        return times.user + times.system
+
     def stop(self) -> None:
         if self._sampler is not None:
             self._sampler.cancel()
@@ -309,8 +316,12 @@ class Echoer:
             results.timeouts += 1
 
 
-async def closed_loop(actors: list[SimulatedVolunteer] | list[Echoer], seconds: float) -> tuple[Results, float]:
+async def closed_loop(
+    actors: list[SimulatedVolunteer] | list[Echoer], seconds: float, child: Child | None = None
+) -> tuple[Results, float]:
     results = Results()
+    me = psutil.Process()
+    cpu_before = (child.cpu_seconds() if child else 0.0, sum(me.cpu_times()[:2]))
     deadline = time.perf_counter() + seconds
 
     async def run(actor: SimulatedVolunteer | Echoer) -> None:
@@ -319,7 +330,11 @@ async def closed_loop(actors: list[SimulatedVolunteer] | list[Echoer], seconds: 
 
     started = time.perf_counter()
     await asyncio.gather(*(run(actor) for actor in actors))
-    return results, time.perf_counter() - started
+    elapsed = time.perf_counter() - started
+    if child is not None:  # who is busy: on a small machine the stand-in competes for the same cores
+        print(f"CPU use during the run: {child.name} {(child.cpu_seconds() - cpu_before[0]) / elapsed:.0%},"
+              f" stand-in and volunteers {(sum(me.cpu_times()[:2]) - cpu_before[1]) / elapsed:.0%} of one core")
+    return results, elapsed
 
 
 async def open_loop(actors: list[SimulatedVolunteer] | list[Echoer], rate: float, seconds: float) -> tuple[Results, float]:
@@ -401,13 +416,14 @@ async def bench(args: argparse.Namespace, log_dir: Path) -> None:
         users = [standin.user(FIRST_TELEGRAM_ID + i, first_name=f"Bench {i}", language_code="en")
                  for i in range(args.volunteers)]
         try:
-            bot = Child("bot", [sys.executable, "-m", "bot.cli", "run"],
+            profile = ["-m", "cProfile", "-o", str(log_dir / "bot.prof")] if args.profile else []
+            bot = Child("bot", [sys.executable, *profile, "-m", "bot.cli", "run"],
                         bot_env(standin, database_url, args.send_rate), log_dir)
             children.append(bot)
             await bot.wait_until_polling(standin, 0)
             volunteers = [SimulatedVolunteer(user, watch, site, rng) for user in users]
             await closed_loop(volunteers, min(3.0, args.seconds))  # warm-up: caches, connections
-            results, elapsed = await closed_loop(volunteers, args.seconds)
+            results, elapsed = await closed_loop(volunteers, args.seconds, bot)
             bot_rate = summary("bot, closed loop", results, elapsed)
             open_results, open_elapsed = await open_loop(volunteers, args.rate, args.open_seconds)
             summary(f"bot, open loop at {args.rate:g}/s", open_results, open_elapsed)
@@ -422,7 +438,7 @@ async def bench(args: argparse.Namespace, log_dir: Path) -> None:
             await echo.wait_until_polling(standin, calls_before)
             echoers = [Echoer(user, watch) for user in users]
             await closed_loop(echoers, min(3.0, args.seconds))
-            echo_results, echo_elapsed = await closed_loop(echoers, args.seconds)
+            echo_results, echo_elapsed = await closed_loop(echoers, args.seconds, echo)
             echo_rate = summary("echo, closed loop", echo_results, echo_elapsed)
             echo_open, echo_open_elapsed = await open_loop(echoers, args.rate, args.open_seconds)
             summary(f"echo, open loop at {args.rate:g}/s", echo_open, echo_open_elapsed)
@@ -447,6 +463,7 @@ def main() -> None:
     parser.add_argument("--open-seconds", type=float, default=20.0)
     parser.add_argument("--send-rate", type=float, default=None,
                         help="SEND_RATE_PER_SECOND for the bot (its default paces sends at Telegram's 30/s)")
+    parser.add_argument("--profile", action="store_true", help="run the bot under cProfile (LOGDIR/bot.prof)")
     args = parser.parse_args()
     log_dir = Path(tempfile.mkdtemp(prefix="bench-updates-"))
     try:
