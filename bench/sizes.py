@@ -23,7 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.database import create_engine, create_session_factory
 from models.attendance import check_in_by_location, check_out, hours_summary
 from models.base import utcnow
+from models.milestones import queue_milestone_thanks, queue_volunteer_day
 from models.opportunities import BrowseFilter, browse_opportunities, opportunity_detail
+from models.reminders import close_forgotten_checkouts, mark_no_shows, queue_due_reminders
 from models.signups import my_schedule, sign_up
 from models.tables import Attendance, Opportunity, Shift, Signup, Volunteer
 
@@ -141,6 +143,18 @@ async def run(path: str, runs: int, explain: bool) -> None:
             s, volunteer_id=heavy[i % len(heavy)], year_start=year_start, milestones_hours=(10, 25, 50, 100, 250)))))
         pages.append(("my_schedule (heaviest volunteers)", await timed(factory, runs, lambda s, i: my_schedule(
             s, volunteer_id=heavy[i % len(heavy)], now=now))))
+
+        # The minute sweeps (bot/scheduling.py) share the one SQLite writer with the volunteers' updates:
+        # while one runs, every reply waits. A few runs each are enough to see which one holds it.
+        sweeps = {
+            "sweep: reminders": lambda s, i: queue_due_reminders(s, now=now, hours_before=(24, 2)),
+            "sweep: auto_checkouts": lambda s, i: close_forgotten_checkouts(s, now=now, grace_minutes=30),
+            "sweep: no_shows": lambda s, i: mark_no_shows(s, now=now),
+            "sweep: milestones": lambda s, i: queue_milestone_thanks(s, now=now, milestones_hours=(10, 25, 50, 100, 250)),
+            "sweep: volunteer_day": lambda s, i: queue_volunteer_day(s, now=now, zone=now.tzinfo),
+        }
+        for name, call in sweeps.items():
+            pages.append((name, await timed(factory, max(3, runs // 50), call)))
 
         slow = [name for name, samples in pages if report(name, samples) > SLOW_MS]
         if explain:
