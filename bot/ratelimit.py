@@ -31,6 +31,7 @@ from telegram.ext import BaseRateLimiter
 from models.base import utcnow
 
 WINDOW_MARGIN_S = 0.03  # our second is a little longer than Telegram's: jitter never overfills theirs
+CATCH_UP_S = 0.004  # how far pacing may catch up after the event loop was late
 INTERACTIVE_MAX_FLOOD_WAIT_S = 30.0  # longer than this, a reply is not worth waiting for
 CHAT_MEMORY_S = 5.0
 # Flood waits from this many chats, and this share of the last second's sends: a global flood wait
@@ -208,8 +209,9 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
             future.set_result(None)
             self._grants.append((now, interactive))
             self._interactive_in_window += interactive
-            # Deadline pacing: a late wake-up is caught up (a little), so sleeps do not cost rate.
-            self._next_slot = max(self._next_slot + self._interval, now - 4 * self._interval)
+            # Deadline pacing: a late wake-up (a busy event loop) is caught up, a little, so it does
+            # not cost rate; the sliding window above still caps every second.
+            self._next_slot = max(self._next_slot + self._interval, now - CATCH_UP_S)
 
     def _remember_chat(self, chat_id: Any) -> None:
         chat = _chat(chat_id)
