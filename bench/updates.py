@@ -45,7 +45,9 @@ from models.tables import Center, Opportunity, OutboxMessage, Shift, Signup, Vol
 from sandbox import ChatMessage, SimulatedUser, TelegramStandIn
 
 ROOT = Path(__file__).resolve().parents[1]
-TOKEN = "424242:" + "BenchSandboxTokenForTheVolunteerBot"
+# A bot id of its own per run: the stand-in numbers updates from 1 again, and the bot's exactly-once
+# claim (processed_update, keyed by bot id and update id) would take a rerun's updates for duplicates.
+TOKEN = f"{int(time.time())}:" + "BenchSandboxTokenForTheVolunteerBot"
 FIRST_TELEGRAM_ID = 6_100_000_000
 SITE = (21.3891, 39.8579)
 STARTUP_TIMEOUT = 60.0
