@@ -15,10 +15,11 @@ import random
 import statistics
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from bot.database import create_engine, create_session_factory
 from models.attendance import check_in_by_location, check_out, hours_summary
@@ -36,15 +37,17 @@ SITE = (21.4225, 39.8262)
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def report(name: str, samples: list[float]) -> float:
     """One line per operation; returns p95."""
     p95 = percentile(samples, 0.95)
     flag = "  <-- slow" if p95 > SLOW_MS else ""
-    print(f"{name:<34} n={len(samples):>4}  p50 {statistics.median(samples):8.2f}  p95 {p95:8.2f}"
-          f"  max {max(samples):8.2f} ms{flag}")
+    print(
+        f"{name:<34} n={len(samples):>4}  p50 {statistics.median(samples):8.2f}  p95 {p95:8.2f}"
+        f"  max {max(samples):8.2f} ms{flag}"
+    )
     return p95
 
 
@@ -74,36 +77,129 @@ async def run(path: str, runs: int, explain: bool) -> None:
     now = utcnow()
     try:
         async with factory() as session:
-            counts = {t.__tablename__: (await session.execute(select(func.count()).select_from(t))).scalar_one()
-                      for t in (Volunteer, Opportunity, Shift, Signup, Attendance)}
+            counts = {
+                t.__tablename__: (
+                    await session.execute(select(func.count()).select_from(t))
+                ).scalar_one()
+                for t in (Volunteer, Opportunity, Shift, Signup, Attendance)
+            }
             print("database:", ", ".join(f"{k} {v:,}" for k, v in counts.items()))
-            volunteers = list((await session.execute(
-                select(Volunteer).where(Volunteer.registered_at.is_not(None)).limit(5000))).scalars())  # type: ignore[union-attr]
-            opportunity_ids = list((await session.execute(
-                select(Shift.opportunity_id).where(Shift.starts_at > now).distinct())).scalars())
-            open_shifts = list((await session.execute(
-                select(Shift.id).join(Opportunity, Opportunity.id == Shift.opportunity_id)
-                .where(Shift.starts_at > now, Opportunity.gender == "all", Shift.seats_taken < Shift.capacity)
-            )).scalars())
-            heavy = list((await session.execute(
-                select(Attendance.volunteer_id).group_by(Attendance.volunteer_id)
-                .order_by(func.count().desc()).limit(runs))).scalars())
+            volunteers = list(
+                (
+                    await session.execute(
+                        select(Volunteer)
+                        .where(col(Volunteer.registered_at).is_not(None))
+                        .limit(5000)
+                    )
+                ).scalars()
+            )
+            opportunity_ids = list(
+                (
+                    await session.execute(
+                        select(col(Shift.opportunity_id)).where(Shift.starts_at > now).distinct()  # type: ignore[arg-type]
+                    )
+                ).scalars()
+            )
+            open_shifts = list(
+                (
+                    await session.execute(
+                        select(col(Shift.id))
+                        .join(Opportunity, Opportunity.id == Shift.opportunity_id)  # type: ignore[arg-type]
+                        .where(
+                            Shift.starts_at > now,  # type: ignore[arg-type]
+                            Opportunity.gender == "all",  # type: ignore[arg-type]
+                            Shift.seats_taken < Shift.capacity,  # type: ignore[arg-type]
+                        )
+                    )
+                ).scalars()
+            )
+            heavy = list(
+                (
+                    await session.execute(
+                        select(col(Attendance.volunteer_id))
+                        .group_by(Attendance.volunteer_id)  # type: ignore[arg-type]
+                        .order_by(func.count().desc())
+                        .limit(runs)
+                    )
+                ).scalars()
+            )
             center_id = volunteers[0].center_id
             session.expunge_all()
 
         pages = []
-        pages.append(("browse: first page", await timed(factory, runs, lambda s, i: browse_opportunities(
-            s, now=now, filters=BrowseFilter(gender=volunteers[i % len(volunteers)].gender), page=0, page_size=PAGE_SIZE))))
-        pages.append(("browse: center filter, page 2", await timed(factory, runs, lambda s, i: browse_opportunities(
-            s, now=now, filters=BrowseFilter(center_id=center_id, gender="female"), page=1, page_size=PAGE_SIZE))))
-        pages.append(("browse: last page", await timed(factory, runs, lambda s, i: browse_opportunities(
-            s, now=now, filters=BrowseFilter(gender="male"), page=10**6, page_size=PAGE_SIZE))))
-        pages.append(("opportunity_detail", await timed(factory, runs, lambda s, i: opportunity_detail(
-            s, opportunity_id=rng.choice(opportunity_ids), now=now, volunteer_id=volunteers[i % len(volunteers)].id))))
+        pages.append(
+            (
+                "browse: first page",
+                await timed(
+                    factory,
+                    runs,
+                    lambda s, i: browse_opportunities(
+                        s,
+                        now=now,
+                        filters=BrowseFilter(gender=volunteers[i % len(volunteers)].gender),
+                        page=0,
+                        page_size=PAGE_SIZE,
+                    ),
+                ),
+            )
+        )
+        pages.append(
+            (
+                "browse: center filter, page 2",
+                await timed(
+                    factory,
+                    runs,
+                    lambda s, i: browse_opportunities(
+                        s,
+                        now=now,
+                        filters=BrowseFilter(center_id=center_id, gender="female"),
+                        page=1,
+                        page_size=PAGE_SIZE,
+                    ),
+                ),
+            )
+        )
+        pages.append(
+            (
+                "browse: last page",
+                await timed(
+                    factory,
+                    runs,
+                    lambda s, i: browse_opportunities(
+                        s,
+                        now=now,
+                        filters=BrowseFilter(gender="male"),
+                        page=10**6,
+                        page_size=PAGE_SIZE,
+                    ),
+                ),
+            )
+        )
+        pages.append(
+            (
+                "opportunity_detail",
+                await timed(
+                    factory,
+                    runs,
+                    lambda s, i: opportunity_detail(
+                        s,
+                        opportunity_id=rng.choice(opportunity_ids),
+                        now=now,
+                        volunteer_id=volunteers[i % len(volunteers)].id,
+                    ),
+                ),
+            )
+        )
 
         async def do_sign_up(s: AsyncSession, i: int) -> None:
             volunteer = await s.get(Volunteer, volunteers[i % len(volunteers)].id)
-            result = await sign_up(s, volunteer=volunteer, shift_id=rng.choice(open_shifts), now=now)  # type: ignore[arg-type]
+            assert volunteer is not None
+            result = await sign_up(
+                s,
+                volunteer=volunteer,
+                shift_id=rng.choice(open_shifts),  # type: ignore[arg-type]
+                now=now,
+            )
             assert result.outcome.name in {"CONFIRMED", "OVERLAP", "FULL"}, result.outcome
 
         pages.append(("sign_up (fresh future shift)", await timed(factory, runs, do_sign_up)))
@@ -112,21 +208,44 @@ async def run(path: str, runs: int, explain: bool) -> None:
         # transaction, outside the timed part.
         async def hold_a_shift_now(s: AsyncSession, i: int) -> None:
             opportunity_id = opportunity_ids[i % len(opportunity_ids)]
-            shift = Shift(opportunity_id=opportunity_id, starts_at=now - timedelta(minutes=5),
-                          ends_at=now + timedelta(hours=3), capacity=10, seats_taken=1,
-                          latitude=SITE[0], longitude=SITE[1], checkin_code=f"bench-{i}-{rng.random()}")
+            shift = Shift(
+                opportunity_id=opportunity_id,
+                starts_at=now - timedelta(minutes=5),
+                ends_at=now + timedelta(hours=3),
+                capacity=10,
+                seats_taken=1,
+                latitude=SITE[0],
+                longitude=SITE[1],
+                checkin_code=f"bench-{i}-{rng.random()}",
+            )
             s.add(shift)
             await s.flush()
-            s.add(Signup(shift_id=shift.id, volunteer_id=heavy[i % len(heavy)], status="confirmed", signed_up_at=now))  # type: ignore[arg-type]
+            s.add(
+                Signup(
+                    shift_id=shift.id,  # type: ignore[arg-type]
+                    volunteer_id=heavy[i % len(heavy)],
+                    status="confirmed",
+                    signed_up_at=now,
+                )
+            )  # type: ignore[arg-type]
             await s.flush()
 
         async def do_check_in(s: AsyncSession, i: int) -> None:
             volunteer = await s.get(Volunteer, heavy[i % len(heavy)])
-            result = await check_in_by_location(s, volunteer=volunteer, latitude=SITE[0], longitude=SITE[1],  # type: ignore[arg-type]
-                                                 now=now, early_minutes=30)
+            assert volunteer is not None
+            result = await check_in_by_location(
+                s,
+                volunteer=volunteer,
+                latitude=SITE[0],
+                longitude=SITE[1],  # type: ignore[arg-type]
+                now=now,
+                early_minutes=30,
+            )
             assert result.outcome.name == "CHECKED_IN", result.outcome
 
-        pages.append(("check_in_by_location", await timed(factory, runs, do_check_in, hold_a_shift_now)))
+        pages.append(
+            ("check_in_by_location", await timed(factory, runs, do_check_in, hold_a_shift_now))
+        )
 
         async def checked_in(s: AsyncSession, i: int) -> None:
             await hold_a_shift_now(s, i)
@@ -134,24 +253,52 @@ async def run(path: str, runs: int, explain: bool) -> None:
 
         async def do_check_out(s: AsyncSession, i: int) -> None:
             volunteer = await s.get(Volunteer, heavy[i % len(heavy)])
-            result = await check_out(s, volunteer=volunteer, now=now + timedelta(hours=1), grace_minutes=30)  # type: ignore[arg-type]
+            assert volunteer is not None
+            result = await check_out(
+                s, volunteer=volunteer, now=now + timedelta(hours=1), grace_minutes=30
+            )  # type: ignore[arg-type]
             assert result.outcome.name == "CHECKED_OUT", result.outcome
 
         pages.append(("check_out", await timed(factory, runs, do_check_out, checked_in)))
         year_start = datetime(now.year, 1, 1, tzinfo=now.tzinfo)
-        pages.append(("hours_summary (heaviest volunteers)", await timed(factory, runs, lambda s, i: hours_summary(
-            s, volunteer_id=heavy[i % len(heavy)], year_start=year_start, milestones_hours=(10, 25, 50, 100, 250)))))
-        pages.append(("my_schedule (heaviest volunteers)", await timed(factory, runs, lambda s, i: my_schedule(
-            s, volunteer_id=heavy[i % len(heavy)], now=now))))
+        pages.append(
+            (
+                "hours_summary (heaviest volunteers)",
+                await timed(
+                    factory,
+                    runs,
+                    lambda s, i: hours_summary(
+                        s,
+                        volunteer_id=heavy[i % len(heavy)],
+                        year_start=year_start,
+                        milestones_hours=(10, 25, 50, 100, 250),
+                    ),
+                ),
+            )
+        )
+        pages.append(
+            (
+                "my_schedule (heaviest volunteers)",
+                await timed(
+                    factory,
+                    runs,
+                    lambda s, i: my_schedule(s, volunteer_id=heavy[i % len(heavy)], now=now),
+                ),
+            )
+        )
 
         # The minute sweeps (bot/scheduling.py) share the one SQLite writer with the volunteers' updates:
         # while one runs, every reply waits. A few runs each are enough to see which one holds it.
         sweeps = {
             "sweep: reminders": lambda s, i: queue_due_reminders(s, now=now, hours_before=(24, 2)),
-            "sweep: auto_checkouts": lambda s, i: close_forgotten_checkouts(s, now=now, grace_minutes=30),
+            "sweep: auto_checkouts": lambda s, i: close_forgotten_checkouts(
+                s, now=now, grace_minutes=30
+            ),
             "sweep: no_shows": lambda s, i: mark_no_shows(s, now=now),
-            "sweep: milestones": lambda s, i: queue_milestone_thanks(s, now=now, milestones_hours=(10, 25, 50, 100, 250)),
-            "sweep: volunteer_day": lambda s, i: queue_volunteer_day(s, now=now, zone=now.tzinfo),
+            "sweep: milestones": lambda s, i: queue_milestone_thanks(
+                s, now=now, milestones_hours=(10, 25, 50, 100, 250)
+            ),
+            "sweep: volunteer_day": lambda s, i: queue_volunteer_day(s, now=now, zone=UTC),
         }
         for name, call in sweeps.items():
             pages.append((name, await timed(factory, max(3, runs // 50), call)))
@@ -165,7 +312,9 @@ async def run(path: str, runs: int, explain: bool) -> None:
         await engine.dispose()
 
 
-async def print_plans(factory: async_sessionmaker[AsyncSession], volunteer_id: int, now: datetime) -> None:
+async def print_plans(
+    factory: async_sessionmaker[AsyncSession], volunteer_id: int, now: datetime
+) -> None:
     """EXPLAIN QUERY PLAN for the statements the commands run most."""
     stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
     statements = {
@@ -187,20 +336,28 @@ async def print_plans(factory: async_sessionmaker[AsyncSession], volunteer_id: i
     }
     async with factory() as session:
         for name, sql in statements.items():
-            rows = (await session.execute(text("EXPLAIN QUERY PLAN " + sql), {"now": stamp, "v": volunteer_id})).all()
+            rows = (
+                await session.execute(
+                    text("EXPLAIN QUERY PLAN " + sql), {"now": stamp, "v": volunteer_id}
+                )
+            ).all()
             print(f"-- {name}")
             for row in rows:
                 print("   ", row[-1])
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("database", help="a SQLite file filled by bench/fixtures.py")
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--explain", action="store_true", help="print the query plans too")
     args = parser.parse_args()
     if "://" in args.database:
-        raise SystemExit("bench/sizes.py: a SQLite file path (bench/fixtures.py cannot fill PostgreSQL yet)")
+        raise SystemExit(
+            "bench/sizes.py: a SQLite file path (bench/fixtures.py cannot fill PostgreSQL yet)"
+        )
     asyncio.run(run(args.database, args.runs, args.explain))
 
 

@@ -36,8 +36,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-import psutil
+import psutil  # type: ignore[import-untyped]
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from bot.database import create_engine, create_session_factory, migrate
 from models.base import utcnow
@@ -65,7 +66,9 @@ class BenchSite:
     checkin_code: str
 
 
-async def prepare_database(url: str, volunteers: int, *, drop_pending_outbox: bool = False) -> BenchSite:
+async def prepare_database(
+    url: str, volunteers: int, *, drop_pending_outbox: bool = False
+) -> BenchSite:
     """A shift open now at SITE, and `volunteers` registered volunteers holding a seat on it."""
     engine = create_engine(url)
     try:
@@ -74,39 +77,86 @@ async def prepare_database(url: str, volunteers: int, *, drop_pending_outbox: bo
         now = utcnow()
         async with factory() as session, session.begin():
             if drop_pending_outbox:
-                dropped = await session.execute(update(OutboxMessage).where(
-                    OutboxMessage.status.in_(["pending", "sending"])).values(status="dropped"))  # type: ignore[attr-defined]
+                dropped = await session.execute(
+                    update(OutboxMessage)
+                    .where(col(OutboxMessage.status).in_(["pending", "sending"]))
+                    .values(status="dropped")
+                )  # type: ignore[attr-defined]
                 print(f"outbox: {dropped.rowcount} pending messages marked dropped")  # type: ignore[attr-defined]
-            center = (await session.execute(select(Center).where(Center.code == "bench-site"))).scalar_one_or_none()
+            center = (
+                await session.execute(select(Center).where(col(Center.code) == "bench-site"))
+            ).scalar_one_or_none()
             if center is None:
-                center = Center(code="bench-site", name_ar="موقع القياس", name_en="Bench site",
-                                latitude=SITE[0], longitude=SITE[1])
+                center = Center(
+                    code="bench-site",
+                    name_ar="موقع القياس",
+                    name_en="Bench site",
+                    latitude=SITE[0],
+                    longitude=SITE[1],
+                )
                 session.add(center)
                 await session.flush()
-            opportunity = Opportunity(ref=f"BENCHRUN-{int(time.time())}", center_id=center.id, category="pilgrims",  # type: ignore[arg-type]
-                                      title_ar="قياس الأداء", title_en="Bench run", published_at=now, status="published")
+            opportunity = Opportunity(
+                ref=f"BENCHRUN-{int(time.time())}",
+                center_id=center.id,  # type: ignore[arg-type]
+                category="pilgrims",  # type: ignore[arg-type]
+                title_ar="قياس الأداء",
+                title_en="Bench run",
+                published_at=now,
+                status="published",
+            )
             session.add(opportunity)
             await session.flush()
-            shift = Shift(opportunity_id=opportunity.id, starts_at=now + timedelta(minutes=10),  # type: ignore[arg-type]
-                          ends_at=now + timedelta(hours=6), capacity=volunteers + 1000, seats_taken=volunteers,
-                          latitude=SITE[0], longitude=SITE[1], radius_m=300, checkin_code=f"bench{int(time.time())}")
+            shift = Shift(
+                opportunity_id=opportunity.id,  # type: ignore[arg-type]
+                starts_at=now + timedelta(minutes=10),  # type: ignore[arg-type]
+                ends_at=now + timedelta(hours=6),
+                capacity=volunteers + 1000,
+                seats_taken=volunteers,
+                latitude=SITE[0],
+                longitude=SITE[1],
+                radius_m=300,
+                checkin_code=f"bench{int(time.time())}",
+            )
             session.add(shift)
             await session.flush()
             wanted = [FIRST_TELEGRAM_ID + i for i in range(volunteers)]
-            existing = {v.telegram_id: v for v in (await session.execute(
-                select(Volunteer).where(Volunteer.telegram_id.in_(wanted)))).scalars()}  # type: ignore[attr-defined]
+            existing = {
+                v.telegram_id: v
+                for v in (
+                    await session.execute(
+                        select(Volunteer).where(col(Volunteer.telegram_id).in_(wanted))
+                    )
+                ).scalars()
+            }  # type: ignore[attr-defined]
             for i, telegram_id in enumerate(wanted):
                 volunteer = existing.get(telegram_id)
                 if volunteer is None:
-                    volunteer = Volunteer(telegram_id=telegram_id, language="en", display_name=f"Bench {i}",
-                                          center_id=center.id, gender="male" if i % 2 else "female",
-                                          onboarding_step=None, registered_at=now)
+                    volunteer = Volunteer(
+                        telegram_id=telegram_id,
+                        language="en",
+                        display_name=f"Bench {i}",
+                        center_id=center.id,  # type: ignore[arg-type]
+                        gender="male" if i % 2 else "female",
+                        onboarding_step=None,
+                        registered_at=now,
+                    )
                     session.add(volunteer)
                     await session.flush()
-                session.add(Signup(shift_id=shift.id, volunteer_id=volunteer.id, status="confirmed", signed_up_at=now))  # type: ignore[arg-type]
+                session.add(
+                    Signup(
+                        shift_id=shift.id,  # type: ignore[arg-type]
+                        volunteer_id=volunteer.id,  # type: ignore[arg-type]
+                        status="confirmed",
+                        signed_up_at=now,
+                    )
+                )  # type: ignore[arg-type]
             # Explicitly: the ORM would put the column default (the first onboarding step) for None.
-            await session.execute(update(Volunteer).where(Volunteer.telegram_id.in_(wanted))  # type: ignore[attr-defined]
-                                  .values(onboarding_step=None, registered_at=now, language="en"))
+            await session.execute(
+                update(Volunteer)
+                .where(col(Volunteer.telegram_id).in_(wanted))  # type: ignore[attr-defined]
+                .values(onboarding_step=None, registered_at=now, language="en")
+            )
             return BenchSite(shift_id=shift.id, checkin_code=shift.checkin_code)  # type: ignore[arg-type]
     finally:
         await engine.dispose()
@@ -115,8 +165,14 @@ async def prepare_database(url: str, volunteers: int, *, drop_pending_outbox: bo
 def seed_small_database(directory: Path) -> str:
     url = f"sqlite+aiosqlite:///{directory / 'bench.sqlite3'}"
     env = {**os.environ, "DATABASE_URL": url, "TIMEZONE": "Asia/Riyadh"}
-    subprocess.run([sys.executable, "-m", "bot.cli", "seed-demo"], env=env, cwd=ROOT, check=True, timeout=120,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "bot.cli", "seed-demo"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        timeout=120,
+        capture_output=True,
+    )
     return url
 
 
@@ -130,8 +186,14 @@ class Child:
         self.name = name
         self.log_path = log_dir / f"{name}.log"
         with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
+            self.process = subprocess.Popen(
+                command,
+                env=env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.peak_rss = 0
         self._sampler: asyncio.Task[None] | None = None
 
@@ -142,12 +204,16 @@ class Child:
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}")
+                raise RuntimeError(
+                    f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}"
+                )
             if len(standin.calls("getUpdates")) > calls_before:
                 self._sampler = asyncio.create_task(self._sample())
                 return
             await asyncio.sleep(0.1)
-        raise TimeoutError(f"{self.name} did not start polling within {STARTUP_TIMEOUT}s:\n{self.log_tail()}")
+        raise TimeoutError(
+            f"{self.name} did not start polling within {STARTUP_TIMEOUT}s:\n{self.log_tail()}"
+        )
 
     async def _sample(self) -> None:
         with contextlib.suppress(psutil.Error):
@@ -214,7 +280,9 @@ class ReplyWatch:
                         del self._waiting[chat_id]
                         break
 
-    async def act(self, user: SimulatedUser, action: Callable[[], object], predicate: Predicate) -> float:
+    async def act(
+        self, user: SimulatedUser, action: Callable[[], object], predicate: Predicate
+    ) -> float:
         """Do the action; seconds until a bot message matching the predicate appears."""
         future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         self._waiting[user.user_id] = (self._state.revision, predicate, future)
@@ -253,12 +321,24 @@ class Results:
 class SimulatedVolunteer:
     """One simulated volunteer cycling through the commands a volunteer uses."""
 
-    def __init__(self, user: SimulatedUser, watch: ReplyWatch, site: BenchSite, rng: random.Random) -> None:
+    def __init__(
+        self, user: SimulatedUser, watch: ReplyWatch, site: BenchSite, rng: random.Random
+    ) -> None:
         self.user, self.watch, self.site, self.rng = user, watch, site, rng
         self.listing: ChatMessage | None = None
         self.detail: ChatMessage | None = None
         self.steps: Iterator[str] = itertools.cycle(
-            ("browse", "detail", "sign_up", "check_in_location", "hours", "my", "check_out", "check_in_code"))
+            (
+                "browse",
+                "detail",
+                "sign_up",
+                "check_in_location",
+                "hours",
+                "my",
+                "check_out",
+                "check_in_code",
+            )
+        )
         self.busy = False
 
     def _last(self, predicate: Predicate) -> ChatMessage | None:
@@ -275,15 +355,26 @@ class SimulatedVolunteer:
             action, predicate = (lambda: user.send_command("/opportunities")), has_data("op:")
         elif kind == "detail":
             listing = self._last(has_data("op:"))
-            choices = [data for _, data in listing.buttons if data and data.startswith("op:")] if listing else []
+            choices = (
+                [data for _, data in listing.buttons if data and data.startswith("op:")]
+                if listing
+                else []
+            )
             if listing is None or not choices:
                 results.skipped += 1
                 return
             data = self.rng.choice(choices)
-            action, predicate = (lambda: user.send_callback(data, listing)), has_data("su:", "wl:", "br:")
+            action, predicate = (
+                (lambda: user.send_callback(data, listing)),
+                has_data("su:", "wl:", "br:"),
+            )
         elif kind == "sign_up":
             detail = self._last(has_data("su:", "wl:"))
-            choices = [data for _, data in detail.buttons if data and data.startswith("su:")] if detail else []
+            choices = (
+                [data for _, data in detail.buttons if data and data.startswith("su:")]
+                if detail
+                else []
+            )
             if detail is None or not choices:
                 results.skipped += 1
                 return
@@ -292,13 +383,19 @@ class SimulatedVolunteer:
         elif kind == "check_in_location":
             action, predicate = (lambda: user.send_location(*SITE)), any_message
         elif kind == "hours":
-            action, predicate = (lambda: user.send_command("/hours")), (lambda m: "⏱" in (m.text or ""))
+            action, predicate = (
+                (lambda: user.send_command("/hours")),
+                (lambda m: "⏱" in (m.text or "")),
+            )
         elif kind == "my":
             action, predicate = (lambda: user.send_command("/my")), any_message
         elif kind == "check_out":
             action, predicate = (lambda: user.send_command("/checkout")), any_message
         else:
-            action, predicate = (lambda: user.send_command("/start", f"ci-{self.site.checkin_code}")), any_message
+            action, predicate = (
+                (lambda: user.send_command("/start", f"ci-{self.site.checkin_code}")),
+                any_message,
+            )
         try:
             results.latencies[kind].append(await self.watch.act(user, action, predicate))
         except TimeoutError:
@@ -317,7 +414,10 @@ class Echoer:
         text = f"echo {self.user.user_id} {next(self.counter)}"
         try:
             results.latencies["text"].append(
-                await self.watch.act(self.user, lambda: self.user.send_text(text), lambda m: m.text == text))
+                await self.watch.act(
+                    self.user, lambda: self.user.send_text(text), lambda m: m.text == text
+                )
+            )
         except TimeoutError:
             results.timeouts += 1
 
@@ -337,18 +437,24 @@ async def closed_loop(
     started = time.perf_counter()
     await asyncio.gather(*(run(actor) for actor in actors))
     elapsed = time.perf_counter() - started
-    if child is not None:  # who is busy: on a small machine the stand-in competes for the same cores
-        print(f"CPU use during the run: {child.name} {(child.cpu_seconds() - cpu_before[0]) / elapsed:.0%},"
-              f" stand-in and volunteers {(sum(me.cpu_times()[:2]) - cpu_before[1]) / elapsed:.0%} of one core")
+    if (
+        child is not None
+    ):  # who is busy: on a small machine the stand-in competes for the same cores
+        print(
+            f"CPU use during the run: {child.name} {(child.cpu_seconds() - cpu_before[0]) / elapsed:.0%},"
+            f" stand-in and volunteers {(sum(me.cpu_times()[:2]) - cpu_before[1]) / elapsed:.0%} of one core"
+        )
     return results, elapsed
 
 
-async def open_loop(actors: list[SimulatedVolunteer] | list[Echoer], rate: float, seconds: float) -> tuple[Results, float]:
+async def open_loop(
+    actors: list[SimulatedVolunteer] | list[Echoer], rate: float, seconds: float
+) -> tuple[Results, float]:
     """One update every 1/rate s, from the volunteers in turn; one that still waits is passed over."""
     results = Results()
     tasks: set[asyncio.Task[None]] = set()
     started = time.perf_counter()
-    turn = itertools.cycle(actors)
+    turn: Iterator[SimulatedVolunteer | Echoer] = itertools.cycle(actors)
 
     async def one(actor: SimulatedVolunteer | Echoer) -> None:
         actor.busy = True
@@ -378,19 +484,27 @@ async def open_loop(actors: list[SimulatedVolunteer] | list[Echoer], rate: float
 
 def pct(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))] * 1000 if ordered else float("nan")
+    return (
+        ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] * 1000
+        if ordered
+        else float("nan")
+    )
 
 
 def summary(title: str, results: Results, elapsed: float) -> float:
     values = results.all()
     throughput = len(values) / elapsed if elapsed else 0.0
-    print(f"{title}: {len(values)} updates in {elapsed:.1f} s = {throughput:.1f} updates/s;"
-          f" latency p50 {pct(values, .5):.1f} p95 {pct(values, .95):.1f} p99 {pct(values, .99):.1f}"
-          f" max {pct(values, 1):.1f} ms; timeouts {results.timeouts}, skipped {results.skipped}")
+    print(
+        f"{title}: {len(values)} updates in {elapsed:.1f} s = {throughput:.1f} updates/s;"
+        f" latency p50 {pct(values, 0.5):.1f} p95 {pct(values, 0.95):.1f} p99 {pct(values, 0.99):.1f}"
+        f" max {pct(values, 1):.1f} ms; timeouts {results.timeouts}, skipped {results.skipped}"
+    )
     for kind, samples in sorted(results.latencies.items()):
         if samples and len(results.latencies) > 1:
-            print(f"    {kind:<18} n={len(samples):>5}  p50 {statistics.median(samples) * 1000:7.1f}"
-                  f"  p95 {pct(samples, .95):7.1f}  p99 {pct(samples, .99):7.1f} ms")
+            print(
+                f"    {kind:<18} n={len(samples):>5}  p50 {statistics.median(samples) * 1000:7.1f}"
+                f"  p95 {pct(samples, 0.95):7.1f}  p99 {pct(samples, 0.99):7.1f} ms"
+            )
     return throughput
 
 
@@ -398,9 +512,16 @@ def summary(title: str, results: Results, elapsed: float) -> float:
 
 
 def bot_env(standin: TelegramStandIn, database_url: str, send_rate: float | None) -> dict[str, str]:
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": standin.base_url,
-           "DATABASE_URL": database_url, "TIMEZONE": "Asia/Riyadh", "DEFAULT_LANGUAGE": "en",
-           "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": standin.base_url,
+        "DATABASE_URL": database_url,
+        "TIMEZONE": "Asia/Riyadh",
+        "DEFAULT_LANGUAGE": "en",
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONPATH": str(ROOT),
+    }
     if send_rate is not None:
         env["SEND_RATE_PER_SECOND"] = str(send_rate)
     return env
@@ -411,20 +532,35 @@ async def bench(args: argparse.Namespace, log_dir: Path) -> None:
         database_url = f"sqlite+aiosqlite:///{Path(args.database).resolve()}"
     else:
         database_url = await asyncio.to_thread(seed_small_database, log_dir)
-    site = await prepare_database(database_url, args.volunteers, drop_pending_outbox=args.drop_pending_outbox)
-    print(f"database {database_url.split('///')[-1]}; {args.volunteers} volunteers, {args.seconds:.0f} s per run")
+    site = await prepare_database(
+        database_url, args.volunteers, drop_pending_outbox=args.drop_pending_outbox
+    )
+    print(
+        f"database {database_url.split('///')[-1]}; {args.volunteers} volunteers, {args.seconds:.0f} s per run"
+    )
     rng = random.Random(1446)
     children: list[Child] = []
-    async with TelegramStandIn(personas=[], global_per_second=None, chat_burst=None, chat_per_second=None,
-                               max_recorded_calls=20_000) as standin:
+    async with TelegramStandIn(
+        personas=[],
+        global_per_second=None,
+        chat_burst=None,
+        chat_per_second=None,
+        max_recorded_calls=20_000,
+    ) as standin:
         standin.disable_rate_limits()
         watch = ReplyWatch(standin)
-        users = [standin.user(FIRST_TELEGRAM_ID + i, first_name=f"Bench {i}", language_code="en")
-                 for i in range(args.volunteers)]
+        users = [
+            standin.user(FIRST_TELEGRAM_ID + i, first_name=f"Bench {i}", language_code="en")
+            for i in range(args.volunteers)
+        ]
         try:
             profile = ["-m", "cProfile", "-o", str(log_dir / "bot.prof")] if args.profile else []
-            bot = Child("bot", [sys.executable, *profile, "-m", "bot.cli", "run"],
-                        bot_env(standin, database_url, args.send_rate), log_dir)
+            bot = Child(
+                "bot",
+                [sys.executable, *profile, "-m", "bot.cli", "run"],
+                bot_env(standin, database_url, args.send_rate),
+                log_dir,
+            )
             children.append(bot)
             await bot.wait_until_polling(standin, 0)
             volunteers = [SimulatedVolunteer(user, watch, site, rng) for user in users]
@@ -438,8 +574,12 @@ async def bench(args: argparse.Namespace, log_dir: Path) -> None:
             bot.stop()
             await asyncio.sleep(0.5)
 
-            echo = Child("echo", [sys.executable, str(ROOT / "bench" / "echo_bot.py")], bot_env(standin, "", None),
-                         log_dir)
+            echo = Child(
+                "echo",
+                [sys.executable, str(ROOT / "bench" / "echo_bot.py")],
+                bot_env(standin, "", None),
+                log_dir,
+            )
             children.append(echo)
             await echo.wait_until_polling(standin, calls_before)
             echoers = [Echoer(user, watch) for user in users]
@@ -450,10 +590,14 @@ async def bench(args: argparse.Namespace, log_dir: Path) -> None:
             summary(f"echo, open loop at {args.rate:g}/s", echo_open, echo_open_elapsed)
             print(f"echo peak RSS {echo.peak_rss / 2**20:.1f} MiB")
             ratio = bot_rate / echo_rate if echo_rate else float("nan")
-            print(f"throughput ratio bot/echo {ratio:.2f} (target >= 0.5);"
-                  f" bot p99 at {args.rate:g}/s {pct(open_results.all(), .99):.1f} ms (target < 100)")
-            print(f"stand-in: {standin.stats.messages_sent} messages sent, 429s {standin.stats.too_many_requests},"
-                  f" 5xx {standin.stats.server_errors}; logs in {log_dir}")
+            print(
+                f"throughput ratio bot/echo {ratio:.2f} (target >= 0.5);"
+                f" bot p99 at {args.rate:g}/s {pct(open_results.all(), 0.99):.1f} ms (target < 100)"
+            )
+            print(
+                f"stand-in: {standin.stats.messages_sent} messages sent, 429s {standin.stats.too_many_requests},"
+                f" 5xx {standin.stats.server_errors}; logs in {log_dir}"
+            )
         finally:
             for child in children:
                 child.stop()
@@ -461,18 +605,35 @@ async def bench(args: argparse.Namespace, log_dir: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", help="a SQLite file (bench/fixtures.py); written to, pass a copy")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--database", help="a SQLite file (bench/fixtures.py); written to, pass a copy"
+    )
     parser.add_argument("--volunteers", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=20.0, help="length of each closed-loop run")
-    parser.add_argument("--rate", type=float, default=50.0, help="updates per second of the open-loop run")
+    parser.add_argument(
+        "--seconds", type=float, default=20.0, help="length of each closed-loop run"
+    )
+    parser.add_argument(
+        "--rate", type=float, default=50.0, help="updates per second of the open-loop run"
+    )
     parser.add_argument("--open-seconds", type=float, default=20.0)
-    parser.add_argument("--send-rate", type=float, default=None,
-                        help="SEND_RATE_PER_SECOND for the bot (its default paces sends at Telegram's 30/s)")
-    parser.add_argument("--drop-pending-outbox", action="store_true",
-                        help="mark pending outbox rows dropped first: the fixture's first sweep queues thousands of"
-                        " milestone thank-yous, and sending them at 30/s would share the run")
-    parser.add_argument("--profile", action="store_true", help="run the bot under cProfile (LOGDIR/bot.prof)")
+    parser.add_argument(
+        "--send-rate",
+        type=float,
+        default=None,
+        help="SEND_RATE_PER_SECOND for the bot (its default paces sends at Telegram's 30/s)",
+    )
+    parser.add_argument(
+        "--drop-pending-outbox",
+        action="store_true",
+        help="mark pending outbox rows dropped first: the fixture's first sweep queues thousands of"
+        " milestone thank-yous, and sending them at 30/s would share the run",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="run the bot under cProfile (LOGDIR/bot.prof)"
+    )
     args = parser.parse_args()
     log_dir = Path(tempfile.mkdtemp(prefix="bench-updates-"))
     try:
