@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from telegram.ext import Application, ContextTypes
 
 from bot.database import transaction
 from handlers.context import Services
-from models.milestones import queue_milestone_thanks, queue_volunteer_day
+from models.milestones import MILESTONE_LOOKBACK, queue_milestone_thanks, queue_volunteer_day
 from models.reminders import close_forgotten_checkouts, mark_no_shows, queue_due_reminders
 
 log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL_S = 60
 SWEEP_JOB = "outbox:sweeps"
+# After the first sweep of a process (which looks back as far as the rules allow, to catch up on
+# downtime), sweeps only read what changed lately: at 2M records a full read holds SQLite's write
+# lock for seconds, every minute, and every reply waits behind it.
+STEADY_NO_SHOW_LOOKBACK = timedelta(days=2)
+STEADY_MILESTONE_LOOKBACK = timedelta(hours=1)
+CAUGHT_UP = "sweeps_caught_up"
 
 
 @dataclass
@@ -37,25 +44,34 @@ async def run_sweeps(services: Services) -> SweepReport:
     """
     settings, now = services.settings, services.clock()
     report = SweepReport()
+    steady = bool(services.extras.get(CAUGHT_UP))
+    no_show_lookback = STEADY_NO_SHOW_LOOKBACK if steady else None
+    milestone_lookback = STEADY_MILESTONE_LOOKBACK if steady else MILESTONE_LOOKBACK
     steps = {
         "reminders": lambda s: queue_due_reminders(s, now=now, hours_before=settings.reminder_hours_before),
         "auto_checkouts": lambda s: close_forgotten_checkouts(s, now=now, grace_minutes=settings.checkout_grace_minutes),
-        "no_shows": lambda s: mark_no_shows(s, now=now),
-        "milestones": lambda s: queue_milestone_thanks(s, now=now, milestones_hours=settings.milestones_hours),
+        "no_shows": lambda s: mark_no_shows(s, now=now, lookback=no_show_lookback),
+        "milestones": lambda s: queue_milestone_thanks(
+            s, now=now, milestones_hours=settings.milestones_hours, lookback=milestone_lookback
+        ),
         "volunteer_day": lambda s: queue_volunteer_day(s, now=now, zone=settings.zone),
     }
+    failed = False
     for name, step in steps.items():
         try:
             async with transaction(services.sessions) as session:
                 result = await step(session)
         except Exception:
             log.exception("sweep %s failed; the next run will try again", name)
+            failed = True
             continue
         if isinstance(result, int):
             report.counts[name] = result
         else:
             report.counts[name] = result.queued
             report.counts["dropped"] = report.counts.get("dropped", 0) + result.dropped
+    if not failed:
+        services.extras[CAUGHT_UP] = True
     if any(report.counts.values()):
         log.info("sweeps: %s", report.counts)
     return report

@@ -147,9 +147,15 @@ async def close_forgotten_checkouts(
     return len(notices)
 
 
-async def mark_no_shows(session: AsyncSession, *, now: datetime, limit: int | None = None) -> int:
+async def mark_no_shows(
+    session: AsyncSession, *, now: datetime, limit: int | None = None, lookback: timedelta | None = None
+) -> int:
     """Confirmed seats of shifts that have ended without a check-in become no-shows; the volunteer
-    gets a kind word (only for recent shifts). How many were marked."""
+    gets a kind word (only for recent shifts). How many were marked.
+
+    `lookback` bounds the shifts read to those that ended that recently (an index range instead of
+    every sign-up ever made); None reads them all, as the first sweep after a start does.
+    """
     never_came = ~exists().where(Attendance.signup_id == Signup.id)
     query = (
         select(Signup, Shift, Volunteer)
@@ -160,6 +166,7 @@ async def mark_no_shows(session: AsyncSession, *, now: datetime, limit: int | No
             Shift.status == ShiftStatus.ACTIVE,
             Shift.ends_at <= now,  # type: ignore[operator]
             never_came,
+            *([Shift.ends_at > now - lookback] if lookback is not None else []),  # type: ignore[operator]
         )
         .order_by(Signup.id)
         .limit(limit)

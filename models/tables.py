@@ -131,6 +131,7 @@ class Shift(SQLModel, table=True):
     __table_args__ = (
         Index("ix_shift_opportunity_starts", "opportunity_id", "starts_at"),
         Index("ix_shift_starts_at", "starts_at"),
+        Index("ix_shift_ends_at", "ends_at"),  # the no-show sweep reads shifts that just ended
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -169,7 +170,10 @@ class Attendance(SQLModel, table=True):
     """Presence on a shift and the minutes credited for it: the record hours are made of."""
 
     __table_args__ = (
-        Index("ix_attendance_volunteer_open", "volunteer_id", "checked_out_at"),
+        # Covers a volunteer's open check-in and the sum of their minutes (milestones, /hours).
+        Index("ix_attendance_volunteer_open", "volunteer_id", "checked_out_at", "credited_minutes"),
+        # The sweeps find just-completed and still-open attendance without reading 2M rows.
+        Index("ix_attendance_checked_out_at", "checked_out_at"),
         Index("ix_attendance_shift", "shift_id"),
         Index("ix_attendance_checked_in_at", "checked_in_at"),
     )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 09:49:17.428708
+Create Date: 2026-11-25 10:37:14.425464
 """
 from typing import Sequence, Union
 
@@ -171,6 +171,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('checkin_code')
     )
     with op.batch_alter_table('shift', schema=None) as batch_op:
+        batch_op.create_index('ix_shift_ends_at', ['ends_at'], unique=False)
         batch_op.create_index('ix_shift_opportunity_starts', ['opportunity_id', 'starts_at'], unique=False)
         batch_op.create_index('ix_shift_starts_at', ['starts_at'], unique=False)
 
@@ -211,9 +212,10 @@ def upgrade() -> None:
     with op.batch_alter_table('attendance', schema=None) as batch_op:
         batch_op.create_index('ix_attendance_checked_in_at', ['checked_in_at'], unique=False)
         batch_op.create_index('ix_attendance_checked_in_volunteer_minutes', ['checked_in_at', 'volunteer_id', 'credited_minutes'], unique=False)
+        batch_op.create_index('ix_attendance_checked_out_at', ['checked_out_at'], unique=False)
         batch_op.create_index('ix_attendance_shift', ['shift_id'], unique=False)
         batch_op.create_index('ix_attendance_volunteer_checked_in_minutes', ['volunteer_id', 'checked_in_at', 'credited_minutes'], unique=False)
-        batch_op.create_index('ix_attendance_volunteer_open', ['volunteer_id', 'checked_out_at'], unique=False)
+        batch_op.create_index('ix_attendance_volunteer_open', ['volunteer_id', 'checked_out_at', 'credited_minutes'], unique=False)
 
     # ### end Alembic commands ###
 
@@ -224,6 +226,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_attendance_volunteer_open')
         batch_op.drop_index('ix_attendance_volunteer_checked_in_minutes')
         batch_op.drop_index('ix_attendance_shift')
+        batch_op.drop_index('ix_attendance_checked_out_at')
         batch_op.drop_index('ix_attendance_checked_in_volunteer_minutes')
         batch_op.drop_index('ix_attendance_checked_in_at')
 
@@ -236,6 +239,7 @@ def downgrade() -> None:
     with op.batch_alter_table('shift', schema=None) as batch_op:
         batch_op.drop_index('ix_shift_starts_at')
         batch_op.drop_index('ix_shift_opportunity_starts')
+        batch_op.drop_index('ix_shift_ends_at')
 
     op.drop_table('shift')
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
