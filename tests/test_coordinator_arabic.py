@@ -46,15 +46,15 @@ async def test_arabic_coordinator_checks_the_roster_and_cancels_a_shift(harness)
     await _setup(harness)
     coordinator = harness.person(COORDINATOR)
     sent = await coordinator.send("/shifts")
-    assert sent[-1].text == "الفترات الجارية والقادمة. اختر إحداها:"
+    assert sent[-1].text == "الورديات الجارية والقادمة. اختر إحداها:"
     await coordinator.press(sent[-1].labels()[0])
     sent = await coordinator.press("🔳 رمز تسجيل الحضور")
     assert sent[-1].text.startswith("🔳 رمز تسجيل الحضور لـ<b>خدمة ضيوف الرحمن</b>")
     sent = await coordinator.press("🧍 من الحاضرون")
     assert "🕒 متوقَّع حضورهم (3)" in sent[-1].text
-    await coordinator.press("❌ إلغاء الفترة")
-    sent = await coordinator.press("❌ نعم، ألغِ الفترة")
-    assert "❌ أُلغيت الفترة. سيُبلَّغ 3 متطوعين." in sent[-1].text
+    await coordinator.press("❌ إلغاء الوردية")
+    sent = await coordinator.press("❌ نعم، ألغِ الوردية")
+    assert "❌ أُلغيت الوردية. سيُبلَّغ 3 متطوعين." in sent[-1].text
     async with sessions(harness)() as session:
         assert len((await session.execute(select(OutboxMessage))).scalars().all()) == 3
 
@@ -71,4 +71,4 @@ async def test_arabic_coordinator_is_told_about_bad_shift_times(harness):
     await coordinator.press("تخطٍّ")
     assert "هذا التاريخ أو الوقت غير موجود" in (await coordinator.send("٢٠٢٦-٠٢-٣٠ 16:00-20:00 10"))[-1].text
     assert "يجب ألا يقل عدد المقاعد عن 1" in (await coordinator.send("2026-12-05 16:00-20:00 -1"))[-1].text
-    assert (await coordinator.send("2026-12-05 16:00-20:00 3"))[-1].text.startswith("أُضيفت فترة واحدة حتى الآن.")
+    assert (await coordinator.send("2026-12-05 16:00-20:00 3"))[-1].text.startswith("أُضيفت وردية واحدة حتى الآن.")

@@ -56,7 +56,7 @@ async def test_holders_are_told_once_per_change(session_factory) -> None:  # typ
          "❌ We are sorry: <b>Serving the pilgrims</b> ({when}) has been cancelled by the organisers, and your place with it. "
          "Thank you for being ready to serve; other opportunities are waiting for you: /opportunities"),
         ("ar",
-         "📣 طرأ تعديل على <b>خدمة ضيوف الرحمن</b>، وأصبحت المناوبة:\n🗓 {when}\n📍 مركز حي العوالي\n\n"
+         "📣 طرأ تعديل على <b>خدمة ضيوف الرحمن</b>، وأصبحت الوردية:\n🗓 {when}\n📍 مركز حي العوالي\n\n"
          "مكانك محفوظ، وإن لم يناسبك الترتيب الجديد فبإمكانك التخلي عنه من الزر أدناه.",
          "❌ نأسف لإبلاغك بأن المنظّمين ألغوا <b>خدمة ضيوف الرحمن</b> ({when})، وأُلغي مكانك فيها تبعًا لذلك. "
          "شكرًا لاستعدادك للعطاء، وفرص أخرى بانتظارك: /opportunities"),

@@ -65,7 +65,7 @@ async def on_a_shift(harness, session_factory, center, *, language="en", user_id
     [
         ("en", "⏰ Reminder: your shift <b>Serving the pilgrims</b>\n🗓 {when}\n📍 Al-Awali Center\n\n"
                "We are counting on you! If you cannot come, please free your seat for someone on the waitlist."),
-        ("ar", "⏰ تذكير بمناوبتك: <b>خدمة ضيوف الرحمن</b>\n🗓 {when}\n📍 مركز حي العوالي\n\n"
+        ("ar", "⏰ تذكير بورديتك: <b>خدمة ضيوف الرحمن</b>\n🗓 {when}\n📍 مركز حي العوالي\n\n"
                "نحن نعوّل عليك! وإن تعذّر عليك الحضور، فنرجو إتاحة مقعدك لأحد المنتظرين في قائمة الانتظار."),
     ],
 )
@@ -144,7 +144,7 @@ async def test_signing_up_late_skips_the_reminders_whose_moment_had_passed(harne
     ("language", "on", "mute", "off", "muted_toast"),
     [
         ("en", "🔔 Shift reminders: on", "🔕 Mute reminders", "🔕 Shift reminders: off", "Reminders muted."),
-        ("ar", "🔔 تذكيرات المناوبات: مفعّلة", "🔕 إيقاف التذكيرات", "🔕 تذكيرات المناوبات: متوقفة", "أُوقفت التذكيرات."),
+        ("ar", "🔔 تذكيرات الورديات: مفعّلة", "🔕 إيقاف التذكيرات", "🔕 تذكيرات الورديات: متوقفة", "أُوقفت التذكيرات."),
     ],
 )
 async def test_a_muted_volunteer_gets_no_reminders_but_still_thanks(harness, session_factory, center, language, on, mute, off, muted_toast):
@@ -205,7 +205,7 @@ async def test_directions_send_the_site_as_a_map_pin(harness, session_factory, c
     [
         ("en", "🏁 You did not check out of <b>Serving the pilgrims</b> ({when}), so we closed your attendance at the end "
                "of the shift and credited 3 hours. A coordinator will review it; if something is not right, please let your center know."),
-        ("ar", "🏁 لم يُسجَّل انصرافك من <b>خدمة ضيوف الرحمن</b> ({when})، فأغلقنا حضورك عند نهاية المناوبة واحتسبنا لك 3 ساعات. "
+        ("ar", "🏁 لم يُسجَّل انصرافك من <b>خدمة ضيوف الرحمن</b> ({when})، فأغلقنا حضورك عند نهاية الوردية واحتسبنا لك 3 ساعات. "
                "سيراجع أحد المنسقين ذلك، وإن كان ثمة خطأ فنرجو إبلاغ مركزك."),
     ],
 )

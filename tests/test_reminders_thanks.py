@@ -68,7 +68,7 @@ async def center(session_factory):  # type: ignore[no-untyped-def]
          "🏅 Sara, you have just passed 10 hours of volunteering! Every one of those hours helped someone in our city. "
          "Thank you from all of us: it is an honour to serve beside you."),
         ("ar",
-         "🌟 سارة، شكرًا لك على مناوبتك الأولى معنا! لقد قدّمت 3 ساعات من وقتك في <b>خدمة ضيوف الرحمن</b>، وكان لعطائك أثر "
+         "🌟 سارة، شكرًا لك على ورديتك الأولى معنا! لقد قدّمت 3 ساعات من وقتك في <b>خدمة ضيوف الرحمن</b>، وكان لعطائك أثر "
          "حقيقي. سعداء جدًا بوجودك بيننا.",
          "🏅 سارة، لقد تجاوزت للتو 10 ساعات من العمل التطوعي! كل ساعة منها كانت عونًا لأحدٍ في مدينتنا. شكرًا لك من قلوبنا "
          "جميعًا، ويشرّفنا أن نخدم معك جنبًا إلى جنب."),
@@ -121,10 +121,10 @@ VOLUNTEER_DAY = datetime(2026, 12, 5, 6, 0, tzinfo=timezone.utc)  # 9:00 in Makk
          "💚 Happy International Volunteer Day, Sara!\n\nThank you for being part of our volunteer family this year. "
          "We look forward to seeing you on a shift soon: /opportunities"),
         ("ar",
-         "💚 سارة، كل عام وأنت بخير في اليوم العالمي للتطوع!\n\nفي هذا العام قدّمت 5 ساعات من العطاء في مناوبتين مع مركز واحد. "
+         "💚 سارة، كل عام وأنت بخير في اليوم العالمي للتطوع!\n\nفي هذا العام قدّمت 5 ساعات من العطاء في ورديتين مع مركز واحد. "
          "شكرًا لك على كل لحظة منها، فمدينتنا أجمل بعطائك.",
          "💚 سارة، كل عام وأنت بخير في اليوم العالمي للتطوع!\n\nشكرًا لكونك جزءًا من أسرة المتطوعين هذا العام، "
-         "ونتطلّع إلى لقائك في مناوبة قريبًا: /opportunities"),
+         "ونتطلّع إلى لقائك في وردية قريبًا: /opportunities"),
     ],
 )
 async def test_volunteer_day_thanks_each_active_volunteer_with_their_figures_once(harness, session_factory, center, language, with_figures, without):
