@@ -24,6 +24,7 @@ from sqlmodel import col
 from bot.database import create_engine, create_session_factory
 from models.attendance import check_in_by_location, check_out, hours_summary
 from models.base import utcnow
+from bot.scheduling import STEADY_MILESTONE_LOOKBACK, STEADY_NO_SHOW_LOOKBACK
 from models.milestones import queue_milestone_thanks, queue_volunteer_day
 from models.opportunities import BrowseFilter, browse_opportunities, opportunity_detail
 from models.reminders import close_forgotten_checkouts, mark_no_shows, queue_due_reminders
@@ -294,9 +295,15 @@ async def run(path: str, runs: int, explain: bool) -> None:
             "sweep: auto_checkouts": lambda s, i: close_forgotten_checkouts(
                 s, now=now, grace_minutes=30
             ),
-            "sweep: no_shows": lambda s, i: mark_no_shows(s, now=now),
-            "sweep: milestones": lambda s, i: queue_milestone_thanks(
+            "sweep: no_shows (catch-up, first run)": lambda s, i: mark_no_shows(s, now=now),
+            "sweep: no_shows (every minute)": lambda s, i: mark_no_shows(
+                s, now=now, lookback=STEADY_NO_SHOW_LOOKBACK
+            ),
+            "sweep: milestones (catch-up, first run)": lambda s, i: queue_milestone_thanks(
                 s, now=now, milestones_hours=(10, 25, 50, 100, 250)
+            ),
+            "sweep: milestones (every minute)": lambda s, i: queue_milestone_thanks(
+                s, now=now, milestones_hours=(10, 25, 50, 100, 250), lookback=STEADY_MILESTONE_LOOKBACK
             ),
             "sweep: volunteer_day": lambda s, i: queue_volunteer_day(s, now=now, zone=UTC),
         }
