@@ -180,14 +180,16 @@ async def bench(name: str, *, count: int, rate: float, faults: bool, kill: bool)
             continue
         for message in user.messages():
             seen[message.text or ""] += 1
-    times = sorted(t for chat, chat_times in standin.stats.sent_at.items() if chat not in PROBE_CHATS for t in chat_times)
+    # The rate counts every message the stand-in took (the outbox's and the timed replies, which
+    # share the limit); lost and duplicated count the outbox's.
+    times = sorted(t for chat_times in standin.stats.sent_at.values() for t in chat_times)
     span = (times[-1] - times[0]) if len(times) > 1 else 0.0
     delivered = sum(seen.values())
-    achieved = (delivered - 1) / span if span else 0.0
+    achieved = (len(times) - 1) / span if span else 0.0
     # With a kill, the longest silence is the restart (a new process, then the killed sender's
     # leases running out): the rate while a sender was alive leaves it out.
     gap = max((later - earlier for earlier, later in zip(times, times[1:])), default=0.0) if kill else 0.0
-    alive = (delivered - 1) / (span - gap) if span > gap else 0.0
+    alive = (len(times) - 1) / (span - gap) if span > gap else 0.0
     result = {
         "run": name,
         "queued": count,
