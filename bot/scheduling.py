@@ -11,6 +11,7 @@ from telegram.ext import Application, ContextTypes
 from bot.database import transaction
 from handlers.context import Services
 from models.milestones import MILESTONE_LOOKBACK, queue_milestone_thanks, queue_volunteer_day
+from models.updates import forget_old_updates
 from models.reminders import close_forgotten_checkouts, mark_no_shows, queue_due_reminders
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ class SweepReport:
 
     @property
     def queued(self) -> int:
-        return sum(v for k, v in self.counts.items() if k != "dropped" and k != "no_shows")
+        return sum(v for k, v in self.counts.items() if k not in ("dropped", "no_shows", "forgotten_updates"))
 
 
 async def run_sweeps(services: Services) -> SweepReport:
@@ -55,6 +56,7 @@ async def run_sweeps(services: Services) -> SweepReport:
             s, now=now, milestones_hours=settings.milestones_hours, lookback=milestone_lookback
         ),
         "volunteer_day": lambda s: queue_volunteer_day(s, now=now, zone=settings.zone),
+        "forgotten_updates": lambda s: forget_old_updates(s, now=now),
     }
     failed = False
     for name, step in steps.items():

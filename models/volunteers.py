@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.tables import Center, Gender, OnboardingStep, Role, Volunteer
 
 NAME_MIN, NAME_MAX = 2, 64
+LAST_SEEN_RESOLUTION = timedelta(minutes=5)
 
 
 class InvalidName(ValueError):
@@ -54,9 +55,12 @@ async def get_or_create_volunteer(
             assert volunteer is not None
     if role == Role.ADMIN and volunteer.role != Role.ADMIN:
         volunteer.role = Role.ADMIN
-    volunteer.last_seen_at = now
+    # Refreshed at most every few minutes: one UPDATE fewer on almost every update.
+    if volunteer.last_seen_at is None or now - volunteer.last_seen_at >= LAST_SEEN_RESOLUTION:
+        volunteer.last_seen_at = now
     # Writing to the bot again makes a volunteer who once blocked it reachable again.
-    volunteer.reachable = True
+    if not volunteer.reachable:
+        volunteer.reachable = True
     return volunteer
 
 

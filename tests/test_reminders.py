@@ -275,3 +275,17 @@ async def test_sweeps_are_scheduled_without_a_misfire_limit(harness):
     [job] = harness.app.job_queue.get_jobs_by_name(SWEEP_JOB)
     assert job.job.misfire_grace_time is None and job.job.coalesce is True and job.job.max_instances == 1
     job.schedule_removal()
+
+
+async def test_update_claims_older_than_a_week_are_forgotten_by_the_sweeps(harness, session_factory, center):
+    from sqlalchemy import func
+
+    from models.tables import ProcessedUpdate
+
+    sara = harness.person(590)
+    await register(sara, "en")
+    harness.advance(days=8)
+    report = await run_sweeps(services(harness))
+    assert report.counts["forgotten_updates"] > 0
+    async with session_factory() as session:
+        assert (await session.execute(select(func.count()).select_from(ProcessedUpdate))).scalar_one() == 0
