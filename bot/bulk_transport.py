@@ -31,7 +31,7 @@ class BulkTransport:
     """One aiohttp session to the Bot API, for outbox sends."""
 
     def __init__(self, bot: Bot, limiter: PriorityRateLimiter | None, *, connections: int = CONNECTIONS) -> None:
-        self._url = f"{bot.base_url}/sendMessage"
+        self._base_url = bot.base_url
         self._limiter = limiter
         self._connections = connections
         self._http: aiohttp.ClientSession | None = None
@@ -41,24 +41,32 @@ class BulkTransport:
             await self._http.close()
             self._http = None
 
-    async def send_message(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> int:
-        """Send one HTML message; Telegram's message id, or PTB's exception for the failure."""
-        data: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": "HTML"}
+    async def send_message(
+        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None, *, photo: str | None = None
+    ) -> int:
+        """Send one HTML message (or a photo with the text as its caption); Telegram's message id,
+        or PTB's exception for the failure."""
+        method = "sendMessage" if photo is None else "sendPhoto"
+        data: dict[str, Any] = {"chat_id": chat_id, "parse_mode": "HTML"}
+        if photo is None:
+            data["text"] = text
+        else:
+            data["photo"], data["caption"] = photo, text
         if markup is not None:
             data["reply_markup"] = markup.to_dict()
         if self._limiter is None:
-            result = await self._post(data)
+            result = await self._post(method, data)
         else:
-            result = await self._limiter.process_request(self._post, (data,), {}, "sendMessage", data, {"bulk": True})
+            result = await self._limiter.process_request(self._post, (method, data), {}, method, data, {"bulk": True})
         return int(result["message_id"])  # type: ignore[index,call-overload]
 
-    async def _post(self, data: dict[str, Any]) -> dict[str, Any]:
+    async def _post(self, method: str, data: dict[str, Any]) -> dict[str, Any]:
         if self._http is None:
             self._http = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._connections), timeout=TIMEOUT, json_serialize=json.dumps
             )
         try:
-            async with self._http.post(self._url, json=data) as response:
+            async with self._http.post(f"{self._base_url}/{method}", json=data) as response:
                 status = response.status
                 raw = await response.read()
         except NEVER_LEFT as error:

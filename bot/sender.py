@@ -68,6 +68,7 @@ class Outgoing:
     uncertain_sends: int
     text: str
     markup: Any
+    photo: str | None = None  # a file_id: the text goes as its caption
 
 
 def is_uncertain(error: TelegramError) -> bool:
@@ -282,7 +283,18 @@ class OutboxSender:
         """One attempt; every outcome becomes a Delivery (nothing is raised)."""
         try:
             if self._transport is not None:
-                telegram_id = await self._transport.send_message(item.chat_id, item.text, item.markup)
+                telegram_id = await self._transport.send_message(item.chat_id, item.text, item.markup, photo=item.photo)
+            elif item.photo is not None:
+                sent = await self.app.bot.send_photo(
+                    item.chat_id,
+                    item.photo,
+                    caption=item.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=item.markup,
+                    rate_limit_args={"bulk": True},
+                    **SEND_TIMEOUTS,  # type: ignore[arg-type]
+                )
+                telegram_id = sent.message_id
             else:
                 sent = await self.app.bot.send_message(
                     item.chat_id,

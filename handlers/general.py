@@ -27,6 +27,7 @@ COMMANDS = (
     ("checkout", N_("Check out when you leave")),
     ("hours", N_("My volunteer hours")),
     ("language", N_("Change language")),
+    ("settings", N_("Reminder settings")),
     ("help", N_("What can this bot do?")),
     ("start", N_("Start or go to the main menu")),
 )

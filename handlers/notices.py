@@ -61,7 +61,8 @@ def register_renderers(app: Application, renderers: dict[str, Renderer]) -> None
 async def render_notice(
     session: AsyncSession, t: Translator, message: OutboxMessage, renderers: dict[str, Renderer]
 ) -> tuple[str, Any] | None:
-    """Text and keyboard for a queued message in the recipient's language (None: drop it)."""
+    """Text and keyboard (and, for a photo message, the photo's file_id) for a queued message in
+    the recipient's language (None: drop it)."""
     renderer = renderers.get(message.kind)
     if renderer is None:
         return None

@@ -237,3 +237,18 @@ async def test_progress_is_followed_again_after_a_restart(harness):
 
     await resume_progress_jobs(Context())  # type: ignore[arg-type]
     assert [job.name for job in harness.app.job_queue.jobs() if job.name.startswith("broadcast-progress:1")]
+
+
+async def test_a_photo_broadcast_reaches_volunteers_as_a_photo_with_its_caption(harness):
+    from bot.sender import drain_once
+
+    await _program(harness)
+    admin = harness.person(COORDINATOR_ID)
+    await admin.send("/broadcast")
+    await harness.deliver(admin, _photo_message(admin, "The new vests have arrived"))
+    await admin.press("👥 Everyone")
+    await admin.press("✅ Send now")
+    await drain_once(harness.app)
+    photos = [params for method, params in harness.telegram.calls if method == "sendPhoto" and int(params["chat_id"]) != COORDINATOR_ID]
+    assert len(photos) == 5 and all(p["photo"] == "photo-1" for p in photos)
+    assert photos[0]["caption"] == "📢 <b>رسالة من برنامج التطوع</b>\n\nThe new vests have arrived"

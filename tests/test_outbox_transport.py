@@ -54,3 +54,13 @@ async def test_telegram_answers_become_the_errors_the_sender_knows(standin, tran
     standin.user(42).block()
     with pytest.raises(Forbidden, match="blocked"):
         await transport.send_message(42, "hi", None)
+
+
+async def test_a_photo_goes_with_its_caption(standin, transport):
+    # A coordinator's photo is known to Telegram by its file_id: upload one to get it.
+    png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\x1f\x15\xc4\x89" + bytes(20)
+    async with Bot(TOKEN, base_url=standin.base_url) as bot:
+        uploaded = await bot.send_photo(42, png)
+    message_id = await transport.send_message(42, "📢 <b>سترات جديدة</b>", None, photo=uploaded.photo[-1].file_id)
+    last = standin.user(42).last_message()
+    assert last.message_id == message_id and last.caption == "📢 سترات جديدة"

@@ -57,11 +57,13 @@ def render_broadcast_text(t: Translator, text: str) -> str:
     return t.gettext("📢 <b>A message from the volunteering program</b>") + "\n\n" + esc(text)
 
 
-async def render_broadcast(session: AsyncSession, t: Translator, payload: dict[str, Any]) -> tuple[str, Any] | None:
-    """Outbox renderer for kind "broadcast"."""
+async def render_broadcast(session: AsyncSession, t: Translator, payload: dict[str, Any]) -> tuple[Any, ...] | None:
+    """Outbox renderer for kind "broadcast": the text, no keyboard, and the photo if there is one."""
     broadcast = await session.get(Broadcast, int(payload["broadcast_id"]))
     if broadcast is None or broadcast.status == "cancelled":
         return None
+    if broadcast.photo_file_id:
+        return render_broadcast_text(t, broadcast.text), None, broadcast.photo_file_id
     return render_broadcast_text(t, broadcast.text), None
 
 
