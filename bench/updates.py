@@ -42,6 +42,8 @@ from sqlmodel import col
 
 from bot.database import create_engine, create_session_factory, migrate
 from models.base import utcnow
+from models.milestones import queue_milestone_thanks
+from models.reminders import close_forgotten_checkouts, mark_no_shows
 from models.tables import Center, Opportunity, OutboxMessage, Shift, Signup, Volunteer
 from sandbox import ChatMessage, SimulatedUser, TelegramStandIn
 
@@ -77,6 +79,11 @@ async def prepare_database(
         now = utcnow()
         async with factory() as session, session.begin():
             if drop_pending_outbox:
+                # The bot's first (catch-up) sweep would queue the fixture's thousands of milestone
+                # thanks and share the run's sending rate with them; run it here, then drop them.
+                await close_forgotten_checkouts(session, now=now, grace_minutes=30)
+                await mark_no_shows(session, now=now)
+                await queue_milestone_thanks(session, now=now, milestones_hours=(10, 25, 50, 100, 250, 500, 1000))
                 dropped = await session.execute(
                     update(OutboxMessage)
                     .where(col(OutboxMessage.status).in_(["pending", "sending"]))
