@@ -25,7 +25,7 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
 
 from models.base import utcnow
@@ -38,6 +38,21 @@ CHAT_MEMORY_S = 5.0
 # (we are over Telegram's global limit, whatever our own count says), not a few busy chats.
 FLOOD_CHATS = 3
 FLOOD_SHARE = 0.1
+
+
+INTERACTIVE_RETRY_DELAY_S = 0.5
+
+
+def certainly_undelivered(error: NetworkError) -> bool:
+    """Did Telegram (or the network before it) certainly not deliver the message?
+
+    An HTTP error status is raised by python-telegram-bot without a cause; a connection that could
+    not be opened has a connect error as its cause. Anything else may have been delivered.
+    """
+    if isinstance(error, TimedOut):
+        return False
+    cause = error.__cause__
+    return cause is None or type(cause).__name__ in ("ConnectError", "ConnectTimeout", "ClientConnectorError")
 
 
 def counts_as_message(endpoint: str) -> bool:
@@ -118,6 +133,15 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
                     raise
                 retried = True
                 await asyncio.sleep(wait)
+                continue
+            except NetworkError as error:
+                # A reply Telegram answered 5xx (or that never left) was certainly not delivered:
+                # one more try, so the volunteer is not left without an answer. A timeout or a
+                # broken connection may have delivered it: never resent (no duplicate replies).
+                if not interactive or retried or not certainly_undelivered(error):
+                    raise
+                retried = True
+                await asyncio.sleep(INTERACTIVE_RETRY_DELAY_S)
                 continue
             self._remember_chat(data.get("chat_id"))
             return result

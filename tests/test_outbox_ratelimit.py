@@ -106,3 +106,40 @@ async def test_a_reply_waits_out_a_flood_wait_and_is_sent():
     assert await call(limiter, recorder, "reply", bulk=False) is True
     assert [name for _, name in recorder.sent] == ["reply"]
     await limiter.shutdown()
+
+
+class Failing:
+    """A Bot API call that fails the first time with the given error."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error, self.calls = error, 0
+
+    async def __call__(self, name: str) -> bool:
+        self.calls += 1
+        if self.calls == 1:
+            raise self.error
+        return True
+
+
+async def test_a_reply_refused_with_a_server_error_is_sent_again_once():
+    from telegram.error import NetworkError
+
+    limiter, api = PriorityRateLimiter(rate=30), Failing(NetworkError("Bad Gateway"))
+    await limiter.initialize()
+    assert await call(limiter, api, "reply", bulk=False) is True
+    assert api.calls == 2
+    bulk = Failing(NetworkError("Bad Gateway"))
+    with pytest.raises(NetworkError):  # the outbox retries on its own schedule
+        await call(limiter, bulk, "notice", bulk=True)
+    await limiter.shutdown()
+
+
+async def test_a_reply_that_timed_out_is_never_sent_twice():
+    from telegram.error import TimedOut
+
+    limiter, api = PriorityRateLimiter(rate=30), Failing(TimedOut())
+    await limiter.initialize()
+    with pytest.raises(TimedOut):  # it may have arrived: a second copy would be a duplicate
+        await call(limiter, api, "reply", bulk=False)
+    assert api.calls == 1
+    await limiter.shutdown()
