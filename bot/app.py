@@ -14,7 +14,7 @@ from telegram.request import BaseRequest
 
 import handlers
 from bot.background import start_background, stop_background
-from bot.database import create_engine, create_session_factory, migrate
+from bot.database import create_engine, create_read_session_factory, create_session_factory, migrate
 from bot.i18n import Catalogs
 from bot.ratelimit import PriorityRateLimiter
 from bot.settings import Settings
@@ -73,7 +73,11 @@ def build_application(
             await migrate(engine)
         catalogs = Catalogs(settings.zone, settings.default_language)
         app.bot_data["services"] = Services(
-            settings=settings, sessions=create_session_factory(engine), catalogs=catalogs, clock=clock
+            settings=settings,
+            sessions=create_session_factory(engine),
+            read_sessions=create_read_session_factory(engine),
+            catalogs=catalogs,
+            clock=clock,
         )
         if register_menu:
             await register_commands(app, catalogs, settings.default_language)

@@ -17,6 +17,7 @@ import models  # noqa: F401  (tables on the metadata)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY_OPTION = "volunteer_bot_read_only"
 
 
 def normalize_url(url: str) -> str:
@@ -57,13 +58,25 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     def _on_begin(conn: Connection) -> None:
         # Take the write lock up front: a deferred transaction that reads then writes can fail
         # with "database is locked" when another writer got in between; IMMEDIATE waits instead.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Long reports read in a deferred transaction: in WAL mode it never blocks the writers.
+        if conn.get_execution_options().get(READ_ONLY_OPTION):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def create_read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for long reports (figures, exports) that must not hold SQLite's write lock.
+
+    They must not write: on SQLite a write inside them could fail with "database is locked".
+    """
+    return async_sessionmaker(engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False)
 
 
 @asynccontextmanager

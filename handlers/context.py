@@ -30,6 +30,12 @@ class Services:
     # Called after a transaction that queued outgoing messages, to wake the sender at once.
     wake_sender: Callable[[], Awaitable[None] | None] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # For long reports: they read without taking SQLite's write lock (see bot.database).
+    read_sessions: async_sessionmaker[AsyncSession] | None = None
+
+    @property
+    def report_sessions(self) -> async_sessionmaker[AsyncSession]:
+        return self.read_sessions or self.sessions
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

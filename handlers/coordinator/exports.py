@@ -64,9 +64,12 @@ async def export_command(update: Update, context: BotContext) -> None:
         zone = context.settings.zone
         start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
         end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=zone)
-        data, count = await build_export(session, kind=args[0], fmt=args[1], start=start, end=end, zone=zone, center_id=center_id)
         await record_action(session, actor_telegram_id=actor.telegram_id, action="export.data", target=" ".join(args)[:128],
-                            detail=f"rows={count}", now=context.now())
+                            detail=f"{first}..{last}", now=context.now())
+    # Built after the permission check has committed, in a read that holds no write lock: a
+    # program-wide export takes seconds, and volunteers' updates must not wait behind it.
+    async with context.services.report_sessions() as reader, reader.begin():
+        data, count = await build_export(reader, kind=args[0], fmt=args[1], start=start, end=end, zone=zone, center_id=center_id)
     chat = update.effective_chat
     assert chat is not None
     name = f"{args[0]}_{first}_{last}{'_' + args[4] if len(args) == 5 else ''}.{args[1]}"

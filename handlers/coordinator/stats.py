@@ -99,7 +99,7 @@ async def _figures_answer(
             if allowed is None:
                 return None
         year = year or t.local(context.now()).year
-    figures = await program_figures_in_parallel(context.services.sessions, year=year, zone=context.settings.zone, center_id=center_id)
+    figures = await program_figures_in_parallel(context.services.report_sessions, year=year, zone=context.settings.zone, center_id=center_id)
     center = next((c for c in centers if c.id == center_id), None)
     scope = center_name(center, t.language) if center else t.gettext("All centers")
     text = render_figures(t, figures, context.settings, scope)
