@@ -19,7 +19,9 @@ from bot.i18n import Catalogs
 from bot.ratelimit import PriorityRateLimiter
 from bot.settings import Settings
 from handlers.context import BotContext, Services
+from handlers.coordinator.roles import set_staff_menu
 from handlers.general import COMMANDS
+from models.coordination import list_staff
 from models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,16 @@ async def register_commands(app: Application, catalogs: Catalogs, default_langua
         await app.bot.set_my_commands(commands, scope=scope, language_code=language)
     t = catalogs.for_language(default_language)
     await app.bot.set_my_commands([BotCommand(n, t.gettext(d)) for n, d in COMMANDS], scope=scope)
+
+
+async def register_staff_menus(app: Application, services: Services) -> None:  # type: ignore[type-arg]
+    """Coordinators and admins see their tools in the "/" menu of their own chat."""
+    async with services.sessions() as session:
+        staff = {v.telegram_id: v.language for v, _ in await list_staff(session)}
+    for telegram_id in services.settings.coordinator_ids:
+        staff.setdefault(telegram_id, services.settings.default_language)
+    for telegram_id, language in staff.items():
+        await set_staff_menu(app.bot, services.catalogs.for_language(language), chat_id=telegram_id, staff=True)
 
 
 def build_application(
@@ -81,6 +93,7 @@ def build_application(
         )
         if register_menu:
             await register_commands(app, catalogs, settings.default_language)
+            await register_staff_menus(app, app.bot_data["services"])
         if start_background_work:
             await start_background(app)
 

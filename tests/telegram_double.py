@@ -117,7 +117,9 @@ class TelegramDouble(BaseRequest):
         if name == "getMe":
             return {"id": BOT_ID, "is_bot": True, "first_name": "Volunteer Bot", "username": "volunteer_test_bot"}
         if name == "setMyCommands":
-            self.commands[p.get("language_code") or ""] = _json(p.get("commands"))
+            scope = _json(p.get("scope")) or {}
+            key = f"chat:{scope['chat_id']}" if scope.get("type") == "chat" else (p.get("language_code") or "")
+            self.commands[key] = _json(p.get("commands"))
             return True
         if name in ("deleteWebhook", "setWebhook", "sendChatAction", "deleteMyCommands"):
             return True

@@ -82,3 +82,16 @@ async def test_staff_lists_coordinators_with_their_centers(harness):
     await make_person(harness, COORDINATOR, role="coordinator", centers=[awali], name="Khalid")
     text = (await harness.person(COORDINATOR_ID).send("/staff"))[-1].text
     assert "Amina" in text and "Khalid" in text and "Al-Awali Center" in text
+
+
+async def test_staff_see_their_tools_in_the_command_menu_of_their_own_chat(harness):
+    factory = sessions(harness)
+    awali = await make_center(factory)
+    admin_menu = {c["command"] for c in harness.telegram.commands[f"chat:{COORDINATOR_ID}"]}
+    assert {"coord", "broadcast", "stats", "hours"} <= admin_menu
+    await make_person(harness, COORDINATOR_ID, role="admin", language="en", center=awali)
+    await make_person(harness, COORDINATOR, center=awali, language="ar")
+    await harness.person(COORDINATOR_ID).send(f"/role {COORDINATOR} coordinator awali")
+    menu = harness.telegram.commands[f"chat:{COORDINATOR}"]
+    assert next(c for c in menu if c["command"] == "coord")["description"] == "أدوات المنسق"
+    assert "broadcast" not in {c["command"] for c in harness.telegram.commands["ar"]}  # volunteers' menu

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from telegram import Update
+import logging
+
+from telegram import Bot, BotCommand, BotCommandScopeChat, Update
+from telegram.error import TelegramError
 
 from bot.i18n import N_, Translator
 from handlers.common import center_name, esc, reply
@@ -10,7 +13,9 @@ from handlers.context import BotContext
 from handlers.coordinator.access import require_staff
 from models.coordination import RoleChange, assign_role, list_staff
 from models.tables import Role
-from models.volunteers import list_centers
+from models.volunteers import get_volunteer, list_centers
+
+log = logging.getLogger(__name__)
 
 COORDINATOR_COMMANDS = (
     ("newopp", N_("Create an opportunity step by step")),
@@ -26,6 +31,22 @@ COORDINATOR_COMMANDS = (
     ("role", N_("Give someone a role (admins)")),
     ("audit", N_("The latest entries of the audit log (admins)")),
 )
+
+async def set_staff_menu(bot: Bot, t: Translator, *, chat_id: int, staff: bool) -> None:
+    """The "/" menu of one person's chat: the volunteer commands plus the coordinator tools for
+    staff, the common menu again for everyone else. A chat the bot cannot reach is only logged."""
+    from handlers.general import COMMANDS  # general imports nothing of the coordinator tools
+
+    scope = BotCommandScopeChat(chat_id)
+    try:
+        if not staff:
+            await bot.delete_my_commands(scope=scope)
+            return
+        commands = [("coord", N_("Coordinator tools")), *COORDINATOR_COMMANDS, *COMMANDS]
+        await bot.set_my_commands([BotCommand(name, t.gettext(text)) for name, text in commands], scope=scope)
+    except TelegramError as error:
+        log.info("could not set the staff menu of a chat: %s", error.message)
+
 
 ROLE_LABELS = {
     Role.VOLUNTEER.value: N_("volunteer"),
@@ -95,6 +116,11 @@ async def assign_role_command(update: Update, context: BotContext) -> None:
             protected_ids=context.settings.coordinator_ids,
         )
         codes = ", ".join(c.code for c in await list_centers(session))
+        person = await get_volunteer(session, telegram_id=int(args[0]))
+    if outcome == RoleChange.DONE and person is not None:
+        await set_staff_menu(
+            context.bot, context.translator(person.language), chat_id=person.telegram_id, staff=role != Role.VOLUNTEER
+        )
     texts = {
         RoleChange.DONE: t.gettext("Done: {person} is now a {role}.").format(person=args[0], role=role_label(t, role)),
         RoleChange.UNKNOWN_PERSON: t.gettext("Nobody with the Telegram id {person} has written to the bot yet.").format(person=esc(args[0])),
