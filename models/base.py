@@ -6,6 +6,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import DateTime
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import TypeDecorator
 
 
@@ -33,3 +36,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         if isinstance(value, str):  # raw SQLite text from a hand-written query
             value = datetime.fromisoformat(value)
         return value.replace(tzinfo=timezone.utc)
+
+
+def dialect_insert(session: AsyncSession, table: Any) -> Any:
+    """INSERT for the session's database, which offers `on_conflict_do_nothing()` on both."""
+    return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)

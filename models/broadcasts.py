@@ -9,11 +9,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import String, cast, exists, func, literal, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
+from models.base import dialect_insert
 from models.coordination import Actor
 from models.outbox import PRIORITY_BROADCAST
 from models.tables import (
@@ -238,8 +237,9 @@ async def _queue_recipients(session: AsyncSession, *, broadcast: Broadcast, acto
     ).where(recipients.c.id.is_not(None))  # SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT
     columns = ["key", "chat_id", "volunteer_id", "kind", "payload", "priority", "status", "attempts",
                "not_before", "created_at", "broadcast_id"]
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    result = await session.execute(insert(OutboxMessage).from_select(columns, source).on_conflict_do_nothing())
+    result = await session.execute(
+        dialect_insert(session, OutboxMessage).from_select(columns, source).on_conflict_do_nothing()
+    )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 

@@ -8,10 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Boolean, Integer, bindparam, case, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.base import dialect_insert
 from models.tables import OutboxMessage, Volunteer
 
 PRIORITY_INTERACTIVE = 0
@@ -55,26 +54,17 @@ async def enqueue(
     status DROPPED with a reason records a message that will never be sent (a reminder whose
     moment passed while the bot was down), so the key stays taken and nothing sends it later.
     """
-    values = dict(
-        key=key,
-        chat_id=chat_id,
-        volunteer_id=volunteer_id,
-        kind=kind,
-        payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
-        priority=priority,
-        status=status,
-        attempts=0,
-        not_before=not_before or now,
-        created_at=now,
-        broadcast_id=broadcast_id,
-        last_error=last_error,
+    values = outbox_row(
+        key=key, chat_id=chat_id, kind=kind, payload=payload, now=now, volunteer_id=volunteer_id,
+        priority=priority, status=status, last_error=last_error,
     )
+    values.update(not_before=not_before or now, broadcast_id=broadcast_id)
     result = await session.execute(_insert(session).values(**values).on_conflict_do_nothing())
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _insert(session: AsyncSession) -> Any:
-    return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(OutboxMessage)
+    return dialect_insert(session, OutboxMessage)
 
 
 def outbox_row(

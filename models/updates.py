@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.base import dialect_insert
 from models.tables import ProcessedUpdate
 
 
@@ -19,9 +18,7 @@ async def claim_update(session: AsyncSession, *, bot_id: int, update_id: int, no
     update is either skipped or, if the first attempt died before commit, processed once.
     """
     values = {"bot_id": bot_id, "update_id": update_id, "processed_at": now}
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(ProcessedUpdate).values(**values).on_conflict_do_nothing()
+    stmt = dialect_insert(session, ProcessedUpdate).values(**values).on_conflict_do_nothing()
     result = await session.execute(stmt)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
