@@ -14,7 +14,7 @@ import asyncio
 import random
 import sqlite3
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.database import create_engine, migrate
@@ -38,7 +38,7 @@ async def _migrate(path: Path) -> None:
 def fill(path: Path, *, volunteers: int, opportunities: int, attendances: int, seed: int = 1446) -> dict[str, int]:
     """Insert the rows; returns counts per table."""
     rng = random.Random(seed)
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     db = sqlite3.connect(path)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=OFF")
@@ -88,7 +88,7 @@ def fill(path: Path, *, volunteers: int, opportunities: int, attendances: int, s
         shift_rows = db.execute(
             "SELECT id, starts_at FROM shift WHERE opportunity_id >= ? ORDER BY id", (first_opp,)
         ).fetchall()
-        past_shifts = [(sid, datetime.strptime(start, FMT)) for (sid, start), row in zip(shift_rows, shifts) if row[-1]]
+        past_shifts = [(sid, datetime.strptime(start, FMT)) for (sid, start), row in zip(shift_rows, shifts, strict=True) if row[-1]]
     # Sign-ups and attendance: volunteers sampled without repeats per shift (the unique constraint).
     per_shift = max(1, attendances // len(past_shifts))
     first_signup = (db.execute("SELECT COALESCE(MAX(id), 0) FROM signup").fetchone()[0]) + 1

@@ -30,7 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.database import create_engine, migrate, transaction, create_session_factory  # noqa: E402
+from bot.database import create_engine, create_session_factory, migrate, transaction  # noqa: E402
 from models.base import utcnow  # noqa: E402
 from models.outbox import PRIORITY_BROADCAST, enqueue_many, outbox_row, status_counts  # noqa: E402
 
@@ -188,7 +188,7 @@ async def bench(name: str, *, count: int, rate: float, faults: bool, kill: bool)
     achieved = (len(times) - 1) / span if span else 0.0
     # With a kill, the longest silence is the restart (a new process, then the killed sender's
     # leases running out): the rate while a sender was alive leaves it out.
-    gap = max((later - earlier for earlier, later in zip(times, times[1:])), default=0.0) if kill else 0.0
+    gap = max((later - earlier for earlier, later in zip(times, times[1:], strict=False)), default=0.0) if kill else 0.0
     alive = (len(times) - 1) / (span - gap) if span > gap else 0.0
     result = {
         "run": name,

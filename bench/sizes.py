@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from bot.database import create_engine, create_session_factory
+from bot.scheduling import STEADY_MILESTONE_LOOKBACK, STEADY_NO_SHOW_LOOKBACK
 from models.attendance import check_in_by_location, check_out, hours_summary
 from models.base import utcnow
-from bot.scheduling import STEADY_MILESTONE_LOOKBACK, STEADY_NO_SHOW_LOOKBACK
 from models.milestones import queue_milestone_thanks, queue_volunteer_day
 from models.opportunities import BrowseFilter, browse_opportunities, opportunity_detail
 from models.reminders import close_forgotten_checkouts, mark_no_shows, queue_due_reminders

@@ -21,8 +21,8 @@ from bot.settings import Settings
 from handlers.context import BotContext, Services
 from handlers.coordinator.roles import set_staff_menu
 from handlers.general import COMMANDS
-from models.coordination import list_staff
 from models.base import utcnow
+from models.coordination import list_staff
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,6 @@ both paths alike. Replies to volunteers keep using PTB.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -71,7 +70,7 @@ class BulkTransport:
                 raw = await response.read()
         except NEVER_LEFT as error:
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
-        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as error:
+        except (TimeoutError, aiohttp.ServerTimeoutError) as error:
             raise TimedOut(f"aiohttp.{type(error).__name__}") from error  # the answer never came back
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error

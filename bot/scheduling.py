@@ -11,8 +11,8 @@ from telegram.ext import Application, ContextTypes
 from bot.database import transaction
 from handlers.context import Services
 from models.milestones import MILESTONE_LOOKBACK, queue_milestone_thanks, queue_volunteer_day
-from models.updates import forget_old_updates
 from models.reminders import close_forgotten_checkouts, mark_no_shows, queue_due_reminders
+from models.updates import forget_old_updates
 
 log = logging.getLogger(__name__)
 

@@ -3,9 +3,26 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
-from handlers import attendance, browse, coordinator, general, notices, onboarding, reminders, schedule, signups
+from handlers import (
+    attendance,
+    browse,
+    coordinator,
+    general,
+    notices,
+    onboarding,
+    reminders,
+    schedule,
+    signups,
+)
 from handlers.callback_data import pattern
 from handlers.context import remember_update
 

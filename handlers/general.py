@@ -9,7 +9,13 @@ from telegram.error import Forbidden, TelegramError
 
 from bot.i18n import N_
 from handlers import callback_data as cd
-from handlers.attendance import CODE_PREFIX, ask_check_in, check_in_with_code, check_out_now, show_hours
+from handlers.attendance import (
+    CODE_PREFIX,
+    ask_check_in,
+    check_in_with_code,
+    check_out_now,
+    show_hours,
+)
 from handlers.browse import list_opportunities
 from handlers.common import load_volunteer, main_menu, menu_action_for, reply
 from handlers.context import BotContext
@@ -107,8 +113,8 @@ async def route_text(update: Update, context: BotContext) -> None:
 
 
 def _flow_name(conversation: str | None) -> str | None:
-    from models.volunteers import read_conversation
     from models.tables import Volunteer
+    from models.volunteers import read_conversation
 
     return read_conversation(Volunteer(telegram_id=0, conversation=conversation)).get("flow")
 

@@ -16,7 +16,16 @@ from handlers.gate import require_registration
 from handlers.notices import register_renderers
 from models.milestones import year_figures
 from models.signups import HELD
-from models.tables import Attendance, Center, Opportunity, Shift, ShiftStatus, Signup, SignupStatus, Volunteer
+from models.tables import (
+    Attendance,
+    Center,
+    Opportunity,
+    Shift,
+    ShiftStatus,
+    Signup,
+    SignupStatus,
+    Volunteer,
+)
 
 Rendered = tuple[str, Any] | None
 

@@ -11,7 +11,15 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.tables import Attendance, Opportunity, Shift, ShiftStatus, Signup, SignupStatus, Volunteer
+from models.tables import (
+    Attendance,
+    Opportunity,
+    Shift,
+    ShiftStatus,
+    Signup,
+    SignupStatus,
+    Volunteer,
+)
 
 EARTH_RADIUS_M = 6_371_000
 

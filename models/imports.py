@@ -161,7 +161,7 @@ def parse_csv(text: str, *, zone: tzinfo) -> list[ParsedRow]:
                 template = N_("expected {expected} values, found {found}")
                 errors.append(RowError(line, template, {"expected": len(header), "found": len(values)}))
                 continue
-            row = _parse_row(line, dict(zip(header, (value.strip() for value in values))), zone, errors)
+            row = _parse_row(line, dict(zip(header, (value.strip() for value in values), strict=True)), zone, errors)
             if row is not None:
                 rows.append(row)
     except csv.Error as exc:

@@ -7,12 +7,19 @@ plain, idempotent functions of a session and the time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from sqlalchemy import String, and_, cast, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.outbox import DROPPED, PRIORITY_BROADCAST, PRIORITY_NOTICE, enqueue_many, outbox_row, taken_keys
+from models.outbox import (
+    DROPPED,
+    PRIORITY_BROADCAST,
+    PRIORITY_NOTICE,
+    enqueue_many,
+    outbox_row,
+    taken_keys,
+)
 from models.tables import Attendance, Opportunity, OutboxMessage, Shift, Volunteer
 
 # Volunteers who completed a shift this recently are checked for milestones (a sweep runs every
@@ -74,9 +81,9 @@ async def queue_milestone_thanks(
     )
     plans: list[dict[str, object]] = []
     for volunteer_id, telegram_id, total, first_done, first_attendance in await session.execute(query):
-        first_done = first_done.replace(tzinfo=timezone.utc) if isinstance(first_done, datetime) and first_done.tzinfo is None else first_done
+        first_done = first_done.replace(tzinfo=UTC) if isinstance(first_done, datetime) and first_done.tzinfo is None else first_done
         if isinstance(first_done, str):  # SQLite hands min() of a datetime back as text
-            first_done = datetime.fromisoformat(first_done).replace(tzinfo=timezone.utc)
+            first_done = datetime.fromisoformat(first_done).replace(tzinfo=UTC)
         common = {"chat_id": telegram_id, "volunteer_id": volunteer_id, "now": now, "priority": PRIORITY_NOTICE}
         if first_done >= now - lookback:
             plans.append(
@@ -108,8 +115,8 @@ async def queue_milestone_thanks(
 
 def year_bounds(year: int, zone: tzinfo) -> tuple[datetime, datetime]:
     """The calendar year in the program's time zone, as UTC instants."""
-    start = datetime(year, 1, 1, tzinfo=zone).astimezone(timezone.utc)
-    end = datetime(year + 1, 1, 1, tzinfo=zone).astimezone(timezone.utc)
+    start = datetime(year, 1, 1, tzinfo=zone).astimezone(UTC)
+    end = datetime(year + 1, 1, 1, tzinfo=zone).astimezone(UTC)
     return start, end
 
 

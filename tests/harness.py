@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram import Update
@@ -17,7 +17,7 @@ from tests.telegram_double import SentMessage, TelegramDouble
 class Person:
     """A Telegram user talking to the bot in a private chat."""
 
-    harness: "BotHarness"
+    harness: BotHarness
     user_id: int
     first_name: str = "Test"
     language_code: str = "ar"
@@ -104,7 +104,7 @@ class Person:
 class BotHarness:
     app: Application  # type: ignore[type-arg]
     telegram: TelegramDouble
-    now: datetime = field(default_factory=lambda: datetime(2026, 12, 1, 6, 0, tzinfo=timezone.utc))
+    now: datetime = field(default_factory=lambda: datetime(2026, 12, 1, 6, 0, tzinfo=UTC))
     update_ids: Any = field(default_factory=lambda: itertools.count(1))
     message_ids: Any = field(default_factory=lambda: itertools.count(1))
     query_ids: Any = field(default_factory=lambda: itertools.count(1000))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -12,7 +12,7 @@ from models.signups import SignupOutcome, cancel_signup, sign_up
 from models.tables import Shift, Signup, SignupStatus, Volunteer
 from tests.factories import make_center, make_opportunity
 
-NOW = datetime(2026, 12, 1, 6, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
 
 
 async def make_volunteers(session_factory, count: int, first_id: int = 10_000_000_000) -> list[Volunteer]:

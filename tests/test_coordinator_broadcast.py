@@ -57,7 +57,7 @@ async def test_admin_broadcasts_to_everyone_once_even_when_confirming_twice(harn
 async def test_same_message_drafted_again_within_a_minute_is_not_sent_twice(harness):
     await _program(harness)
     admin = harness.person(COORDINATOR_ID)
-    for attempt in range(2):
+    for _attempt in range(2):
         await admin.send("/broadcast")
         await admin.send("Water distribution tonight.")
         await admin.press("👥 Everyone")

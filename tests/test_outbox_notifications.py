@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -24,9 +24,9 @@ async def _volunteer(session, telegram_id: int) -> Volunteer:  # type: ignore[no
 
 
 async def test_holders_are_told_once_per_change(session_factory) -> None:  # type: ignore[no-untyped-def]
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    now = datetime(2026, 12, 1, 6, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
     center = await make_center(session_factory)
     _, (shift,) = await make_opportunity(session_factory, center=center, starts=[now + timedelta(days=2)], capacity=1)
     async with session_factory() as session, session.begin():

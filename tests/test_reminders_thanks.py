@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -109,7 +109,7 @@ async def test_a_muted_volunteer_is_thanked_too(harness, session_factory, center
     assert sara.last().text.startswith("🌟 Sara, thank you for your first shift with us!")
 
 
-VOLUNTEER_DAY = datetime(2026, 12, 5, 6, 0, tzinfo=timezone.utc)  # 9:00 in Makkah
+VOLUNTEER_DAY = datetime(2026, 12, 5, 6, 0, tzinfo=UTC)  # 9:00 in Makkah
 
 
 @pytest.mark.parametrize(

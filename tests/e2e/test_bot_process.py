@@ -11,9 +11,15 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.database import create_engine, create_session_factory
-from models.tables import Attendance, Signup, Volunteer
+from models.tables import Signup, Volunteer
 from sandbox import ChatMessage, SimulatedUser, TelegramStandIn
-from tests.e2e.conftest import SITE_TITLE_AR, SITE_TITLE_EN, BotProcess, SeededDatabase, shift_checkin_code
+from tests.e2e.conftest import (
+    SITE_TITLE_AR,
+    SITE_TITLE_EN,
+    BotProcess,
+    SeededDatabase,
+    shift_checkin_code,
+)
 from tests.factories import SITE
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
