@@ -245,3 +245,22 @@ async def test_onboarding_at_telegrams_real_flood_limits_loses_no_reply(
     finally:
         standin.disable_rate_limits()
         print("429s given:", standin.stats.too_many_requests)
+
+
+async def test_the_log_never_shows_the_token_or_a_phone_number(standin: TelegramStandIn, bot_log: BotProcess) -> None:
+    """Runs last in this module: by now the bot has logged a whole session of traffic and faults."""
+    from tests.e2e.conftest import TOKEN
+
+    volunteer = standin.user(7040, first_name="Huda", language_code="en")
+    volunteer.send_command("/start")
+    await volunteer.wait_for_message(timeout=WAIT)
+    volunteer.press_button("English")
+    await volunteer.wait_for_message(timeout=WAIT)
+    volunteer.send_text("Huda")
+    await volunteer.wait_for_message(timeout=WAIT)
+    volunteer.send_contact("+966555123456")
+    await volunteer.wait_for_message(timeout=WAIT)
+    log = bot_log.log()
+    assert "polling" in log.lower() or "application started" in log.lower()  # the log is really there
+    assert TOKEN not in log and TOKEN.split(":")[1] not in log
+    assert "555123456" not in log
