@@ -77,6 +77,14 @@ async def review_attendance(update: Update, context: BotContext) -> None:
     await reply(update, "\n".join(lines), InlineKeyboardMarkup(buttons))
 
 
+async def staff_for_attendance(update: Update, context: BotContext, session: AsyncSession, attendance_id: int):  # type: ignore[no-untyped-def]
+    """The staff member allowed to adjust this attendance record (checked against its center), or a
+    refusal already answered and audited (actor None)."""
+    center_id = await center_of_attendance(session, attendance_id)
+    return await require_staff(update, context, session, action="attendance.adjust", center_id=center_id,
+                               missing_target=center_id is None, target=f"attendance:{attendance_id}")
+
+
 async def adjust_button(update: Update, context: BotContext) -> None:
     """✏️ Adjust: ask for the minutes to credit and the reason."""
     query = update.callback_query
@@ -86,9 +94,7 @@ async def adjust_button(update: Update, context: BotContext) -> None:
         return
     attendance_id = parsed.int_at(0)
     async with context.transaction() as session:
-        center_id = await center_of_attendance(session, attendance_id)
-        actor, t = await require_staff(update, context, session, action="attendance.adjust", center_id=center_id,
-                                       missing_target=center_id is None, target=f"attendance:{attendance_id}")
+        actor, t = await staff_for_attendance(update, context, session, attendance_id)
         if actor is None:
             return
         write_conversation(actor.volunteer, {"flow": ADJUST_FLOW, "attendance_id": attendance_id})
@@ -101,9 +107,7 @@ async def adjust_text(update: Update, context: BotContext, session: AsyncSession
     message = update.effective_message
     assert message is not None
     attendance_id = int(read_conversation(volunteer).get("attendance_id", 0))
-    center_id = await center_of_attendance(session, attendance_id)
-    actor, t = await require_staff(update, context, session, action="attendance.adjust", center_id=center_id,
-                                   missing_target=center_id is None, target=f"attendance:{attendance_id}")
+    actor, t = await staff_for_attendance(update, context, session, attendance_id)
     if actor is None:
         write_conversation(volunteer, None)
         return
