@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
+from bot.reports import report_runner
 from bot.scheduling import schedule_sweeps
 from bot.sender import outbox_sender
 
@@ -17,7 +18,10 @@ async def start_background(app: Application) -> None:  # type: ignore[type-arg]
 
 
 async def stop_background(app: Application) -> None:  # type: ignore[type-arg]
-    """Called first in post_shutdown: sends in flight finish and are recorded before we close."""
+    """Called first in post_shutdown: reports and sends in flight finish and are recorded before we close."""
+    services = app.bot_data.get("services")
+    if services is not None:
+        await report_runner(services.extras).stop()
     sender = app.bot_data.get("outbox_sender")
     if sender is not None:
         await sender.stop()

@@ -29,6 +29,9 @@ class SentMessage:
     reply_markup: dict[str, Any] | None
     edits: int = 0
     deleted: bool = False
+    # A sent document or photo: its file name and bytes.
+    file_name: str | None = None
+    file: bytes | None = None
 
     def inline_buttons(self) -> list[dict[str, Any]]:
         if not self.reply_markup or "inline_keyboard" not in self.reply_markup:
@@ -87,6 +90,10 @@ class TelegramDouble(BaseRequest):
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None, **_: Any) -> tuple[int, bytes]:
         name = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
+        if request_data is not None and request_data.contains_files:
+            for part in (request_data.multipart_data or {}).values():
+                if isinstance(part, tuple) and isinstance(part[1], bytes):
+                    params["_file"] = part[:2]
         self.calls.append((name, params))
         if self.hold is not None and name.startswith("send"):
             await self.hold.wait()
@@ -144,6 +151,8 @@ class TelegramDouble(BaseRequest):
             markup = _json(p.get("reply_markup"))
             _check_markup(markup)
             message = SentMessage(chat_id, next(self._ids), text, markup)
+            if "_file" in p:
+                message.file_name, message.file = p["_file"]
             self.messages.append(message)
             return self._message_json(message)
         if name in ("editMessageText", "editMessageReplyMarkup", "editMessageCaption"):

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InputFile, Update
 
 from bot.i18n import Translator
+from bot.reports import report_runner
 from handlers.common import esc, load_volunteer, reply
 from handlers.context import BotContext
 from handlers.coordinator.access import require_staff
@@ -66,14 +67,24 @@ async def export_command(update: Update, context: BotContext) -> None:
         end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=zone)
         await record_action(session, actor_telegram_id=actor.telegram_id, action="export.data", target=" ".join(args)[:128],
                             detail=f"{first}..{last}", now=context.now())
-    # Built after the permission check has committed, in a read that holds no write lock: a
-    # program-wide export takes seconds, and volunteers' updates must not wait behind it.
-    async with context.services.report_sessions() as reader, reader.begin():
-        data, count = await build_export(reader, kind=args[0], fmt=args[1], start=start, end=end, zone=zone, center_id=center_id)
+    # Built after the permission check has committed, off the update loop and in a read that holds
+    # no write lock: a program-wide export takes seconds, and volunteers' updates must not wait.
     chat = update.effective_chat
     assert chat is not None
-    name = f"{args[0]}_{first}_{last}{'_' + args[4] if len(args) == 5 else ''}.{args[1]}"
-    await chat.send_document(InputFile(data, filename=name), caption=t.ngettext("{n} row", "{n} rows", count).format(n=t.number(count)))
+    kind, fmt = args[0], args[1]
+    name = f"{kind}_{first}_{last}{'_' + args[4] if len(args) == 5 else ''}.{fmt}"
+    await reply(update, t.gettext("⏳ Preparing {file}… It will arrive here in a moment.").format(file=esc(name)))
+
+    async def build_and_send() -> None:
+        async with context.services.report_sessions() as reader, reader.begin():
+            data, count = await build_export(reader, kind=kind, fmt=fmt, start=start, end=end, zone=zone, center_id=center_id)
+        await chat.send_document(InputFile(data, filename=name),
+                                 caption=t.ngettext("{n} row", "{n} rows", count).format(n=t.number(count)))
+
+    async def tell_failure() -> None:
+        await chat.send_message(t.gettext("Sorry, {file} could not be prepared. Please try again in a few minutes.").format(file=name))
+
+    report_runner(context.services.extras).start(build_and_send, on_error=tell_failure, name=name)
 
 
 async def _scope_center(
