@@ -20,9 +20,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.charts import Bar, progress_chart
 from bot.database import create_engine, create_session_factory, migrate
 from models.exports import build_export
-from models.stats import program_figures_in_parallel
+from models.stats import program_figures_in_parallel, progress
 
 ZONE = ZoneInfo("Asia/Riyadh")
 CENTERS = 20
@@ -105,8 +106,18 @@ async def main(url: str, volunteers: int, records: int) -> None:
 
     year = (datetime(2026, 1, 1, tzinfo=ZONE), datetime(2027, 1, 1, tzinfo=ZONE))
     month = (datetime(2026, 3, 1, tzinfo=ZONE), datetime(2026, 4, 1, tzinfo=ZONE))
-    await timed("/stats 2026, every center", lambda: figures(None))
-    await timed("/stats 2026, one center", lambda: figures(3))
+    async def answer(center_id: int | None, rtl: bool) -> str:
+        """What /stats does before it replies: the figures, then the chart image (in a thread)."""
+        f = await program_figures_in_parallel(sessions, year=2026, zone=ZONE, center_id=center_id)
+        bars = [Bar("المتطوعون" if rtl else "Volunteers", f"{f.registered_total:,}", progress(f.registered_total, 100_000)),
+                Bar("الساعات" if rtl else "Hours", f"{f.hours:,.0f}", progress(f.hours, 8_000_000))]
+        png = await asyncio.to_thread(progress_chart, title="2026", bars=bars, rtl=rtl, target_caption="%")
+        return f"chart {len(png) / 1e3:.0f} kB"
+
+    await timed("/stats 2026, every center (figures)", lambda: figures(None))
+    await timed("/stats 2026, one center (figures)", lambda: figures(3))
+    await timed("/stats 2026, every center, figures + Arabic chart", lambda: answer(None, True))
+    await timed("/stats 2026, one center, figures + English chart", lambda: answer(3, False))
     await timed("export hours xlsx, 2026, one center", export("hours", "xlsx", *year, 3))
     await timed("export hours csv, 2026, one center", export("hours", "csv", *year, 3))
     await timed("export volunteers csv, 2026, one center", export("volunteers", "csv", *year, 3))
