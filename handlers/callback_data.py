@@ -165,6 +165,11 @@ def shift_action(action: str, shift_id: int) -> str:
     return _pack("sh", action, shift_id)
 
 
+def shift_list(page: int) -> str:
+    """Another page of /shifts (0 is the first)."""
+    return _pack("shp", page)
+
+
 def mark_no_show(signup_id: int) -> str:
     return _pack("ns", signup_id)
 
@@ -178,7 +183,7 @@ def new_opportunity(field: str, value: str | int) -> str:
     return _pack("nop", field, value)
 
 
-_SHAPES.update({"bca": 2, "bcy": 1, "bcn": 1, "st": 2, "sh": 2, "ns": 1, "adj": 1, "nop": 2})
+_SHAPES.update({"bca": 2, "bcy": 1, "bcn": 1, "st": 2, "sh": 2, "shp": 1, "ns": 1, "adj": 1, "nop": 2})
 
 
 # -- Reminders and settings (issue 4) -------------------------------------------------------------

@@ -143,3 +143,28 @@ async def test_add_hours_for_off_system_work(harness):
     async with sessions(harness)() as session:
         manual = (await session.execute(select(Attendance).where(Attendance.method == "manual"))).scalars().all()
     assert [m.credited_minutes for m in manual] == [150]
+
+
+async def test_many_shifts_are_listed_page_by_page_and_only_the_coordinators_own(harness):
+    factory = sessions(harness)
+    awali = await make_center(factory)
+    other = await make_center(factory, code="shoqiyah", name_ar="مركز حي الشوقية", name_en="Al-Shoqiyah Center")
+    await make_person(harness, COORDINATOR, role="coordinator", centers=[awali], language="en")
+    await make_opportunity(factory, center=awali, starts=[START + timedelta(days=d) for d in range(17)], title_en="Ours")
+    await make_opportunity(factory, center=other, starts=[START], title_en="Theirs")
+    coordinator = harness.person(COORDINATOR)
+    first = (await coordinator.send("/shifts"))[-1]
+    assert first.text.endswith("Page 1") and len(first.labels()) == 16 and first.labels()[-1] == "Next »"
+    assert first.labels()[0].endswith("01/12") and first.labels()[14].endswith("15/12")
+    second = (await coordinator.press("Next »", first))[-1]
+    assert second.message_id == first.message_id and second.text.endswith("Page 2")
+    assert [label[-5:] for label in second.labels()] == ["16/12", "17/12", "vious"]
+    assert all("Theirs" not in label for label in first.labels() + second.labels())
+    assert (await coordinator.press("« Previous", second))[-1].labels() == first.labels()
+    await coordinator.press_data("shp:v1:999999999")  # forged: far beyond any list
+    assert harness.telegram.callback_answers[-1]["text"] == "This button is no longer valid. Please open the menu again."
+    await make_person(harness, 6_200_000_099, center=awali, language="en")  # a volunteer
+    volunteer = harness.person(6_200_000_099)
+    await volunteer.press_data("shp:v1:1", (await volunteer.send("/help"))[-1])
+    assert harness.telegram.callback_answers[-1]["text"] == "Sorry, this is only for the program's coordinators."
+    assert [line.action for line in await audit(harness, allowed=False)] == ["shift.list", "shift.list"]

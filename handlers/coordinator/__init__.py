@@ -41,6 +41,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         "bcn": broadcast.cancel_broadcast_button,
         "st": stats.stats_button,
         "sh": onsite.shift_button,
+        "shp": onsite.shift_page_button,
         "ns": attendance.no_show_button,
         "adj": attendance.adjust_button,
         "nop": opportunities.new_opportunity_button,

@@ -29,6 +29,7 @@ from models.volunteers import read_conversation, write_conversation
 
 EDIT_FLOW = "edit_shift"
 LIST_LIMIT = 15
+MAX_PAGE = 10_000
 SHIFT_ACTIONS = ("card", "qr", "who", "edit", "cx", "cxy")
 
 
@@ -54,31 +55,69 @@ def qr_png(link: str) -> bytes:
     return buffer.getvalue()
 
 
+async def _shift_page(
+    context: BotContext, session: AsyncSession, actor: Actor, t: Translator, page: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """One page of running and upcoming shifts (soonest first), with buttons to the others."""
+    query = (
+        select(Shift, Opportunity)
+        .join(Opportunity, Opportunity.id == Shift.opportunity_id)
+        .where(Shift.ends_at > context.now(), Shift.status == ShiftStatus.ACTIVE)
+        .order_by(Shift.starts_at, Shift.id)
+        .offset(page * LIST_LIMIT)
+        .limit(LIST_LIMIT + 1)  # one more tells whether there is a next page
+    )
+    if not actor.is_admin:
+        query = query.where(Opportunity.center_id.in_(actor.center_ids or {-1}))  # type: ignore[attr-defined]
+    rows = list(await session.execute(query))
+    if not rows:
+        return t.gettext("No running or upcoming shifts in your centers."), None
+    buttons = [
+        [InlineKeyboardButton(f"{opportunity_title(o, t.language)[:30]} · {t.time(s.starts_at)} {t.local(s.starts_at):%d/%m}",
+                              callback_data=cd.shift_action("card", s.id or 0))]
+        for s, o in rows[:LIST_LIMIT]
+    ]
+    paging = []
+    if page > 0:
+        paging.append(InlineKeyboardButton(t.gettext("« Previous"), callback_data=cd.shift_list(page - 1)))
+    if len(rows) > LIST_LIMIT:
+        paging.append(InlineKeyboardButton(t.gettext("Next »"), callback_data=cd.shift_list(page + 1)))
+    if paging:
+        buttons.append(paging)
+    text = t.gettext("Running and upcoming shifts. Tap one:")
+    if page > 0 or len(rows) > LIST_LIMIT:
+        text += "\n" + t.gettext("Page {page}").format(page=t.number(page + 1))
+    return text, InlineKeyboardMarkup(buttons)
+
+
 async def list_shifts(update: Update, context: BotContext) -> None:
     """/shifts: running and upcoming shifts of the coordinator's centers."""
     async with context.transaction() as session:
         actor, t = await require_staff(update, context, session, action="shift.list")
         if actor is None:
             return
-        query = (
-            select(Shift, Opportunity)
-            .join(Opportunity, Opportunity.id == Shift.opportunity_id)
-            .where(Shift.ends_at > context.now(), Shift.status == ShiftStatus.ACTIVE)
-            .order_by(Shift.starts_at)
-            .limit(LIST_LIMIT)
-        )
-        if not actor.is_admin:
-            query = query.where(Opportunity.center_id.in_(actor.center_ids or {-1}))  # type: ignore[attr-defined]
-        rows = list(await session.execute(query))
-    if not rows:
-        await reply(update, t.gettext("No running or upcoming shifts in your centers."))
+        text, markup = await _shift_page(context, session, actor, t, 0)
+    await reply(update, text, markup)
+
+
+async def shift_page_button(update: Update, context: BotContext) -> None:
+    """« Previous / Next » under the list of shifts."""
+    query = update.callback_query
+    assert query is not None
+    parsed = await parse_or_refuse(update, context, action="shift.list")
+    if parsed is None:
         return
-    buttons = [
-        [InlineKeyboardButton(f"{opportunity_title(o, t.language)[:30]} · {t.time(s.starts_at)} {t.local(s.starts_at):%d/%m}",
-                              callback_data=cd.shift_action("card", s.id or 0))]
-        for s, o in rows
-    ]
-    await reply(update, t.gettext("Running and upcoming shifts. Tap one:"), InlineKeyboardMarkup(buttons))
+    page = parsed.int_at(0)
+    if page > MAX_PAGE:
+        await refuse_forged(update, context, action="shift.list")
+        return
+    async with context.transaction() as session:
+        actor, t = await require_staff(update, context, session, action="shift.list")
+        if actor is None:
+            return
+        text, markup = await _shift_page(context, session, actor, t, page)
+    await query.answer()
+    await show(query, text, markup)
 
 
 def shift_card(t: Translator, shift: Shift, opportunity: Opportunity) -> tuple[str, InlineKeyboardMarkup]:
