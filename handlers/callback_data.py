@@ -178,12 +178,17 @@ def adjust_attendance(attendance_id: int) -> str:
     return _pack("adj", attendance_id)
 
 
+def keep_attendance(attendance_id: int) -> str:
+    """✅ Keep a flagged record's credited time as it is."""
+    return _pack("akp", attendance_id)
+
+
 def new_opportunity(field: str, value: str | int) -> str:
     """A choice in the new-opportunity conversation: field ctr | cat | gen | site | pub | drop."""
     return _pack("nop", field, value)
 
 
-_SHAPES.update({"bca": 2, "bcy": 1, "bcn": 1, "st": 2, "sh": 2, "shp": 1, "ns": 1, "adj": 1, "nop": 2})
+_SHAPES.update({"bca": 2, "bcy": 1, "bcn": 1, "st": 2, "sh": 2, "shp": 1, "ns": 1, "adj": 1, "akp": 1, "nop": 2})
 
 
 # -- Reminders and settings (issue 4) -------------------------------------------------------------

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.audit import record_action
@@ -71,23 +72,38 @@ class FlaggedRecord:
         return self.attendance.checked_out_at is None
 
 
-async def flagged_records(
-    session: AsyncSession, *, center_ids: frozenset[int] | None, now: datetime, grace_minutes: int, limit: int = 10
-) -> list[FlaggedRecord]:
-    """Records to review: flagged ones, and check-ins never closed after the shift's end and grace."""
+def _flagged_query(columns: list[Any], *, center_ids: frozenset[int] | None, now: datetime, grace_minutes: int) -> Select:  # type: ignore[type-arg]
+    """Flagged records, and check-ins never closed after the shift's end and grace."""
     forgot = (Attendance.checked_out_at.is_(None)) & (Shift.ends_at < now - timedelta(minutes=grace_minutes))  # type: ignore[union-attr,operator]
     query = (
-        select(Attendance, Volunteer, Shift, Opportunity)
-        .join(Volunteer, Volunteer.id == Attendance.volunteer_id)
+        select(*columns)
+        .select_from(Attendance)
         .join(Shift, Shift.id == Attendance.shift_id)
         .join(Opportunity, Opportunity.id == Shift.opportunity_id)
-        .where(or_(Attendance.flagged.is_(True), forgot))  # type: ignore[attr-defined]
-        .order_by(Attendance.checked_in_at)
-        .limit(limit)
+        .where(or_(Attendance.flagged == True, forgot))  # noqa: E712 (this spelling matches the partial index)
     )
     if center_ids is not None:
         query = query.where(Opportunity.center_id.in_(center_ids or {-1}))  # type: ignore[attr-defined]
+    return query
+
+
+async def flagged_records(
+    session: AsyncSession, *, center_ids: frozenset[int] | None, now: datetime, grace_minutes: int, limit: int = 10
+) -> list[FlaggedRecord]:
+    """Records to review, oldest first."""
+    query = (
+        _flagged_query([Attendance, Volunteer, Shift, Opportunity], center_ids=center_ids, now=now, grace_minutes=grace_minutes)
+        .join(Volunteer, Volunteer.id == Attendance.volunteer_id)
+        .order_by(Attendance.checked_in_at, Attendance.id)
+        .limit(limit)
+    )
     return [FlaggedRecord(*row) for row in await session.execute(query)]
+
+
+async def count_flagged(session: AsyncSession, *, center_ids: frozenset[int] | None, now: datetime, grace_minutes: int) -> int:
+    """How many records wait for review."""
+    query = _flagged_query([func.count()], center_ids=center_ids, now=now, grace_minutes=grace_minutes)
+    return int((await session.execute(query)).scalar_one())
 
 
 class ReviewProblem(StrEnum):
@@ -96,6 +112,8 @@ class ReviewProblem(StrEnum):
     NOT_ENDED = "not_ended"
     ALREADY = "already"
     CHECKED_IN = "checked_in"
+    REVIEWED = "reviewed"
+    OPEN = "open"
 
 
 class ReviewError(ValueError):
@@ -126,6 +144,21 @@ async def adjust_credited_minutes(
     await record_action(
         session, actor_telegram_id=actor_telegram_id, action="attendance.adjust", target=f"attendance:{attendance_id}",
         detail=f"{before} -> {minutes} min: {reason}", now=now,
+    )
+    return attendance
+
+
+async def keep_as_is(session: AsyncSession, *, attendance_id: int, actor_telegram_id: int, now: datetime) -> Attendance:
+    """A coordinator confirms a flagged record's credited minutes: the flag is cleared, the hours stay."""
+    attendance = (await session.execute(select(Attendance).where(Attendance.id == attendance_id).with_for_update())).scalar_one()
+    if attendance.checked_out_at is None:
+        raise ReviewError(ReviewProblem.OPEN)
+    if not attendance.flagged:
+        raise ReviewError(ReviewProblem.REVIEWED)
+    reason, attendance.flagged, attendance.flag_reason = attendance.flag_reason, False, "reviewed"
+    await record_action(
+        session, actor_telegram_id=actor_telegram_id, action="attendance.keep", target=f"attendance:{attendance_id}",
+        detail=f"kept {attendance.credited_minutes} min (was flagged: {reason})", now=now,
     )
     return attendance
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, utcnow
@@ -176,6 +176,9 @@ class Attendance(SQLModel, table=True):
         Index("ix_attendance_checked_out_at", "checked_out_at"),
         Index("ix_attendance_shift", "shift_id"),
         Index("ix_attendance_checked_in_at", "checked_in_at"),
+        # /review: the few flagged records among millions, oldest first (a partial index).
+        Index("ix_attendance_flagged", "flagged", "checked_in_at",
+              sqlite_where=text("flagged = 1"), postgresql_where=text("flagged = true")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -168,3 +168,40 @@ async def test_many_shifts_are_listed_page_by_page_and_only_the_coordinators_own
     await volunteer.press_data("shp:v1:1", (await volunteer.send("/help"))[-1])
     assert harness.telegram.callback_answers[-1]["text"] == "Sorry, this is only for the program's coordinators."
     assert [line.action for line in await audit(harness, allowed=False)] == ["shift.list", "shift.list"]
+
+
+async def test_review_shows_the_oldest_ten_and_keeps_a_right_record_with_one_tap(harness):
+    factory = sessions(harness)
+    awali = await make_center(factory)
+    other = await make_center(factory, code="shoqiyah", name_ar="مركز حي الشوقية", name_en="Al-Shoqiyah Center")
+    await make_person(harness, COORDINATOR, role="coordinator", centers=[awali], language="en")
+    await make_person(harness, OUTSIDER, role="coordinator", centers=[other], language="en")
+    arabic = await make_person(harness, 6_200_000_050, role="coordinator", centers=[awali], language="ar")
+    past = START - timedelta(days=20)
+    _, shifts = await make_opportunity(factory, center=awali, starts=[past + timedelta(days=d) for d in range(12)])
+    _, (theirs,) = await make_opportunity(factory, center=other, starts=[past])
+    people = [await make_person(harness, 7_200_000_000 + n, center=awali, name=f"V{n}") for n in range(13)]
+    async with factory() as session, session.begin():
+        for person, shift in zip(people, [*shifts, theirs], strict=True):
+            session.add(Attendance(shift_id=shift.id, volunteer_id=person.id, checked_in_at=shift.starts_at,
+                                   checked_out_at=shift.ends_at, method="location", credited_minutes=180,
+                                   flagged=True, flag_reason="auto_checkout"))
+    coordinator = harness.person(COORDINATOR)
+    sent = (await coordinator.send("/review"))[-1]
+    assert "The oldest 10 of 12 records." in sent.text and "V0 ·" in sent.text and "V10" not in sent.text
+    assert sent.labels()[:2] == ["✏️ Adjust #1", "✅ Keep #1"] and len(sent.labels()) == 20
+    arabic_text = (await harness.person(arabic.telegram_id).send("/review"))[-1].text
+    assert "أقدم 10 من أصل 12 سجلًّا." in arabic_text and "✅ اعتماد رقم 1" in str(harness.telegram.messages[-1].labels())
+    stale = sent.inline_buttons()[1]["callback_data"]
+    after = (await coordinator.press("✅ Keep #1", sent))[-1]
+    assert harness.telegram.callback_answers[-1]["text"] == "Kept: 3 hours credited."
+    assert after.message_id == sent.message_id and "The oldest 10 of 11 records." in after.text and "V0 ·" not in after.text
+    await coordinator.press_data(stale, after)  # the same record again, from an old copy of the list
+    assert harness.telegram.callback_answers[-1]["text"] == "This record has already been reviewed."
+    await harness.person(OUTSIDER).send("/review")
+    await harness.person(OUTSIDER).press_data(after.inline_buttons()[1]["callback_data"])
+    assert harness.telegram.callback_answers[-1]["text"] == "Sorry, you do not manage this center, so you cannot do that."
+    async with factory() as session:
+        kept = await session.get(Attendance, 1)
+    assert (kept.flagged, kept.credited_minutes) == (False, 180)
+    assert [(line.action, line.allowed) for line in (await audit(harness))[-2:]] == [("attendance.keep", True), ("attendance.keep", False)]

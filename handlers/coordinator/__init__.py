@@ -44,6 +44,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         "shp": onsite.shift_page_button,
         "ns": attendance.no_show_button,
         "adj": attendance.adjust_button,
+        "akp": attendance.keep_button,
         "nop": opportunities.new_opportunity_button,
     }
     for kind, callback in buttons.items():

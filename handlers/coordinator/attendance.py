@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.i18n import Translator
 from handlers import callback_data as cd
-from handlers.common import esc, opportunity_title, reply
+from handlers.common import esc, opportunity_title, reply, show
 from handlers.context import BotContext
 from handlers.coordinator.access import parse_or_refuse, require_staff
 from models.attendance_review import (
@@ -18,14 +18,17 @@ from models.attendance_review import (
     ReviewProblem,
     add_off_system_minutes,
     adjust_credited_minutes,
+    count_flagged,
     flagged_records,
+    keep_as_is,
     mark_no_show,
 )
-from models.coordination import center_of_attendance, center_of_signup
+from models.coordination import Actor, center_of_attendance, center_of_signup
 from models.tables import Volunteer
 from models.volunteers import read_conversation, write_conversation
 
 ADJUST_FLOW = "adjust_attendance"
+REVIEW_LIMIT = 10
 # "<minutes> <reason>" or "<hours>h <reason>"
 AMOUNT = re.compile(r"^\s*(-?\d+(?:[.,]\d+)?)\s*(h|س|ساعة|ساعات)?\s+(.+)$", re.DOTALL)
 DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩٫", "0123456789.")
@@ -38,6 +41,8 @@ def review_problem_text(t: Translator, problem: ReviewProblem) -> str:
         ReviewProblem.NOT_ENDED: t.gettext("This volunteer cannot be marked as a no-show: the shift has not started, or the seat is no longer theirs."),
         ReviewProblem.ALREADY: t.gettext("This volunteer is already marked as a no-show."),
         ReviewProblem.CHECKED_IN: t.gettext("This volunteer checked in, so they are not a no-show."),
+        ReviewProblem.REVIEWED: t.gettext("This record has already been reviewed."),
+        ReviewProblem.OPEN: t.gettext("This check-in has no check-out yet. Use ✏️ Adjust to set the time to credit."),
     }
     return texts[problem]
 
@@ -52,20 +57,19 @@ def parse_amount(text: str, *, hours_default: bool) -> tuple[int, str] | None:
     return round(value * 60) if in_hours else round(value), match.group(3)
 
 
-async def review_attendance(update: Update, context: BotContext) -> None:
-    """/review: flagged records and forgotten check-outs in the coordinator's centers."""
-    async with context.transaction() as session:
-        actor, t = await require_staff(update, context, session, action="attendance.review")
-        if actor is None:
-            return
-        records = await flagged_records(
-            session, center_ids=None if actor.is_admin else actor.center_ids, now=context.now(),
-            grace_minutes=context.settings.checkout_grace_minutes,
-        )
+async def _review_list(context: BotContext, session: AsyncSession, actor: Actor, t: Translator) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The oldest records waiting for review (REVIEW_LIMIT of them) and how many wait in all."""
+    scope = dict(center_ids=None if actor.is_admin else actor.center_ids, now=context.now(),
+                 grace_minutes=context.settings.checkout_grace_minutes)
+    records = await flagged_records(session, limit=REVIEW_LIMIT, **scope)  # type: ignore[arg-type]
     if not records:
-        await reply(update, t.gettext("Nothing to review. Every record is in order. ✅"))
-        return
-    lines = [t.gettext("<b>Attendance to review</b>"), ""]
+        return t.gettext("Nothing to review. Every record is in order. ✅"), None
+    total = await count_flagged(session, **scope) if len(records) == REVIEW_LIMIT else len(records)
+    lines = [t.gettext("<b>Attendance to review</b>")]
+    if total > len(records):
+        lines.append(t.ngettext("The oldest {shown} of {n} record.", "The oldest {shown} of {n} records.", total).format(
+            shown=t.number(len(records)), n=t.number(total)))
+    lines.append("")
     buttons = []
     for n, record in enumerate(records, start=1):
         a = record.attendance
@@ -73,15 +77,53 @@ async def review_attendance(update: Update, context: BotContext) -> None:
         title = opportunity_title(record.opportunity, t.language) if record.opportunity else "—"
         lines.append(f"{n}. {esc(record.volunteer.display_name or '—')} · {esc(title)}\n   {t.span(a.checked_in_at, a.checked_out_at or a.checked_in_at)} · "
                      + t.gettext("credited: {time}").format(time=t.duration(a.credited_minutes)) + f" · {why}")
-        buttons.append([InlineKeyboardButton(t.gettext("✏️ Adjust #{n}").format(n=n), callback_data=cd.adjust_attendance(a.id or 0))])
-    await reply(update, "\n".join(lines), InlineKeyboardMarkup(buttons))
+        row = [InlineKeyboardButton(t.gettext("✏️ Adjust #{n}").format(n=n), callback_data=cd.adjust_attendance(a.id or 0))]
+        if a.checked_out_at is not None:
+            row.append(InlineKeyboardButton(t.gettext("✅ Keep #{n}").format(n=n), callback_data=cd.keep_attendance(a.id or 0)))
+        buttons.append(row)
+    return "\n".join(lines), InlineKeyboardMarkup(buttons)
 
 
-async def staff_for_attendance(update: Update, context: BotContext, session: AsyncSession, attendance_id: int):  # type: ignore[no-untyped-def]
-    """The staff member allowed to adjust this attendance record (checked against its center), or a
+async def review_attendance(update: Update, context: BotContext) -> None:
+    """/review: flagged records and forgotten check-outs in the coordinator's centers."""
+    async with context.transaction() as session:
+        actor, t = await require_staff(update, context, session, action="attendance.review")
+        if actor is None:
+            return
+        text, markup = await _review_list(context, session, actor, t)
+    await reply(update, text, markup)
+
+
+async def keep_button(update: Update, context: BotContext) -> None:
+    """✅ Keep: the credited time is right; clear the flag and show the list again."""
+    query = update.callback_query
+    assert query is not None
+    parsed = await parse_or_refuse(update, context, action="attendance.keep")
+    if parsed is None:
+        return
+    attendance_id = parsed.int_at(0)
+    async with context.transaction() as session:
+        actor, t = await staff_for_attendance(update, context, session, attendance_id, action="attendance.keep")
+        if actor is None:
+            return
+        try:
+            async with session.begin_nested():
+                record = await keep_as_is(session, attendance_id=attendance_id, actor_telegram_id=actor.telegram_id, now=context.now())
+        except ReviewError as error:
+            await query.answer(review_problem_text(t, error.problem), show_alert=True)
+            return
+        text, markup = await _review_list(context, session, actor, t)
+    await query.answer(t.gettext("Kept: {time} credited.").format(time=t.duration(record.credited_minutes)))
+    await show(query, text, markup)
+
+
+async def staff_for_attendance(  # type: ignore[no-untyped-def]
+    update: Update, context: BotContext, session: AsyncSession, attendance_id: int, *, action: str = "attendance.adjust"
+):
+    """The staff member allowed to change this attendance record (checked against its center), or a
     refusal already answered and audited (actor None)."""
     center_id = await center_of_attendance(session, attendance_id)
-    return await require_staff(update, context, session, action="attendance.adjust", center_id=center_id,
+    return await require_staff(update, context, session, action=action, center_id=center_id,
                                missing_target=center_id is None, target=f"attendance:{attendance_id}")
 
 
