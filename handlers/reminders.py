@@ -15,7 +15,7 @@ from handlers.context import BotContext
 from handlers.gate import require_registration
 from handlers.notices import register_renderers
 from models.milestones import year_figures
-from models.signups import HELD
+from models.signups import HELD, confirm_coming
 from models.tables import (
     Attendance,
     Center,
@@ -217,7 +217,7 @@ RENDERERS = {
 
 # -- Buttons under a reminder --------------------------------------------------------------------
 async def confirm_attendance_button(update: Update, context: BotContext) -> None:
-    """"I'll be there": thank them, and leave the other buttons in place."""
+    """"I'll be there": noted for the coordinator's roster; thank them, and leave the other buttons in place."""
     query = update.callback_query
     assert query is not None
     signup_id = cd.parse(query.data).int_at(0)
@@ -226,8 +226,10 @@ async def confirm_attendance_button(update: Update, context: BotContext) -> None
         if volunteer is None:
             return
         found = await _signup_context(session, signup_id)
+        mine = found is not None and found[0].volunteer_id == volunteer.id
+        confirmed = mine and await confirm_coming(session, signup=found[0], now=context.now())  # type: ignore[index]
     t = context.translator(volunteer.language)
-    if found is None or found[0].volunteer_id != volunteer.id or found[0].status != SignupStatus.CONFIRMED:
+    if found is None or not confirmed:
         await query.answer(t.gettext("This seat is no longer yours."), show_alert=True)
         return
     signup, shift, _, _ = found

@@ -197,6 +197,17 @@ async def promote_waitlist(session: AsyncSession, *, shift: Shift, now: datetime
     return promoted
 
 
+async def confirm_coming(session: AsyncSession, *, signup: Signup, now: datetime) -> bool:
+    """The volunteer says they will come (a reminder's button); the first answer's time is kept.
+    False when the seat is no longer theirs to confirm."""
+    if signup.status != SignupStatus.CONFIRMED:
+        return False
+    await session.execute(
+        update(Signup).where(Signup.id == signup.id, Signup.confirmed_at.is_(None)).values(confirmed_at=now)  # type: ignore[union-attr]
+    )
+    return True
+
+
 async def cancel_signup(
     session: AsyncSession, *, volunteer: Volunteer, signup_id: int, now: datetime
 ) -> CancelResult:

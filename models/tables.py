@@ -164,6 +164,8 @@ class Signup(SQLModel, table=True):
     signed_up_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     promoted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # "I'll be there" under a reminder: when the volunteer first said they are coming.
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Attendance(SQLModel, table=True):

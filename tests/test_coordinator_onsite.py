@@ -51,6 +51,12 @@ async def test_roster_shows_who_is_here_late_and_missing_and_marks_a_no_show(har
     await coordinator.press(coordinator.last().labels()[0])
     sent = await coordinator.press("🧍 Who is here")
     assert "Checked in now (1)\nAli" in sent[-1].text and "Late (2)\nBadr, Camil" in sent[-1].text
+    async with sessions(harness)() as session, session.begin():
+        (await session.get(Signup, _signups[1].id)).confirmed_at = START - timedelta(hours=2)  # "I'll be there"
+    await coordinator.send("/shifts")
+    await coordinator.press(coordinator.last().labels()[0])
+    sent = await coordinator.press("🧍 Who is here")
+    assert "Late (2)\nBadr ✅, Camil" in sent[-1].text and sent[-1].text.endswith("✅ said “I'll be there” in reply to a reminder.")
     await coordinator.press("🚫 No-show: Badr")
     assert harness.telegram.callback_answers[-1]["text"] == "Marked as a no-show."
     await coordinator.press("🚫 No-show: Badr")

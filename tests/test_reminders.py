@@ -169,9 +169,16 @@ async def test_ill_be_there_thanks_them_and_keeps_the_other_buttons(harness, ses
     sara, shift = await on_a_shift(harness, session_factory, center)
     harness.now = shift.starts_at - timedelta(hours=24)
     await sweep_and_send(harness)
+    said_at = harness.now
+    reminder = sara.last()
     await sara.press("✅ I'll be there")
     assert harness.telegram.callback_answers[-1]["text"] == "Thank you! See you there."
     assert sara.last().labels() == ["Cancel my seat", "🗺 Directions"]
+    harness.advance(hours=1)
+    await sara.press_data(cd.reminder_attending(shift_signup_id := await signup_id_of(session_factory, shift.id)), reminder)
+    async with session_factory() as session:
+        signup = await session.get(Signup, shift_signup_id)
+    assert signup.confirmed_at == said_at  # the first answer is what the coordinator sees
 
 
 async def test_cancel_my_seat_on_a_reminder_frees_it_for_the_waitlist(harness, session_factory, center):
@@ -289,3 +296,8 @@ async def test_update_claims_older_than_a_week_are_forgotten_by_the_sweeps(harne
     assert report.counts["forgotten_updates"] > 0
     async with session_factory() as session:
         assert (await session.execute(select(func.count()).select_from(ProcessedUpdate))).scalar_one() == 0
+
+
+async def signup_id_of(session_factory, shift_id: int) -> int:
+    async with session_factory() as session:
+        return (await session.execute(select(Signup.id).where(Signup.shift_id == shift_id))).scalar_one()

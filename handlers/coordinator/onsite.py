@@ -139,7 +139,11 @@ def shift_card(t: Translator, shift: Shift, opportunity: Opportunity) -> tuple[s
 
 def render_roster(t: Translator, roster: Roster) -> tuple[str, InlineKeyboardMarkup | None]:
     def names(people: list) -> str:  # type: ignore[type-arg]
-        return "، ".join(esc(v.display_name or "—") for v, _ in people) if t.rtl else ", ".join(esc(v.display_name or "—") for v, _ in people)
+        # ✅: said "I'll be there" under a reminder (only while they are expected, late or missing).
+        def name(volunteer: Volunteer, row: object) -> str:
+            said_yes = getattr(row, "confirmed_at", None) is not None
+            return esc(volunteer.display_name or "—") + (" ✅" if said_yes else "")
+        return ("، " if t.rtl else ", ").join(name(v, row) for v, row in people)
 
     lines = [f"<b>{esc(opportunity_title(roster.opportunity, t.language))}</b>", t.span(roster.shift.starts_at, roster.shift.ends_at), ""]
     groups = [
@@ -155,6 +159,8 @@ def render_roster(t: Translator, roster: Roster) -> tuple[str, InlineKeyboardMar
             lines.append(title.format(n=t.number(len(people))) + "\n" + names(people))
     if len(lines) == 3:
         lines.append(t.gettext("Nobody holds a seat on this shift."))
+    elif any(s.confirmed_at for _, s in roster.expected + roster.late + roster.missing + roster.no_shows):
+        lines.append(t.gettext("✅ said “I'll be there” in reply to a reminder."))
     absent = roster.late + roster.missing
     markup = None
     if absent:
