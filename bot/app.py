@@ -13,6 +13,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 import handlers
+from bot.aiohttp_request import AiohttpRequest
 from bot.background import start_background, stop_background
 from bot.database import create_engine, create_read_session_factory, create_session_factory, migrate
 from bot.i18n import Catalogs
@@ -75,6 +76,9 @@ def build_application(
         builder = builder.base_url(settings.telegram_api_base_url)
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    else:
+        # PTB's defaults (a large pool for calls, one connection for getUpdates), over aiohttp.
+        builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(connection_pool_size=1))
     owns_engine = engine is None
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
