@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import BotCommand, BotCommandScopeAllPrivateChats
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    ContextTypes,
+    Defaults,
+)
 from telegram.request import BaseRequest
 
 import handlers
@@ -26,6 +34,62 @@ from models.base import utcnow
 from models.coordination import list_staff
 
 log = logging.getLogger(__name__)
+# Updates handled at the same time (those of one chat still one after the other).
+CONCURRENT_UPDATES = 64
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Updates of different chats at the same time; those of one chat, and of one user, in order.
+
+    An update waits for the updates that came before it from the same chat or the same user (a
+    volunteer's "sign up" is handled before their "/my"). Waits only ever point at earlier
+    updates, so they cannot deadlock. Updates reach this method in the order getUpdates gave them:
+    PTB starts one task per update in that order, and asyncio's semaphore in front of this method
+    lets waiters in first come, first served.
+    """
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._latest: dict[tuple[str, int], asyncio.Event] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        keys = _ordering_keys(update)
+        earlier = [self._latest[key] for key in keys if key in self._latest]
+        done = asyncio.Event()
+        for key in keys:
+            self._latest[key] = done
+        started = False
+        try:
+            for event in earlier:
+                await event.wait()
+            started = True
+            await coroutine
+        finally:
+            if not started and inspect.iscoroutine(coroutine):
+                coroutine.close()  # cancelled while waiting its turn
+            done.set()
+            for key in keys:
+                if self._latest.get(key) is done:
+                    del self._latest[key]
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
+def _ordering_keys(update: object) -> list[tuple[str, int]]:
+    """The chat and the user an update comes from; anything else shares one queue."""
+    if not isinstance(update, Update):
+        return [("other", 0)]
+    keys = []
+    if update.effective_chat is not None:
+        keys.append(("chat", update.effective_chat.id))
+    if update.effective_user is not None:
+        keys.append(("user", update.effective_user.id))
+    return keys or [("other", 0)]
+
 
 
 async def register_commands(app: Application, catalogs: Catalogs, default_language: str) -> None:  # type: ignore[type-arg]
@@ -64,6 +128,7 @@ def build_application(
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
         .context_types(ContextTypes(context=BotContext))
+        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
         .defaults(Defaults(tzinfo=settings.zone))
         # Every call is paced here (global rate; replies to volunteers before outbox sends).
         .rate_limiter(
@@ -94,6 +159,9 @@ def build_application(
             read_sessions=create_read_session_factory(engine),
             catalogs=catalogs,
             clock=clock,
+            # SQLite has one writer at a time: updates queue for it here, in order, rather than
+            # in SQLite's busy handler, which sleeps (1, 2, 5, 10... ms) between attempts.
+            write_lock=asyncio.Lock() if engine.dialect.name == "sqlite" else None,
         )
         if register_menu:
             await register_commands(app, catalogs, settings.default_language)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, CallbackContext, ExtBot
 
-from bot.database import transaction
+from bot.database import SQLITE_BUSY_TIMEOUT_MS, transaction
 from bot.i18n import Catalogs, Translator
 from bot.settings import Settings
 from models.base import utcnow
@@ -32,6 +34,8 @@ class Services:
     extras: dict[str, Any] = field(default_factory=dict)
     # For long reports: they read without taking SQLite's write lock (see bot.database).
     read_sessions: async_sessionmaker[AsyncSession] | None = None
+    # Held around each handler transaction when the database has a single writer (SQLite).
+    write_lock: asyncio.Lock | None = None
 
     @property
     def report_sessions(self) -> async_sessionmaker[AsyncSession]:
@@ -70,7 +74,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         A redelivered update (getUpdates is at-least-once) stops here, before any reply, read-only
         ones included; the claim commits or rolls back with the handler's own changes.
         """
-        async with transaction(self.services.sessions) as session:
+        async with self._transaction() as session:
             if not await self._claim(session):
                 raise ApplicationHandlerStop
             yield session
@@ -79,8 +83,27 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     async def unit_of_work(self, update: Update) -> AsyncIterator[AsyncSession | None]:
         """A transaction that claims the update: yields None when the update was already handled."""
         self.update_id = update.update_id
-        async with transaction(self.services.sessions) as session:
+        async with self._transaction() as session:
             yield session if await self._claim(session) else None
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncSession]:
+        lock = self.services.write_lock
+        if lock is None:
+            async with transaction(self.services.sessions) as session:
+                yield session
+            return
+        # Waits as long as SQLite's busy timeout would have, and fails the same way after it.
+        try:
+            async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_MS / 1000):
+                await lock.acquire()
+        except TimeoutError:
+            raise OperationalError("BEGIN IMMEDIATE", None, Exception("database is locked")) from None
+        try:
+            async with transaction(self.services.sessions) as session:
+                yield session
+        finally:
+            lock.release()
 
     async def _claim(self, session: AsyncSession) -> bool:
         if self.update_id is None or self._claimed:
