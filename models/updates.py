@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import dialect_insert
 from models.tables import ProcessedUpdate
+
+# One INSERT per dialect, built once: every update runs it, and a statement object that is used
+# again skips SQLAlchemy's construction and cache-key work. On the table, not the ORM class: a
+# plain INSERT needs none of the ORM's bulk-insert machinery.
+_CLAIMS: dict[str, Any] = {}
 
 
 async def claim_update(session: AsyncSession, *, bot_id: int, update_id: int, now: datetime) -> bool:
@@ -17,9 +23,11 @@ async def claim_update(session: AsyncSession, *, bot_id: int, update_id: int, no
     Because the claim commits (or rolls back) together with the effect it guards, a redelivered
     update is either skipped or, if the first attempt died before commit, processed once.
     """
-    values = {"bot_id": bot_id, "update_id": update_id, "processed_at": now}
-    stmt = dialect_insert(session, ProcessedUpdate).values(**values).on_conflict_do_nothing()
-    result = await session.execute(stmt)
+    dialect = session.get_bind().dialect.name
+    stmt = _CLAIMS.get(dialect)
+    if stmt is None:
+        stmt = _CLAIMS[dialect] = dialect_insert(session, ProcessedUpdate.__table__).on_conflict_do_nothing()
+    result = await session.execute(stmt, {"bot_id": bot_id, "update_id": update_id, "processed_at": now})
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,9 +28,13 @@ class NameRules:
     maximum: int = NAME_MAX
 
 
+# Built once: it runs for every update (see models.updates for why that is cheaper).
+_BY_TELEGRAM_ID = select(Volunteer).where(Volunteer.telegram_id == bindparam("telegram_id"))
+
+
 async def get_volunteer(session: AsyncSession, *, telegram_id: int) -> Volunteer | None:
     """The volunteer with this Telegram id, if they ever wrote to the bot."""
-    result = await session.execute(select(Volunteer).where(Volunteer.telegram_id == telegram_id))
+    result = await session.execute(_BY_TELEGRAM_ID, {"telegram_id": telegram_id})
     return result.scalar_one_or_none()
 
 
