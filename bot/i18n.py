@@ -6,13 +6,14 @@ import gettext as gettext_module
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from functools import cached_property
 from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import parse_pattern
 from babel.support import Translations
 from hijridate import Gregorian
 
@@ -21,6 +22,8 @@ DOMAIN = "messages"
 # Babel locale per catalog: Saudi Arabic for dates and numbers.
 BABEL_LOCALES = {"ar": "ar_SA", "en": "en_GB"}
 LANGUAGES = ("ar", "en")
+# Parsed once: babel's format_decimal parses its pattern (and the locale) on every call.
+NUMBER_PATTERN = parse_pattern("#,##0.##")
 
 
 def N_(message: str) -> str:
@@ -61,7 +64,7 @@ class Translator:
     catalog: gettext_module.NullTranslations
     zone: tzinfo
 
-    @property
+    @cached_property
     def locale(self) -> Locale:
         return Locale.parse(BABEL_LOCALES.get(self.language, self.language))
 
@@ -76,7 +79,7 @@ class Translator:
         return self.catalog.ngettext(singular, plural, n)
 
     def number(self, value: float | int) -> str:
-        return format_decimal(value, format="#,##0.##", locale=self.locale)
+        return NUMBER_PATTERN.apply(value, self.locale)
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.zone)
