@@ -14,6 +14,7 @@ or TelegramErrors.
 
 from __future__ import annotations
 
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -22,6 +23,8 @@ from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
+
+FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 class AiohttpRequest(HTTPXRequest):
@@ -77,19 +80,25 @@ class AiohttpRequest(HTTPXRequest):
             sock_connect=connect_timeout,
             sock_read=read_timeout,
         )
-        body: aiohttp.FormData | dict[str, str] | None = None
+        body: aiohttp.FormData | bytes | None = None
+        headers = None
         if request_data is not None:
             files = request_data.multipart_data
-            body = request_data.json_parameters
+            fields = request_data.json_parameters
             if files:
                 form = aiohttp.FormData()
-                for name, value in body.items():
+                for name, value in fields.items():
                     form.add_field(name, value)
                 for name, (filename, content, mimetype) in files.items():
                     form.add_field(name, content, filename=filename, content_type=mimetype)
                 body = form
+            else:
+                # What aiohttp would send for the dict, without the multipart writer (and its
+                # uuid4 boundary) that it builds for every form, files or not.
+                body = urllib.parse.urlencode(fields).encode()
+                headers = FORM_HEADERS
         try:
-            async with self._http.request(method, url, data=body, timeout=timeout) as response:
+            async with self._http.request(method, url, data=body, headers=headers, timeout=timeout) as response:
                 return response.status, await response.read()
         except TimeoutError as error:  # aiohttp's connect and read timeouts are TimeoutErrors too
             raise TimedOut from error
