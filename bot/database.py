@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util.concurrency import await_
 
 import models  # noqa: F401  (tables on the metadata)
 
@@ -58,9 +59,11 @@ class _StatementOutcome:
 
 
 def _run_statement(
-    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool
+    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool, begin: str | None = None
 ) -> tuple[_StatementOutcome, list[Any] | None]:
-    """In aiosqlite's thread: execute, fetch every row and close, all in one go."""
+    """In aiosqlite's thread: (begin,) execute, fetch every row and close, all in one go."""
+    if begin is not None:
+        connection.execute(begin).close()
     cursor = connection.cursor()
     try:
         if many:
@@ -98,18 +101,46 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-        async with self._adapt_connection._execute_mutex:
-            outcome, rows = await connection._execute(_run_statement, connection._conn, operation, parameters, many)
+        adapted: _OneHopConnection = self._adapt_connection  # type: ignore[assignment]
+        async with adapted._execute_mutex:
+            begin, adapted.pending_begin = adapted.pending_begin, None
+            outcome, rows = await connection._execute(
+                _run_statement, connection._conn, operation, parameters, many, begin
+            )
         self._cursor = outcome  # type: ignore[assignment]
         if rows is not None:
             self._rows = collections.deque(rows)
 
 
 class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    """The BEGIN that SQLAlchemy asks for (see _on_begin) travels with the transaction's first
+    statement, in the same trip; a transaction that ran no statement needs no trip at all."""
+
+    __slots__ = ("pending_begin",)
     _cursor_cls = _OneHopCursor
 
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self.pending_begin: str | None = None
+
+    def cursor(self, server_side: bool = False) -> Any:
+        if server_side and self.pending_begin is not None:
+            # Streamed results use aiosqlite's own cursor: begin before it opens.
+            begin, self.pending_begin = self.pending_begin, None
+            try:
+                await_(self._connection._execute(_run_statement, self._connection._conn, "SELECT 1", None, False, begin))  # type: ignore[attr-defined]
+            except Exception as error:
+                self._handle_exception(error)
+        return super().cursor(server_side)
+
+    def commit(self) -> None:
+        if self.pending_begin is not None:
+            self.pending_begin = None  # nothing ran: nothing to commit
+            return
+        super().commit()
+
     def rollback(self) -> None:
+        self.pending_begin = None
         # The pool rolls back every connection it gets back, committed or not: when SQLite has no
         # transaction open that is a no-op in the driver, so skip the trip to its thread.
         driver: sqlite3.Connection | None = self._connection._connection  # type: ignore[attr-defined]
@@ -156,10 +187,12 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # Take the write lock up front: a deferred transaction that reads then writes can fail
         # with "database is locked" when another writer got in between; IMMEDIATE waits instead.
         # Long reports read in a deferred transaction: in WAL mode it never blocks the writers.
-        if conn.get_execution_options().get(READ_ONLY_OPTION):
-            conn.exec_driver_sql("BEGIN")
+        begin = "BEGIN" if conn.get_execution_options().get(READ_ONLY_OPTION) else "BEGIN IMMEDIATE"
+        dbapi_connection = conn.connection.dbapi_connection
+        if isinstance(dbapi_connection, _OneHopConnection):
+            dbapi_connection.pending_begin = begin  # sent with the first statement
         else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql(begin)
 
     return engine
 
