@@ -51,6 +51,13 @@ class Person:
     async def share_location(self, latitude: float, longitude: float) -> list[SentMessage]:
         return await self.harness.deliver(self, {"message": self._message(location={"latitude": latitude, "longitude": longitude})})
 
+    async def send_document(self, name: str, content: bytes) -> list[SentMessage]:
+        """Send a file (the double serves it back through getFile and the download URL)."""
+        file_id = f"doc{len(self.harness.telegram.uploads) + 1}"
+        self.harness.telegram.uploads[file_id] = content
+        document = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": name, "file_size": len(content)}
+        return await self.harness.deliver(self, {"message": self._message(document=document)})
+
     async def send_sticker(self) -> list[SentMessage]:
         sticker = {"file_id": "s1", "file_unique_id": "u1", "width": 512, "height": 512, "is_animated": False, "is_video": False, "type": "regular"}
         return await self.harness.deliver(self, {"message": self._message(sticker=sticker)})

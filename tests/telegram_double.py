@@ -67,6 +67,8 @@ class TelegramDouble(BaseRequest):
     # Fault knobs for the outbox tests: the next sends answer with these, one fault per send.
     faults: list[dict[str, Any]] = field(default_factory=list)
     hold: Any = None  # an asyncio.Event: sends wait for it (a send stuck on the network)
+    # Files users sent (file_id -> bytes), served by getFile and the file download URL.
+    uploads: dict[str, bytes] = field(default_factory=dict)
 
     def fail_next(
         self, count: int = 1, *, code: int = 500, retry_after: int | None = None, timeout: bool = False,
@@ -89,6 +91,9 @@ class TelegramDouble(BaseRequest):
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None, **_: Any) -> tuple[int, bytes]:
         name = url.rsplit("/", 1)[-1]
+        if "/file/bot" in url:  # a file download (File.download_*)
+            content = self.uploads.get(name.split(".")[0])
+            return (200, content) if content is not None else (404, b"Not Found")
         params = dict(request_data.parameters) if request_data else {}
         if request_data is not None and request_data.contains_files:
             for part in (request_data.multipart_data or {}).values():
@@ -132,6 +137,12 @@ class TelegramDouble(BaseRequest):
             return True
         if name == "getUpdates":
             return []
+        if name == "getFile":
+            file_id = p["file_id"]
+            if file_id not in self.uploads:
+                raise TelegramError(400, "Bad Request: invalid file_id")
+            return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.uploads[file_id]),
+                    "file_path": f"documents/{file_id}.csv"}
         if name == "answerCallbackQuery":
             query_id = p["callback_query_id"]
             if query_id in self.answered_queries:

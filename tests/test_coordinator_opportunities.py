@@ -80,7 +80,7 @@ async def test_csv_import_and_export_of_opportunities(harness):
     assert sent[-1].text.startswith("Nothing was imported.") and "Line 2" in sent[-1].text
     good = HEADER + "\nR-1,awali,pilgrims,عنوان,Title,,,2026-12-05 16:00,2026-12-05 20:00,10,,,300,all"
     sent = await coordinator.send(good)
-    assert sent[-1].text == "✅ Imported: 1 new and 0 updated opportunities, 1 new shifts."
+    assert sent[-1].text == "✅ Imported: 1 new and 0 updated opportunities; 1 new and 0 changed shifts."
     await coordinator.send("/importopps")
     sent = await coordinator.send(good.replace("awali", "shoqiyah").replace("R-1", "R-2"))
     assert sent[-1].text == "Sorry, you do not manage this center, so you cannot do that."
@@ -115,3 +115,22 @@ async def test_csv_errors_reach_an_arabic_coordinator_in_arabic(harness):
     bad = HEADER + "\nR-1,awali,pilgrims,عنوان,Title,,,2026-12-05 16:00,2026-12-05 20:00,0,,,300,all"
     sent = await coordinator.send(bad)
     assert "يجب ألا تقل قيمة capacity عن 1، لا 0" in sent[-1].text
+
+
+async def test_exported_opportunities_file_sent_back_as_a_document_round_trips(harness):
+    await _setup(harness)
+    coordinator = harness.person(COORDINATOR)
+    await coordinator.send("/importopps")
+    await coordinator.send(HEADER + "\nR-1,awali,pilgrims,عنوان,Title,,,2026-12-05 16:00,2026-12-05 20:00,10,,,300,all")
+    exported = (await coordinator.send("/exportopps"))[-1]
+    assert exported.file_name == "opportunities.csv" and "R-1" in (exported.file or b"").decode("utf-8-sig")
+    # Outside the import flow a file is not taken for an import.
+    await coordinator.send_document("opportunities.csv", exported.file or b"")
+    assert coordinator.last_text().startswith("I can only read text, buttons, your contact and your location.")
+    edited = (exported.file or b"").decode("utf-8-sig").replace(",10,", ",25,")
+    await coordinator.send("/importopps")
+    sent = await coordinator.send_document("opportunities.csv", edited.encode())
+    assert sent[-1].text == "✅ Imported: 0 new and 0 updated opportunities; 0 new and 1 changed shifts."
+    async with sessions(harness)() as session:
+        shifts = (await session.execute(select(Shift))).scalars().all()
+    assert [s.capacity for s in shifts] == [25]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
@@ -11,6 +14,8 @@ from handlers.common import load_volunteer, reply
 from handlers.context import BotContext
 from models.audit import record_action
 from models.coordination import Actor, Refusal, authorize
+from models.tables import Volunteer
+from models.volunteers import read_conversation
 
 
 def refusal_text(t: Translator, reason: Refusal) -> str:
@@ -84,3 +89,18 @@ async def refuse_forged(update: Update, context: BotContext, *, action: str) -> 
         )
     t = context.translator(volunteer.language)
     await query.answer(t.gettext("This button is no longer valid. Please open the menu again."), show_alert=True)
+
+
+async def peek_conversation(update: Update, context: BotContext) -> dict[str, Any]:
+    """The sender's half-done conversation, read without taking SQLite's write lock.
+
+    The coordinator flows look at every location, photo and document first; nearly all of them
+    come from volunteers checking in, who must not queue for the writer twice. Reads are ordered
+    after the same chat's earlier updates (they have committed), so the flow seen is current.
+    """
+    user = update.effective_user
+    if user is None:
+        return {}
+    async with context.services.report_sessions() as session:
+        raw = (await session.execute(select(Volunteer.conversation).where(Volunteer.telegram_id == user.id))).scalar_one_or_none()
+    return read_conversation(Volunteer(telegram_id=user.id, conversation=raw))

@@ -16,7 +16,7 @@ from bot.i18n import Translator
 from handlers import callback_data as cd
 from handlers.common import center_name, clip, esc, load_volunteer, opportunity_title, reply, show
 from handlers.context import BotContext
-from handlers.coordinator.access import parse_or_refuse, require_staff
+from handlers.coordinator.access import parse_or_refuse, peek_conversation, require_staff
 from models.audit import record_action
 from models.broadcasts import (
     ACTIVE_DAYS,
@@ -169,10 +169,8 @@ async def broadcast_photo(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or not message.photo:
         return
-    async with context.transaction() as session:
-        volunteer = await load_volunteer(session, update, context)
-        if read_conversation(volunteer).get("flow") != FLOW:
-            return
+    if (await peek_conversation(update, context)).get("flow") != FLOW:
+        return
     async with context.unit_of_work(update) as session:
         if session is not None:
             volunteer = await load_volunteer(session, update, context)

@@ -12,13 +12,13 @@ from bot.i18n import Translator
 from bot.reports import report_runner
 from handlers.common import esc, load_volunteer, reply
 from handlers.context import BotContext
-from handlers.coordinator.access import require_staff
+from handlers.coordinator.access import peek_conversation, require_staff
 from models.audit import recent_actions, record_action
 from models.coordination import Actor, managed_centers
 from models.exports import EXPORT_KINDS, FORMATS, build_export
 from models.imports import ImportErrors, export_csv, import_rows, parse_csv
 from models.tables import Center, Opportunity, Volunteer
-from models.volunteers import read_conversation, write_conversation
+from models.volunteers import write_conversation
 
 IMPORT_FLOW = "import_opportunities"
 MAX_DAYS = 366
@@ -147,9 +147,8 @@ async def import_document(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or message.document is None:
         return
-    async with context.transaction() as session:
-        if read_conversation(await load_volunteer(session, update, context)).get("flow") != IMPORT_FLOW:
-            return
+    if (await peek_conversation(update, context)).get("flow") != IMPORT_FLOW:
+        return
     file = await message.document.get_file()
     text = bytes(await file.download_as_bytearray()).decode("utf-8", errors="replace")
     async with context.unit_of_work(update) as session:
@@ -183,9 +182,9 @@ async def _import(update: Update, context: BotContext, session: AsyncSession, vo
     await record_action(session, actor_telegram_id=actor.telegram_id, action="opportunity.import", target="csv",
                         detail=f"opportunities={result.opportunities} shifts={result.shifts}", now=context.now())
     write_conversation(volunteer, None)
-    await reply(update, t.gettext("✅ Imported: {created} new and {updated} updated opportunities, {shifts} new shifts.").format(
+    await reply(update, t.gettext("✅ Imported: {created} new and {updated} updated opportunities; {shifts} new and {changed} changed shifts.").format(
         created=t.number(result.opportunities_created), updated=t.number(result.opportunities_updated),
-        shifts=t.number(result.shifts_created)))
+        shifts=t.number(result.shifts_created), changed=t.number(result.shifts_updated)))
 
 
 async def show_audit(update: Update, context: BotContext) -> None:

@@ -14,9 +14,14 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.i18n import Translator
 from handlers import callback_data as cd
-from handlers.common import category_label, center_name, esc, load_volunteer, reply, show
+from handlers.common import category_label, center_name, esc, reply, show
 from handlers.context import BotContext
-from handlers.coordinator.access import parse_or_refuse, refuse_forged, require_staff
+from handlers.coordinator.access import (
+    parse_or_refuse,
+    peek_conversation,
+    refuse_forged,
+    require_staff,
+)
 from handlers.coordinator.onsite import shift_problem_text
 from models.authoring import (
     DESCRIPTION_MAX,
@@ -134,10 +139,9 @@ async def new_opportunity_location(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or message.location is None:
         return
-    async with context.transaction() as session:
-        volunteer = await load_volunteer(session, update, context)
-        if read_conversation(volunteer).get("flow") != FLOW or _load(volunteer)[0] != "site":
-            return
+    state = await peek_conversation(update, context)
+    if state.get("flow") != FLOW or state.get("step") != "site":
+        return
     async with context.unit_of_work(update) as session:
         if session is not None:
             actor, t = await require_staff(update, context, session, action="opportunity.create")
