@@ -69,8 +69,11 @@ async def fill(engine: AsyncEngine, volunteers: int, records: int) -> None:
             started = time.perf_counter()
             await connection.execute(text(statement))
             print(f"  filled {statement.split()[2]:<12} {time.perf_counter() - started:6.1f} s")
-    async with engine.begin() as connection:
-        await connection.execute(text("ANALYZE"))
+    # PostgreSQL: VACUUM as autovacuum soon would in production; it sets the visibility map that
+    # index-only scans need (without it the program-wide "hours" export reads 2M heap rows: 7.7 s).
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    async with autocommit.connect() as connection:
+        await connection.execute(text("VACUUM ANALYZE" if dialect == "postgresql" else "ANALYZE"))
 
 
 async def timed(label: str, action: Callable[[], Awaitable[Any]], runs: int = 3) -> None:
