@@ -21,11 +21,16 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from bot.database import create_engine, create_session_factory
+from bot.database import create_engine, create_session_factory, migrate
 from bot.scheduling import STEADY_MILESTONE_LOOKBACK, STEADY_NO_SHOW_LOOKBACK
 from models.attendance import check_in_by_location, check_out, hours_summary
 from models.base import utcnow
-from models.milestones import queue_milestone_thanks, queue_volunteer_day
+from models.milestones import (
+    enqueue_milestone_thanks,
+    plan_milestone_thanks,
+    queue_milestone_thanks,
+    queue_volunteer_day,
+)
 from models.opportunities import BrowseFilter, browse_opportunities, opportunity_detail
 from models.reminders import close_forgotten_checkouts, mark_no_shows, queue_due_reminders
 from models.signups import my_schedule, sign_up
@@ -73,6 +78,7 @@ async def timed(
 
 async def run(path: str, runs: int, explain: bool) -> None:
     engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    await migrate(engine)  # a fixture made by an older version gets the newer columns and indexes
     factory = create_session_factory(engine)
     rng = random.Random(7)
     now = utcnow()
@@ -290,6 +296,8 @@ async def run(path: str, runs: int, explain: bool) -> None:
 
         # The minute sweeps (bot/scheduling.py) share the one SQLite writer with the volunteers' updates:
         # while one runs, every reply waits. A few runs each are enough to see which one holds it.
+        async with factory() as session:
+            catch_up = await plan_milestone_thanks(session, now=now, milestones_hours=(10, 25, 50, 100, 250))
         sweeps = {
             "sweep: reminders": lambda s, i: queue_due_reminders(s, now=now, hours_before=(24, 2)),
             "sweep: auto_checkouts": lambda s, i: close_forgotten_checkouts(
@@ -299,8 +307,12 @@ async def run(path: str, runs: int, explain: bool) -> None:
             "sweep: no_shows (every minute)": lambda s, i: mark_no_shows(
                 s, now=now, lookback=STEADY_NO_SHOW_LOOKBACK
             ),
-            "sweep: milestones (catch-up, first run)": lambda s, i: queue_milestone_thanks(
+            # The bot runs the catch-up's scan in a read session (no write lock), then the inserts.
+            "sweep: milestones (catch-up, first run): scan, no write lock": lambda s, i: plan_milestone_thanks(
                 s, now=now, milestones_hours=(10, 25, 50, 100, 250)
+            ),
+            "sweep: milestones (catch-up, first run): inserts, write lock": lambda s, i: enqueue_milestone_thanks(
+                s, [dict(row) for row in catch_up]
             ),
             "sweep: milestones (every minute)": lambda s, i: queue_milestone_thanks(
                 s, now=now, milestones_hours=(10, 25, 50, 100, 250), lookback=STEADY_MILESTONE_LOOKBACK

@@ -10,7 +10,12 @@ from telegram.ext import Application, ContextTypes
 
 from bot.database import transaction
 from handlers.context import Services
-from models.milestones import MILESTONE_LOOKBACK, queue_milestone_thanks, queue_volunteer_day
+from models.milestones import (
+    MILESTONE_LOOKBACK,
+    enqueue_milestone_thanks,
+    plan_milestone_thanks,
+    queue_volunteer_day,
+)
 from models.reminders import close_forgotten_checkouts, mark_no_shows, queue_due_reminders
 from models.updates import forget_old_updates
 
@@ -52,8 +57,11 @@ async def run_sweeps(services: Services) -> SweepReport:
         "reminders": lambda s: queue_due_reminders(s, now=now, hours_before=settings.reminder_hours_before),
         "auto_checkouts": lambda s: close_forgotten_checkouts(s, now=now, grace_minutes=settings.checkout_grace_minutes),
         "no_shows": lambda s: mark_no_shows(s, now=now, lookback=no_show_lookback),
-        "milestones": lambda s: queue_milestone_thanks(
-            s, now=now, milestones_hours=settings.milestones_hours, lookback=milestone_lookback
+        # Read, then write: the catch-up scan after a start (seconds at 2M records) runs in a
+        # read session, without SQLite's write lock; only the inserts take it.
+        "milestones": (
+            lambda s: plan_milestone_thanks(s, now=now, milestones_hours=settings.milestones_hours, lookback=milestone_lookback),
+            enqueue_milestone_thanks,
         ),
         "volunteer_day": lambda s: queue_volunteer_day(s, now=now, zone=settings.zone),
         "forgotten_updates": lambda s: forget_old_updates(s, now=now),
@@ -61,8 +69,15 @@ async def run_sweeps(services: Services) -> SweepReport:
     failed = False
     for name, step in steps.items():
         try:
-            async with transaction(services.sessions) as session:
-                result = await step(session)
+            if isinstance(step, tuple):
+                read, write = step
+                async with services.report_sessions() as reader, reader.begin():
+                    planned = await read(reader)
+                async with transaction(services.sessions) as session:
+                    result = await write(session, planned)
+            else:
+                async with transaction(services.sessions) as session:
+                    result = await step(session)
         except Exception:
             log.exception("sweep %s failed; the next run will try again", name)
             failed = True

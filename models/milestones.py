@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
 
 from sqlalchemy import String, and_, cast, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -65,6 +66,19 @@ async def queue_milestone_thanks(
     Crossing several milestones at once (hours imported, a long absence of the bot) sends the
     highest only; the lower ones are recorded as dropped so they are never sent later.
     """
+    plans = await plan_milestone_thanks(session, now=now, milestones_hours=milestones_hours, lookback=lookback)
+    return await enqueue_milestone_thanks(session, plans)
+
+
+async def plan_milestone_thanks(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    milestones_hours: tuple[int, ...],
+    lookback: timedelta = MILESTONE_LOOKBACK,
+) -> list[dict[str, Any]]:
+    """The thank-you rows due (not queued before): only reads, so the scan of a catch-up after a
+    restart (seconds at 2M records) can run without holding SQLite's write lock."""
     completed = Attendance.checked_out_at.is_not(None)  # type: ignore[union-attr]
     recent = select(Attendance.volunteer_id).where(completed, Attendance.checked_out_at >= now - lookback)  # type: ignore[operator]
     query = (
@@ -79,7 +93,7 @@ async def queue_milestone_thanks(
         .where(completed, Volunteer.id.in_(recent))  # type: ignore[union-attr]
         .group_by(Volunteer.id, Volunteer.telegram_id)
     )
-    plans: list[dict[str, object]] = []
+    plans: list[dict[str, Any]] = []
     for volunteer_id, telegram_id, total, first_done, first_attendance in await session.execute(query):
         first_done = first_done.replace(tzinfo=UTC) if isinstance(first_done, datetime) and first_done.tzinfo is None else first_done
         if isinstance(first_done, str):  # SQLite hands min() of a datetime back as text
@@ -106,7 +120,11 @@ async def queue_milestone_thanks(
                 )
             )
     taken = await taken_keys(session, [str(row["key"]) for row in plans])
-    rows = [row for row in plans if row["key"] not in taken]
+    return [row for row in plans if row["key"] not in taken]
+
+
+async def enqueue_milestone_thanks(session: AsyncSession, rows: list[dict[str, Any]]) -> MilestoneSweep:
+    """Queue planned thank-yous; a key queued meanwhile (another run, another instance) is skipped."""
     await enqueue_many(session, rows)
     sweep = MilestoneSweep(dropped=sum(1 for row in rows if row["status"] == DROPPED))
     sweep.queued = len(rows) - sweep.dropped
