@@ -32,7 +32,12 @@ from models.milestones import (
     queue_volunteer_day,
 )
 from models.opportunities import BrowseFilter, browse_opportunities, opportunity_detail
-from models.reminders import close_forgotten_checkouts, mark_no_shows, queue_due_reminders
+from models.reminders import (
+    close_forgotten_checkouts,
+    mark_no_shows,
+    no_show_candidates,
+    queue_due_reminders,
+)
 from models.signups import my_schedule, sign_up
 from models.tables import Attendance, Opportunity, Shift, Signup, Volunteer
 
@@ -298,12 +303,16 @@ async def run(path: str, runs: int, explain: bool) -> None:
         # while one runs, every reply waits. A few runs each are enough to see which one holds it.
         async with factory() as session:
             catch_up = await plan_milestone_thanks(session, now=now, milestones_hours=(10, 25, 50, 100, 250))
+            no_shows = await no_show_candidates(session, now=now)
         sweeps = {
             "sweep: reminders": lambda s, i: queue_due_reminders(s, now=now, hours_before=(24, 2)),
             "sweep: auto_checkouts": lambda s, i: close_forgotten_checkouts(
                 s, now=now, grace_minutes=30
             ),
-            "sweep: no_shows (catch-up, first run)": lambda s, i: mark_no_shows(s, now=now),
+            "sweep: no_shows (catch-up, first run): scan, no write lock": lambda s, i: no_show_candidates(s, now=now),
+            "sweep: no_shows (catch-up, first run): marking, write lock": lambda s, i: mark_no_shows(
+                s, now=now, signup_ids=no_shows
+            ),
             "sweep: no_shows (every minute)": lambda s, i: mark_no_shows(
                 s, now=now, lookback=STEADY_NO_SHOW_LOOKBACK
             ),

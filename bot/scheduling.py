@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
@@ -16,7 +17,12 @@ from models.milestones import (
     plan_milestone_thanks,
     queue_volunteer_day,
 )
-from models.reminders import close_forgotten_checkouts, mark_no_shows, queue_due_reminders
+from models.reminders import (
+    close_forgotten_checkouts,
+    mark_no_shows,
+    no_show_candidates,
+    queue_due_reminders,
+)
 from models.updates import forget_old_updates
 
 log = logging.getLogger(__name__)
@@ -53,12 +59,16 @@ async def run_sweeps(services: Services) -> SweepReport:
     steady = bool(services.extras.get(CAUGHT_UP))
     no_show_lookback = STEADY_NO_SHOW_LOOKBACK if steady else None
     milestone_lookback = STEADY_MILESTONE_LOOKBACK if steady else MILESTONE_LOOKBACK
-    steps = {
+    # A step is one short write transaction, or a pair (read, write): the read runs in a read
+    # session, without SQLite's write lock, so the catch-up scans after a start (about a second
+    # each at 2M records) do not stall volunteers' updates; the write checks its rows again.
+    steps: dict[str, Any] = {
         "reminders": lambda s: queue_due_reminders(s, now=now, hours_before=settings.reminder_hours_before),
         "auto_checkouts": lambda s: close_forgotten_checkouts(s, now=now, grace_minutes=settings.checkout_grace_minutes),
-        "no_shows": lambda s: mark_no_shows(s, now=now, lookback=no_show_lookback),
-        # Read, then write: the catch-up scan after a start (seconds at 2M records) runs in a
-        # read session, without SQLite's write lock; only the inserts take it.
+        "no_shows": (
+            lambda s: no_show_candidates(s, now=now, lookback=no_show_lookback),
+            lambda s, ids: mark_no_shows(s, now=now, lookback=no_show_lookback, signup_ids=ids),
+        ),
         "milestones": (
             lambda s: plan_milestone_thanks(s, now=now, milestones_hours=settings.milestones_hours, lookback=milestone_lookback),
             enqueue_milestone_thanks,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.attendance import credit_minutes
@@ -21,6 +21,7 @@ from models.tables import Attendance, Shift, ShiftStatus, Signup, SignupStatus, 
 DROPPED_LOOKBACK = timedelta(days=1)
 # A no-show older than this (the bot was down for days) is marked without a message.
 NO_SHOW_NOTICE_WITHIN = timedelta(days=2)
+CHUNK = 500  # ids per IN (...): well under SQLite's limit on bound parameters
 AUTO_CHECKOUT_FLAG = "auto_checkout"
 
 
@@ -147,17 +148,9 @@ async def close_forgotten_checkouts(
     return len(notices)
 
 
-async def mark_no_shows(
-    session: AsyncSession, *, now: datetime, limit: int | None = None, lookback: timedelta | None = None
-) -> int:
-    """Confirmed seats of shifts that have ended without a check-in become no-shows; the volunteer
-    gets a kind word (only for recent shifts). How many were marked.
-
-    `lookback` bounds the shifts read to those that ended that recently (an index range instead of
-    every sign-up ever made); None reads them all, as the first sweep after a start does.
-    """
+def _no_show_query(now: datetime, lookback: timedelta | None) -> Select:  # type: ignore[type-arg]
     never_came = ~exists().where(Attendance.signup_id == Signup.id)
-    query = (
+    return (
         select(Signup, Shift, Volunteer)
         .join(Shift, Shift.id == Signup.shift_id)
         .join(Volunteer, Volunteer.id == Signup.volunteer_id)
@@ -169,11 +162,41 @@ async def mark_no_shows(
             *([Shift.ends_at > now - lookback] if lookback is not None else []),  # type: ignore[operator]
         )
         .order_by(Signup.id)
-        .limit(limit)
-        .with_for_update(of=Signup)
     )
+
+
+async def no_show_candidates(session: AsyncSession, *, now: datetime, lookback: timedelta | None = None) -> list[int]:
+    """The sign-ups mark_no_shows would mark, found by a read (no write lock): the catch-up scan
+    after a start reads every past sign-up, about a second at 2M."""
+    query = _no_show_query(now, lookback).with_only_columns(Signup.id)
+    return list((await session.execute(query)).scalars())
+
+
+async def mark_no_shows(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    limit: int | None = None,
+    lookback: timedelta | None = None,
+    signup_ids: list[int] | None = None,
+) -> int:
+    """Confirmed seats of shifts that have ended without a check-in become no-shows; the volunteer
+    gets a kind word (only for recent shifts). How many were marked.
+
+    `lookback` bounds the shifts read to those that ended that recently (an index range instead of
+    every sign-up ever made); None reads them all, as the first sweep after a start does.
+    `signup_ids` (from no_show_candidates) limits the work to those sign-ups, each checked again.
+    """
+    query = _no_show_query(now, lookback).limit(limit).with_for_update(of=Signup)
+    if signup_ids is None:
+        rows = list(await session.execute(query))
+    else:
+        rows = []
+        for start in range(0, len(signup_ids), CHUNK):
+            chunk = signup_ids[start : start + CHUNK]
+            rows += list(await session.execute(query.where(Signup.id.in_(chunk))))  # type: ignore[union-attr]
     notices, marked = [], 0
-    for signup, shift, volunteer in list(await session.execute(query)):
+    for signup, shift, volunteer in rows:
         signup.status = SignupStatus.NO_SHOW
         marked += 1
         if shift.ends_at > now - NO_SHOW_NOTICE_WITHIN:

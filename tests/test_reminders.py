@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.scheduling import SWEEP_JOB, run_sweeps, schedule_sweeps
 from bot.sender import drain_once
 from handlers import callback_data as cd
-from models.reminders import queue_due_reminders
+from models.reminders import mark_no_shows, no_show_candidates, queue_due_reminders
 from models.tables import Attendance, OutboxMessage, Signup
 from tests.factories import SITE, make_center, make_opportunity
 from tests.journey import register
@@ -301,3 +301,21 @@ async def test_update_claims_older_than_a_week_are_forgotten_by_the_sweeps(harne
 async def signup_id_of(session_factory, shift_id: int) -> int:
     async with session_factory() as session:
         return (await session.execute(select(Signup.id).where(Signup.shift_id == shift_id))).scalar_one()
+
+
+async def test_hours_added_between_the_no_show_scan_and_its_write_keep_the_volunteer_present(harness, session_factory, center):
+    """The sweep finds no-shows by a read, then marks them in a write that checks each one again."""
+    _, shift = await on_a_shift(harness, session_factory, center)
+    harness.now = shift.ends_at + timedelta(minutes=5)
+    async with session_factory() as session:
+        found = await no_show_candidates(session, now=harness.now)
+        signup = (await session.execute(select(Signup))).scalar_one()
+    assert found == [signup.id]
+    async with session_factory() as session, session.begin():  # a coordinator records the hours meanwhile
+        session.add(Attendance(signup_id=signup.id, shift_id=shift.id, volunteer_id=signup.volunteer_id,
+                               checked_in_at=shift.starts_at, checked_out_at=shift.ends_at, method="manual", credited_minutes=180))
+    async with session_factory() as session, session.begin():
+        assert await mark_no_shows(session, now=harness.now, signup_ids=found) == 0
+    async with session_factory() as session:
+        assert (await session.get(Signup, signup.id)).status == "confirmed"
+    assert await outbox_rows(harness, "no_show") == []
