@@ -127,10 +127,15 @@ def restart_onboarding(volunteer: Volunteer) -> None:
 
 def read_conversation(volunteer: Volunteer) -> dict[str, Any]:
     """The half-done conversation kept on the volunteer's row (empty when none)."""
-    if not volunteer.conversation:
+    return parse_conversation(volunteer.conversation)
+
+
+def parse_conversation(raw: str | None) -> dict[str, Any]:
+    """The `volunteer.conversation` column's JSON as a dict (empty when none or unreadable)."""
+    if not raw:
         return {}
     try:
-        data = json.loads(volunteer.conversation)
+        data = json.loads(raw)
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}

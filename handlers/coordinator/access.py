@@ -15,7 +15,7 @@ from handlers.context import BotContext
 from models.audit import record_action
 from models.coordination import Actor, Refusal, authorize
 from models.tables import Volunteer
-from models.volunteers import read_conversation
+from models.volunteers import parse_conversation
 
 
 def refusal_text(t: Translator, reason: Refusal) -> str:
@@ -103,4 +103,4 @@ async def peek_conversation(update: Update, context: BotContext) -> dict[str, An
         return {}
     async with context.services.report_sessions() as session:
         raw = (await session.execute(select(Volunteer.conversation).where(Volunteer.telegram_id == user.id))).scalar_one_or_none()
-    return read_conversation(Volunteer(telegram_id=user.id, conversation=raw))
+    return parse_conversation(raw)

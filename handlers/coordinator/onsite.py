@@ -24,7 +24,7 @@ from models.authoring import (
     parse_shift_spec,
 )
 from models.coordination import Actor, center_of_shift
-from models.tables import Opportunity, Shift, ShiftStatus, Volunteer
+from models.tables import Attendance, Opportunity, Shift, ShiftStatus, Signup, Volunteer
 from models.volunteers import read_conversation, write_conversation
 
 EDIT_FLOW = "edit_shift"
@@ -139,9 +139,10 @@ def shift_card(t: Translator, shift: Shift, opportunity: Opportunity) -> tuple[s
 
 def render_roster(t: Translator, roster: Roster) -> tuple[str, InlineKeyboardMarkup | None]:
     def names(people: list) -> str:  # type: ignore[type-arg]
-        # ✅: said "I'll be there" under a reminder (only while they are expected, late or missing).
-        def name(volunteer: Volunteer, row: object) -> str:
-            said_yes = getattr(row, "confirmed_at", None) is not None
+        # ✅: a seat holder who said "I'll be there" under a reminder (rows of those here or gone
+        # are attendance records: they came, so there is nothing to mark).
+        def name(volunteer: Volunteer, row: Signup | Attendance) -> str:
+            said_yes = isinstance(row, Signup) and row.confirmed_at is not None
             return esc(volunteer.display_name or "—") + (" ✅" if said_yes else "")
         return ("، " if t.rtl else ", ").join(name(v, row) for v, row in people)
 
