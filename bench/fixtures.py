@@ -3,7 +3,7 @@
 
     .venv/bin/python -m bench.fixtures ./data/bench.sqlite3 [--scale 0.01]
 
-Migrations first (bot.database.migrate), then plain sqlite3 executemany in large transactions:
+Migrations first (infra.database.migrate), then plain sqlite3 executemany in large transactions:
 the ORM would take hours at this size. SQLite only for now (a PostgreSQL URL is refused).
 """
 
@@ -17,7 +17,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.database import create_engine, migrate
+from infra.database import create_engine, migrate
 
 BATCH = 50_000
 FMT = "%Y-%m-%d %H:%M:%S.%f"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -30,7 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.database import create_engine, create_session_factory, migrate, transaction  # noqa: E402
+from infra.database import create_engine, create_session_factory, migrate, transaction  # noqa: E402
 from models.base import utcnow  # noqa: E402
 from models.outbox import PRIORITY_BROADCAST, enqueue_many, outbox_row, status_counts  # noqa: E402
 
@@ -42,16 +43,18 @@ LEASE_S = 5.0  # short, so a restarted sender takes back the killed one's rows q
 
 
 # -- the sender subprocess ---------------------------------------------------------------------
-async def render_bench(session: Any, t: Any, payload: dict[str, Any]) -> tuple[str, None]:
-    return payload["text"], None
+async def render_bench(session: Any, t: Any, message: Any) -> Any:
+    """The bench's messages carry their text in the payload (the sender takes any renderer)."""
+    from handlers.notices import Rendered
+
+    return Rendered(json.loads(message.payload)["text"])
 
 
 async def run_sender(database_url: str, api_url: str, rate: float) -> None:
     """The bot's sender, alone: drain until nothing is pending or sending, then exit."""
     from bot.app import build_application
     from bot.sender import OutboxSender
-    from bot.settings import Settings
-    from handlers.notices import register_renderers
+    from infra.settings import Settings
 
     settings = Settings(
         telegram_bot_token=TOKEN,  # type: ignore[arg-type]
@@ -61,11 +64,10 @@ async def run_sender(database_url: str, api_url: str, rate: float) -> None:
         _env_file=None,  # type: ignore[call-arg]
     )
     app = build_application(settings, run_migrations=False, register_menu=False, start_background_work=False)
-    register_renderers(app, {"bench": render_bench})
     await app.initialize()
     await app.post_init(app)  # type: ignore[misc]
-    sender = OutboxSender(app, lease=timedelta(seconds=LEASE_S))
-    sessions = app.bot_data["services"].sessions
+    sender = OutboxSender(app, render_bench, lease=timedelta(seconds=LEASE_S))
+    sessions = app.bot_data.services.sessions
     latencies: list[float] = []
     probe = asyncio.create_task(probe_replies(app, latencies))
     while True:

@@ -21,7 +21,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from bot.database import create_engine, create_session_factory, migrate
+from infra.database import create_engine, create_session_factory, migrate
 from bot.scheduling import STEADY_MILESTONE_LOOKBACK, STEADY_NO_SHOW_LOOKBACK
 from models.attendance import check_in_by_location, check_out, hours_summary
 from models.base import utcnow
@@ -41,7 +41,7 @@ from models.reminders import (
 from models.signups import my_schedule, sign_up
 from models.tables import Attendance, Opportunity, Shift, Signup, Volunteer
 
-PAGE_SIZE = 6  # bot.settings.Settings.page_size
+PAGE_SIZE = 6  # infra.settings.Settings.page_size
 SLOW_MS = 20.0
 SITE = (21.4225, 39.8262)
 

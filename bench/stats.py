@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.charts import Bar, progress_chart
-from bot.database import create_engine, create_session_factory, migrate
+from infra.charts import Bar, progress_chart
+from infra.database import create_engine, create_session_factory, migrate
 from models.exports import build_export
 from models.stats import program_figures_in_parallel, progress
 

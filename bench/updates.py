@@ -40,7 +40,7 @@ import psutil  # type: ignore[import-untyped]
 from sqlalchemy import select, update
 from sqlmodel import col
 
-from bot.database import create_engine, create_session_factory, migrate
+from infra.database import create_engine, create_session_factory, migrate
 from models.base import utcnow
 from models.milestones import queue_milestone_thanks
 from models.reminders import close_forgotten_checkouts, mark_no_shows

@@ -23,11 +23,16 @@ from telegram.request import BaseRequest
 import handlers
 from bot.aiohttp_request import AiohttpRequest
 from bot.background import start_background, stop_background
-from bot.database import create_engine, create_read_session_factory, create_session_factory, migrate
-from bot.i18n import Catalogs
+from infra.database import create_engine, create_read_session_factory, create_session_factory, migrate
+from infra.i18n import Catalogs
 from bot.ratelimit import PriorityRateLimiter
-from bot.settings import Settings
-from handlers.context import BotContext, Services
+from infra.settings import Settings
+from bot.process import ProcessData
+from bot.sender import OutboxSender
+from handlers.context import BotContext
+from handlers.notices import render_notice
+from infra.outbox_bell import OutboxBell
+from infra.services import Services
 from handlers.coordinator.roles import set_staff_menu
 from handlers.general import COMMANDS
 from models.base import utcnow
@@ -127,7 +132,7 @@ def build_application(
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
-        .context_types(ContextTypes(context=BotContext))
+        .context_types(ContextTypes(context=BotContext, bot_data=ProcessData))
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
         .defaults(Defaults(tzinfo=settings.zone))
         # Every call is paced here (global rate; replies to volunteers before outbox sends).
@@ -153,9 +158,11 @@ def build_application(
         if run_migrations:
             await migrate(engine)
         catalogs = Catalogs(settings.zone, settings.default_language)
-        app.bot_data["services"] = Services(
+        bell = OutboxBell()
+        services = app.bot_data.services = Services(
             settings=settings,
-            sessions=create_session_factory(engine),
+            sessions=create_session_factory(engine, bell=bell),
+            outbox_bell=bell,
             read_sessions=create_read_session_factory(engine),
             catalogs=catalogs,
             clock=clock,
@@ -165,7 +172,8 @@ def build_application(
         )
         if register_menu:
             await register_commands(app, catalogs, settings.default_language)
-            await register_staff_menus(app, app.bot_data["services"])
+            await register_staff_menus(app, services)
+        app.bot_data.sender = OutboxSender(app, render_notice)
         if start_background_work:
             await start_background(app)
 

@@ -14,7 +14,7 @@ log = logging.getLogger("volunteer_bot")
 
 
 def _settings():  # type: ignore[no-untyped-def]
-    from bot.settings import Settings
+    from infra.settings import Settings
 
     try:
         return Settings()  # type: ignore[call-arg]
@@ -49,7 +49,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from bot.database import migrate_sync
+    from infra.database import migrate_sync
 
     migrate_sync(_database_url())
     print("database is up to date")

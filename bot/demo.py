@@ -49,7 +49,7 @@ async def _serve(*, port: int, api_port: int, database: Path) -> None:
 
     from bot.app import build_application
     from bot.importer import seed_demo
-    from bot.settings import Settings
+    from infra.settings import Settings
     from sandbox import TelegramStandIn
 
     database.parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.database import create_engine, create_session_factory, migrate, transaction
+from infra.database import create_engine, create_session_factory, migrate, transaction
 from models.base import utcnow
 from models.demo_data import seed_demo_data
 from models.imports import ImportErrors, ImportResult, import_rows, parse_csv

@@ -9,8 +9,8 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
-from bot.database import transaction
-from handlers.context import Services
+from infra.database import transaction
+from infra.services import Services
 from models.milestones import (
     MILESTONE_LOOKBACK,
     enqueue_milestone_thanks,
@@ -34,7 +34,6 @@ SWEEP_JOB = "outbox:sweeps"
 # lock for seconds, every minute, and every reply waits behind it.
 STEADY_NO_SHOW_LOOKBACK = timedelta(days=2)
 STEADY_MILESTONE_LOOKBACK = timedelta(hours=1)
-CAUGHT_UP = "sweeps_caught_up"
 
 
 @dataclass
@@ -56,7 +55,7 @@ async def run_sweeps(services: Services) -> SweepReport:
     """
     settings, now = services.settings, services.clock()
     report = SweepReport()
-    steady = bool(services.extras.get(CAUGHT_UP))
+    steady = services.sweeps_caught_up
     no_show_lookback = STEADY_NO_SHOW_LOOKBACK if steady else None
     milestone_lookback = STEADY_MILESTONE_LOOKBACK if steady else MILESTONE_LOOKBACK
     # A step is one short write transaction, or a pair (read, write): the read runs in a read
@@ -98,18 +97,15 @@ async def run_sweeps(services: Services) -> SweepReport:
             report.counts[name] = result.queued
             report.counts["dropped"] = report.counts.get("dropped", 0) + result.dropped
     if not failed:
-        services.extras[CAUGHT_UP] = True
+        services.sweeps_caught_up = True
     if any(report.counts.values()):
         log.info("sweeps: %s", report.counts)
     return report
 
 
 async def sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The JobQueue callback: run the sweeps, then wake the sender for what they queued."""
-    services: Services = context.application.bot_data["services"]
-    report = await run_sweeps(services)
-    if report.queued and services.wake_sender is not None:
-        await services.wake_sender()  # type: ignore[misc]
+    """The JobQueue callback: run the sweeps (their commits wake the sender for what they queued)."""
+    await run_sweeps(context.application.bot_data.services)
 
 
 def schedule_sweeps(app: Application, interval_s: float = SWEEP_INTERVAL_S) -> None:  # type: ignore[type-arg]

@@ -27,9 +27,11 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
@@ -37,12 +39,13 @@ from telegram.request import HTTPXRequest
 
 from bot import bulk_transport
 from bot.bulk_transport import BulkTransport
-from bot.database import transaction
+from infra.database import transaction
 from bot.ratelimit import PriorityRateLimiter, retry_after_seconds
-from handlers.context import Services
-from handlers.notices import render_notice
+from infra.i18n import Translator
+from infra.services import Services
 from models import outbox
 from models.outbox import Delivery
+from models.tables import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,18 @@ NEVER_LEFT = (
     httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.WriteTimeout, httpx.WriteError,
     *bulk_transport.NEVER_LEFT,
 )
+
+
+class RenderedMessage(Protocol):
+    """What a renderer gives back (`handlers.notices.Rendered`)."""
+
+    text: str
+    keyboard: Any
+    photo: str | None
+
+
+# The handlers' renderer, handed to the sender at start-up: the sender imports no handler.
+NoticeRenderer = Callable[[AsyncSession, Translator, OutboxMessage], Awaitable[RenderedMessage | None]]
 
 
 @dataclass
@@ -99,8 +114,16 @@ def expired(payload: str, now: datetime) -> bool:
 class OutboxSender:
     """Drains the outbox of one bot process."""
 
-    def __init__(self, app: Application, *, lease: timedelta = LEASE, max_in_flight: int | None = None) -> None:  # type: ignore[type-arg]
+    def __init__(
+        self,
+        app: Application,  # type: ignore[type-arg]
+        render: NoticeRenderer,
+        *,
+        lease: timedelta = LEASE,
+        max_in_flight: int | None = None,
+    ) -> None:
         self.app = app
+        self.render = render
         self.lease = lease
         rate = self.services.settings.send_rate_per_second
         # About a fifth of a second of sends claimed ahead: enough to keep the pace while the next
@@ -112,7 +135,6 @@ class OutboxSender:
         self._last_sent: dict[int, datetime] = {}
         self._finished: list[Delivery] = []
         self._drain_lock = asyncio.Lock()
-        self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._leases_renewed = time.monotonic()
@@ -123,7 +145,7 @@ class OutboxSender:
 
     @property
     def services(self) -> Services:
-        return self.app.bot_data["services"]  # type: ignore[no-any-return]
+        return self.app.bot_data.services  # type: ignore[no-any-return]
 
     @property
     def limiter(self) -> PriorityRateLimiter | None:
@@ -138,7 +160,7 @@ class OutboxSender:
     async def stop(self, timeout: float = 15.0) -> None:
         """Stop claiming, let the sends in flight finish and be recorded, then end the loop."""
         self._stopping = True
-        self._wake.set()
+        self.services.outbox_bell.ring()
         if self._task is not None:
             try:
                 await asyncio.wait_for(asyncio.shield(self._task), timeout)
@@ -154,20 +176,17 @@ class OutboxSender:
         if self._transport is not None:
             await self._transport.close()
 
-    async def wake(self) -> None:
-        """Something was queued: look at the outbox now rather than at the next poll."""
-        self._wake.set()
-
     async def _run(self) -> None:
+        bell = self.services.outbox_bell
         while not self._stopping:
-            self._wake.clear()
+            bell.clear()
             try:
                 await self.drain()
             except Exception:  # keep the sender alive; the database keeps every row
                 log.exception("outbox drain failed; retrying shortly")
                 await asyncio.sleep(5)
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), IDLE_POLL_S)
+            # A commit that queued messages rings the bell; other instances' rows are polled for.
+            await bell.wait(IDLE_POLL_S)
 
     # -- one drain ----------------------------------------------------------------------------
     async def drain(self, limit: int | None = None) -> int:
@@ -225,7 +244,6 @@ class OutboxSender:
     async def _claim(self, room: int) -> tuple[list[Outgoing], bool]:
         """Claim, render and mark up to `room` due rows; also whether any row was looked at."""
         services = self.services
-        renderers = self.app.bot_data.get("notice_renderers", {})
         now = services.clock()
         picked: list[Outgoing] = []
         async with transaction(services.sessions) as session:
@@ -247,7 +265,7 @@ class OutboxSender:
                     continue
                 t = services.catalogs.for_language(volunteer.language if volunteer else None)
                 try:
-                    rendered = await render_notice(session, t, message, renderers)
+                    rendered = await self.render(session, t, message)
                 except Exception as exc:
                     log.exception("outbox: rendering %s #%s failed", message.kind, message.id)
                     outbox.fail(message, reason=f"render error: {exc!r}")
@@ -258,7 +276,10 @@ class OutboxSender:
                 outbox.mark_sending(message, now=now, lease=self.lease)
                 assert message.id is not None
                 picked.append(
-                    Outgoing(message.id, message.chat_id, message.attempts, message.uncertain_sends, *rendered)
+                    Outgoing(
+                        message.id, message.chat_id, message.attempts, message.uncertain_sends,
+                        rendered.text, rendered.keyboard, rendered.photo,
+                    )
                 )
                 self._busy_chats[message.chat_id] = self._busy_chats.get(message.chat_id, 0) + 1
         return picked, bool(candidates)
@@ -362,11 +383,8 @@ class OutboxSender:
 
 
 def outbox_sender(app: Application) -> OutboxSender:  # type: ignore[type-arg]
-    """The process's sender (made on first use)."""
-    sender = app.bot_data.get("outbox_sender")
-    if sender is None:
-        sender = app.bot_data["outbox_sender"] = OutboxSender(app)
-    return sender  # type: ignore[no-any-return]
+    """The process's sender (built in post_init, see bot.app)."""
+    return app.bot_data.sender  # type: ignore[no-any-return]
 
 
 async def drain_once(app: Application, *, limit: int | None = None) -> int:  # type: ignore[type-arg]

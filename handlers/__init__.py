@@ -17,10 +17,10 @@ from handlers import (
     browse,
     coordinator,
     general,
-    notices,
     onboarding,
     reminders,
     schedule,
+    settings,
     signups,
 )
 from handlers.callback_data import pattern
@@ -30,12 +30,11 @@ from handlers.context import remember_update
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Every handler of the bot. Group 0 holds the volunteer journey; order matters within it."""
     private = filters.ChatType.PRIVATE
-    app.bot_data.setdefault("text_flows", {})
     # Before anything else: remember the update id so the first transaction claims it.
     app.add_handler(TypeHandler(Update, remember_update), group=-1)
-    notices.register(app)
     # Features with their own commands and buttons come first, so their patterns win.
     reminders.register(app)
+    settings.register(app)
     coordinator.register(app)
 
     app.add_handler(CommandHandler("start", general.start, filters=private))

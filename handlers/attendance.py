@@ -6,7 +6,7 @@ from datetime import datetime
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 
-from bot.i18n import Translator
+from infra.i18n import Translator
 from handlers.common import esc, main_menu, opportunity_title, reply
 from handlers.context import BotContext
 from handlers.gate import require_registration

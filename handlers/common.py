@@ -17,7 +17,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.i18n import N_, Translator
+from infra.i18n import N_, Translator
 from handlers.context import BotContext
 from models.tables import Center, Opportunity, Role, Volunteer
 from models.volunteers import get_or_create_volunteer

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -14,35 +13,42 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, CallbackContext, ExtBot
 
-from bot.database import SQLITE_BUSY_TIMEOUT_MS, transaction
-from bot.i18n import Catalogs, Translator
-from bot.settings import Settings
-from models.base import utcnow
+from infra.database import SQLITE_BUSY_TIMEOUT_MS, transaction
+from infra.i18n import Translator
+from infra.services import Services
+from infra.settings import Settings
+from models.tables import Volunteer
 from models.updates import claim_update
 
 
-@dataclass
-class Services:
-    """Long-lived resources, created in post_init and closed in post_shutdown."""
+# A text step of a conversation: (update, context, session, volunteer), inside the update's transaction.
+TextFlow = Callable[["Update", "BotContext", AsyncSession, Volunteer], Awaitable[None]]
 
-    settings: Settings
-    sessions: async_sessionmaker[AsyncSession]
-    catalogs: Catalogs
-    clock: Callable[[], datetime] = utcnow
-    # Called after a transaction that queued outgoing messages, to wake the sender at once.
-    wake_sender: Callable[[], Awaitable[None] | None] | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
-    # For long reports: they read without taking SQLite's write lock (see bot.database).
-    read_sessions: async_sessionmaker[AsyncSession] | None = None
-    # Held around each handler transaction when the database has a single writer (SQLite).
-    write_lock: asyncio.Lock | None = None
+
+class BotData:
+    """`application.bot_data`, typed: what the process hands the handlers (no string keys)."""
+
+    def __init__(self) -> None:
+        self._services: Services | None = None
+        # Conversation name -> the handler of its text steps (filled by register()).
+        self.text_flows: dict[str, TextFlow] = {}
 
     @property
-    def report_sessions(self) -> async_sessionmaker[AsyncSession]:
-        return self.read_sessions or self.sessions
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("the services are built in post_init; the application is not initialized")
+        return self._services
+
+    @services.setter
+    def services(self, services: Services) -> None:
+        self._services = services
+
+    @property
+    def ready(self) -> bool:
+        return self._services is not None
 
 
-class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
     """CallbackContext with the bot's services and per-update helpers."""
 
     def __init__(self, application: Application, chat_id: int | None = None, user_id: int | None = None):  # type: ignore[type-arg]
@@ -50,7 +56,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
 
     @property
     def services(self) -> Services:
-        return self.application.bot_data["services"]  # type: ignore[no-any-return]
+        return self.bot_data.services
 
     @property
     def settings(self) -> Settings:

@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
-from bot.i18n import N_
+from infra.i18n import N_
 from handlers import callback_data as cd
 from handlers.attendance import (
     CODE_PREFIX,
@@ -96,7 +96,7 @@ async def route_text(update: Update, context: BotContext) -> None:
         if not is_registered(volunteer):
             await onboarding_text(update, context, session, volunteer)
             return
-        flows = context.application.bot_data.get("text_flows", {})
+        flows = context.bot_data.text_flows
         flow_handler = flows.get(_flow_name(volunteer.conversation)) if action is None else None
         if flow_handler is not None:
             await flow_handler(update, context, session, volunteer)

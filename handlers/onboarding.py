@@ -12,7 +12,7 @@ from telegram import (
     Update,
 )
 
-from bot.i18n import N_, Translator
+from infra.i18n import N_, Translator
 from handlers import callback_data as cd
 from handlers.common import center_name, esc, load_volunteer, main_menu, reply, show
 from handlers.context import BotContext

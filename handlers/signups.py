@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.i18n import Translator
+from infra.i18n import Translator
 from handlers import callback_data as cd
 from handlers.common import esc, opportunity_title, reply, show
 from handlers.context import BotContext
 from handlers.gate import require_registration
-from handlers.notices import queue_promotion_notices
 from models.signups import CancelOutcome, SignupOutcome, SignupResult, cancel_signup, sign_up
 
 
@@ -122,8 +121,6 @@ async def cancel_signup_button(update: Update, context: BotContext) -> None:
             return
         t = context.translator(volunteer.language)
         result = await cancel_signup(session, volunteer=volunteer, signup_id=signup_id, now=context.now())
-        if result.promoted:
-            await queue_promotion_notices(session, context, result.promoted)
     texts = {
         CancelOutcome.CANCELLED: t.gettext("Your seat is cancelled. Thank you for letting us know in time."),
         CancelOutcome.LEFT_WAITLIST: t.gettext("You have left the waitlist."),
@@ -133,5 +130,3 @@ async def cancel_signup_button(update: Update, context: BotContext) -> None:
     }
     await query.answer()
     await show(query, texts[result.outcome])
-    if result.promoted and context.services.wake_sender is not None:
-        await context.services.wake_sender()  # type: ignore[misc]

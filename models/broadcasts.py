@@ -14,7 +14,7 @@ from sqlalchemy.sql import Select
 
 from models.base import dialect_insert
 from models.coordination import Actor
-from models.outbox import PRIORITY_BROADCAST
+from models.outbox import PRIORITY_BROADCAST, mark_queued
 from models.tables import (
     Attendance,
     Broadcast,
@@ -240,7 +240,10 @@ async def _queue_recipients(session: AsyncSession, *, broadcast: Broadcast, acto
     result = await session.execute(
         dialect_insert(session, OutboxMessage).from_select(columns, source).on_conflict_do_nothing()
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    queued = int(result.rowcount)  # type: ignore[attr-defined]
+    if queued:
+        mark_queued(session)
+    return queued
 
 
 async def cancel_draft(session: AsyncSession, *, actor: Actor, broadcast_id: int) -> bool:

@@ -30,6 +30,16 @@ FAILED = "failed"
 DROPPED = "dropped"
 UNCERTAIN = "uncertain"
 
+# Set in session.info by every insert into the outbox; the session factory rings the sender's
+# bell after such a session commits (infra.database), so no caller has to wake it by hand.
+QUEUED_INFO_KEY = "outbox_queued"
+
+
+def mark_queued(session: AsyncSession) -> None:
+    """This transaction queued at least one message: wake the sender once it commits."""
+    session.info[QUEUED_INFO_KEY] = True
+
+
 MAX_ATTEMPTS = 5  # definite failures (5xx, refused connections) before we give up
 MAX_UNCERTAIN_SENDS = 2  # an uncertain send is resent once; a second uncertain outcome is final
 
@@ -60,7 +70,10 @@ async def enqueue(
     )
     values.update(not_before=not_before or now, broadcast_id=broadcast_id)
     result = await session.execute(_insert(session).values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    queued = bool(result.rowcount)  # type: ignore[attr-defined]
+    if queued and status == PENDING:
+        mark_queued(session)
+    return queued
 
 
 def _insert(session: AsyncSession) -> Any:
@@ -110,6 +123,8 @@ async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]], *, chu
     for start in range(0, len(rows), chunk):
         result = await connection.execute(statement, rows[start : start + chunk])
         queued += len(result.all())
+    if queued:
+        mark_queued(session)
     return queued
 
 

@@ -9,6 +9,8 @@ from enum import StrEnum
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.notices.kinds import NoticeKind
+from models.outbox import PRIORITY_NOTICE, enqueue
 from models.tables import (
     GenderRule,
     Opportunity,
@@ -194,7 +196,25 @@ async def promote_waitlist(session: AsyncSession, *, shift: Shift, now: datetime
         candidate.status, candidate.promoted_at = SignupStatus.CONFIRMED, now
         promoted.append(candidate)
     await session.flush()
+    for signup in promoted:
+        await _tell_promoted(session, signup=signup, now=now)
     return promoted
+
+
+async def _tell_promoted(session: AsyncSession, *, signup: Signup, now: datetime) -> None:
+    """Queue "a seat is yours" in the promotion's own transaction (once per promotion)."""
+    volunteer = await session.get(Volunteer, signup.volunteer_id)
+    assert volunteer is not None and signup.promoted_at is not None
+    await enqueue(
+        session,
+        key=f"promoted:{signup.id}:{signup.promoted_at.isoformat()}",
+        chat_id=volunteer.telegram_id,
+        volunteer_id=volunteer.id,
+        kind=NoticeKind.PROMOTED,
+        payload={"signup_id": signup.id},
+        now=now,
+        priority=PRIORITY_NOTICE,
+    )
 
 
 async def confirm_coming(session: AsyncSession, *, signup: Signup, now: datetime) -> bool:

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlmodel import SQLModel
 
 from bot.app import build_application
-from bot.database import create_engine, create_session_factory, migrate, normalize_url
-from bot.settings import Settings
+from infra.database import create_engine, create_session_factory, migrate, normalize_url
+from infra.settings import Settings
 from tests.harness import BotHarness
 from tests.telegram_double import TOKEN, TelegramDouble
 

@@ -15,7 +15,7 @@ _names = itertools.count(1)
 
 
 def sessions(harness: BotHarness) -> async_sessionmaker[AsyncSession]:
-    return harness.app.bot_data["services"].sessions  # type: ignore[no-any-return]
+    return harness.app.bot_data.services.sessions  # type: ignore[no-any-return]
 
 
 async def make_person(

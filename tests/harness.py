@@ -10,7 +10,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
-from bot.reports import report_runner
 from tests.telegram_double import SentMessage, TelegramDouble
 
 
@@ -131,7 +130,7 @@ class BotHarness:
         self.last_update = data
         await self.app.process_update(Update.de_json(data, self.app.bot))
         # Reports (exports) are built off the update loop: wait for them, as a user would.
-        await report_runner(self.app.bot_data["services"].extras).drain(timeout=60)
+        await self.app.bot_data.services.reports.drain(timeout=60)
         return [m for m in person.messages() if (m.message_id, m.edits) not in before]
 
     async def redeliver_last(self, person: Person) -> list[SentMessage]:

@@ -43,7 +43,7 @@ async def test_check_in_far_from_the_site_is_refused(harness, shift, language, f
     harness.advance(hours=2)
     [far] = await sara.share_location(*FAR_AWAY)
     assert far.text.startswith(far_text)
-    async with harness.app.bot_data["services"].sessions() as session:
+    async with harness.app.bot_data.services.sessions() as session:
         assert (await session.execute(select(func.count()).select_from(Attendance))).scalar_one() == 0
 
 

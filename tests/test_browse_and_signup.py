@@ -143,8 +143,8 @@ async def test_cancelling_frees_the_seat_and_promotes_the_first_in_line(harness,
     from handlers.notices import render_notice
 
     async with session_factory() as session:
-        rendered = await render_notice(session, harness.app.bot_data["services"].catalogs.for_language("ar"), notice, harness.app.bot_data["notice_renderers"])
-    assert rendered is not None and rendered[0].startswith("🎉 بشرى سارة! توفّر مقعد وأصبح لك")
+        rendered = await render_notice(session, harness.app.bot_data.services.catalogs.for_language("ar"), notice)
+    assert rendered is not None and rendered.text.startswith("🎉 بشرى سارة! توفّر مقعد وأصبح لك")
 
 
 async def test_volunteer_can_keep_the_seat_after_all(harness, session_factory, center):

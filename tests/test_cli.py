@@ -41,7 +41,7 @@ def test_bad_coordinator_ids_and_zone_are_named(capsys, monkeypatch):
 
 
 def test_env_file_is_read(monkeypatch, tmp_path):
-    from bot.settings import Settings
+    from infra.settings import Settings
 
     (tmp_path / ".env").write_text("TELEGRAM_BOT_TOKEN=987654:" + "b" * 35 + "\nCOORDINATOR_IDS=1, 22\n")
     settings = Settings()  # type: ignore[call-arg]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot.database import transaction
+from infra.database import transaction
 from models.signups import SignupOutcome, cancel_signup, sign_up
 from models.tables import Shift, Signup, SignupStatus, Volunteer
 from tests.factories import make_center, make_opportunity

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from bot.i18n import Catalogs
-from handlers.coordinator.broadcast import refresh_progress, render_broadcast
+from infra.i18n import Catalogs
+from handlers.coordinator.broadcast import refresh_progress
+from handlers.notices import render_notice
+from models.tables import OutboxMessage
 from models.tables import AuditLog, Broadcast, OutboxMessage
 from tests.conftest import COORDINATOR_ID
 from tests.coordinator_support import audit, make_person, sessions
@@ -189,10 +191,12 @@ async def test_broadcast_is_rendered_in_each_recipients_language(harness, settin
     await admin.press("👥 Everyone")
     catalogs = Catalogs(settings.zone, "ar")
     async with sessions(harness)() as session:
-        arabic = await render_broadcast(session, catalogs.for_language("ar"), {"broadcast_id": 1})
-        english = await render_broadcast(session, catalogs.for_language("en"), {"broadcast_id": 1})
-    assert arabic[0].startswith("📢 <b>رسالة من برنامج التطوع</b>")
-    assert english[0].endswith("&lt;b&gt;not bold&lt;/b&gt; &amp; friends")
+        message = OutboxMessage(kind="broadcast", payload='{"broadcast_id": 1}')
+        arabic = await render_notice(session, catalogs.for_language("ar"), message)
+        english = await render_notice(session, catalogs.for_language("en"), message)
+    assert arabic is not None and english is not None
+    assert arabic.text.startswith("📢 <b>رسالة من برنامج التطوع</b>")
+    assert english.text.endswith("&lt;b&gt;not bold&lt;/b&gt; &amp; friends")
 
 
 def _photo_message(person, caption: str) -> dict:
@@ -232,7 +236,7 @@ async def test_progress_is_followed_again_after_a_restart(harness):
         job.schedule_removal()
 
     class Context:
-        services = harness.app.bot_data["services"]
+        services = harness.app.bot_data.services
         job_queue = harness.app.job_queue
 
     await resume_progress_jobs(Context())  # type: ignore[arg-type]

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from telegram import Update
 
 import handlers.coordinator.exports as exports_handler
-from bot.reports import report_runner
 from models.tables import Attendance
 from tests.coordinator_support import make_person, sessions
 from tests.factories import make_center, make_opportunity
@@ -113,5 +112,5 @@ async def test_volunteers_are_answered_while_an_export_is_being_built(harness, m
     await harness.app.process_update(update(volunteer, "/hours", 9002))
     assert volunteer.messages() and harness.telegram.calls_to(COORDINATOR, "sendDocument") == []
     release.set()
-    await report_runner(harness.app.bot_data["services"].extras).drain(timeout=10)
+    await harness.app.bot_data.services.reports.drain(timeout=10)
     assert coordinator.last().file_name == "hours_2026-01-01_2026-12-31.csv"

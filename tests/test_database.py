@@ -6,7 +6,7 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from bot.database import create_read_session_factory, transaction
+from infra.database import create_read_session_factory, transaction
 from models.tables import Center, Volunteer
 
 

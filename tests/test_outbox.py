@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 
 import pytest
@@ -10,24 +11,27 @@ from sqlalchemy import select
 
 from bot.sender import OutboxSender, drain_once
 from handlers import callback_data as cd
-from handlers.notices import register_renderers
+from handlers.notices import Rendered, render_notice
 from models import outbox
 from models.tables import OutboxMessage, Volunteer
 from tests.factories import make_center, make_opportunity
 from tests.journey import register
 
 
-async def render_test_note(session, t, payload):  # type: ignore[no-untyped-def]
-    return f"note {payload['n']}", None
+async def render_with_test_notes(session, t, message):  # type: ignore[no-untyped-def]
+    """The bot's renderer, plus a plain "test_note" kind (the sender takes any renderer)."""
+    if message.kind == "test_note":
+        return Rendered(f"note {json.loads(message.payload)['n']}")
+    return await render_notice(session, t, message)
 
 
 @pytest.fixture
 def notes(harness):  # type: ignore[no-untyped-def]
     """A plain message kind, so these tests are about delivery rather than wording."""
-    register_renderers(harness.app, {"test_note": render_test_note})
+    harness.app.bot_data.sender = OutboxSender(harness.app, render_with_test_notes)
 
     async def queue(chat_id: int, n: int, *, priority: int = outbox.PRIORITY_NOTICE, **extra):  # type: ignore[no-untyped-def]
-        async with harness.app.bot_data["services"].sessions() as session, session.begin():
+        async with harness.app.bot_data.services.sessions() as session, session.begin():
             await outbox.enqueue(
                 session, key=f"note:{chat_id}:{n}", chat_id=chat_id, kind="test_note", payload={"n": n},
                 now=harness.now, priority=priority, **extra,
@@ -37,7 +41,7 @@ def notes(harness):  # type: ignore[no-untyped-def]
 
 
 async def rows(harness) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
-    async with harness.app.bot_data["services"].sessions() as session:
+    async with harness.app.bot_data.services.sessions() as session:
         return list((await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars())
 
 
@@ -128,7 +132,7 @@ async def test_blocked_volunteer_gets_nothing_more_until_they_write_again(harnes
     attempts_before = len(harness.telegram.calls_to(401, "sendMessage"))
     await notes(401, 1)
     await drain_once(harness.app)
-    async with harness.app.bot_data["services"].sessions() as session:
+    async with harness.app.bot_data.services.sessions() as session:
         volunteer = (await session.execute(select(Volunteer).where(Volunteer.telegram_id == 401))).scalar_one()
     assert volunteer.reachable is False
     [row] = await rows(harness)
@@ -173,7 +177,7 @@ async def test_crash_mid_send_resends_once_after_the_lease(harness, notes):
     """The process dies while a send is on the wire: after the lease another sender resends it once."""
     await notes(17, 1)
     harness.telegram.hold = asyncio.Event()
-    first = OutboxSender(harness.app)
+    first = OutboxSender(harness.app, render_with_test_notes)
     crashed = asyncio.create_task(first.drain())
     for _ in range(100):
         await asyncio.sleep(0.01)
@@ -186,7 +190,7 @@ async def test_crash_mid_send_resends_once_after_the_lease(harness, notes):
     [row] = await rows(harness)
     assert (row.status, row.attempts) == ("sending", 1)
 
-    restarted = OutboxSender(harness.app)
+    restarted = OutboxSender(harness.app, render_with_test_notes)
     assert await restarted.drain() == 0  # within the lease: maybe another instance's, left alone
     harness.advance(seconds=61)
     assert await restarted.drain() == 1
@@ -197,7 +201,7 @@ async def test_crash_mid_send_resends_once_after_the_lease(harness, notes):
 
 async def test_row_abandoned_twice_is_closed_as_uncertain(harness, notes):
     await notes(18, 1)
-    async with harness.app.bot_data["services"].sessions() as session, session.begin():
+    async with harness.app.bot_data.services.sessions() as session, session.begin():
         row = (await session.execute(select(OutboxMessage))).scalar_one()
         row.status, row.attempts, row.uncertain_sends = "sending", 2, 1
         row.not_before = harness.now - timedelta(seconds=1)
@@ -229,7 +233,7 @@ async def test_notices_go_before_broadcasts_and_drain_respects_its_limit(harness
 
 
 async def test_a_message_with_nothing_left_to_say_is_dropped(harness):
-    async with harness.app.bot_data["services"].sessions() as session, session.begin():
+    async with harness.app.bot_data.services.sessions() as session, session.begin():
         await outbox.enqueue(session, key="k1", chat_id=23, kind="no_such_kind", payload={}, now=harness.now)
     assert await drain_once(harness.app) == 0
     [row] = await rows(harness)
@@ -237,11 +241,10 @@ async def test_a_message_with_nothing_left_to_say_is_dropped(harness):
 
 
 async def test_background_sender_wakes_for_new_messages_and_stops_cleanly(harness, notes):
-    sender = OutboxSender(harness.app)
-    harness.app.bot_data["outbox_sender"] = sender
+    sender = OutboxSender(harness.app, render_with_test_notes)
+    harness.app.bot_data.sender = sender
     sender.start()
-    await notes(24, 1)
-    await sender.wake()
+    await notes(24, 1)  # its commit rings the sender's bell
     for _ in range(100):
         await asyncio.sleep(0.01)
         if texts(harness, 24):

@@ -69,7 +69,7 @@ async def test_holders_read_a_change_and_a_cancellation_in_their_language(harnes
     await register(sara, language, name="Sara")
     await sara.press_data(cd.sign_up(shift.id))
     harness.advance(minutes=5)
-    services = harness.app.bot_data["services"]
+    services = harness.app.bot_data.services
     t = services.catalogs.for_language(language)
 
     async with session_factory() as session, session.begin():

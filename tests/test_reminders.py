@@ -23,7 +23,7 @@ REMINDER_BUTTONS = {
 
 
 def services(harness):  # type: ignore[no-untyped-def]
-    return harness.app.bot_data["services"]
+    return harness.app.bot_data.services
 
 
 def span(harness, language, shift) -> str:  # type: ignore[no-untyped-def]

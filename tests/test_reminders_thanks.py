@@ -17,7 +17,7 @@ NAMES = {"en": "Sara", "ar": "سارة"}
 
 
 def services(harness):  # type: ignore[no-untyped-def]
-    return harness.app.bot_data["services"]
+    return harness.app.bot_data.services
 
 
 async def sweep_and_send(harness) -> None:  # type: ignore[no-untyped-def]

@@ -6,7 +6,6 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from handlers.callback_data import pattern
 from handlers.coordinator import attendance, broadcast, exports, onsite, opportunities, roles, stats
-from handlers.notices import register_renderers
 
 # Photos, locations and files are read by the coordinator flows first; a handler there stops the
 # update only when the sender is inside one of its flows, so volunteers are unaffected. Group -2:
@@ -53,13 +52,12 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(MessageHandler(private & filters.LOCATION, opportunities.new_opportunity_location), group=FLOW_GROUP)
     app.add_handler(MessageHandler(private & filters.Document.ALL, exports.import_document), group=FLOW_GROUP)
 
-    app.bot_data.setdefault("text_flows", {}).update({
+    app.bot_data.text_flows.update({
         broadcast.FLOW: broadcast.broadcast_text,
         onsite.EDIT_FLOW: onsite.edit_shift_text,
         attendance.ADJUST_FLOW: attendance.adjust_text,
         opportunities.FLOW: opportunities.new_opportunity_text,
         exports.IMPORT_FLOW: exports.import_text,
     })
-    register_renderers(app, {"broadcast": broadcast.render_broadcast})
     if app.job_queue is not None:  # runs once the application starts (not in offline tests)
         app.job_queue.run_once(broadcast.resume_progress_jobs, when=5, name="broadcast-progress:resume")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
-from bot.i18n import Translator
+from infra.i18n import Translator
 from handlers import callback_data as cd
 from handlers.common import load_volunteer, reply
 from handlers.context import BotContext

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from sqlalchemy import select
@@ -12,10 +11,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, ApplicationHandlerStop
 
-from bot.i18n import Translator
+from infra.i18n import Translator
 from handlers import callback_data as cd
 from handlers.common import center_name, clip, esc, load_volunteer, opportunity_title, reply, show
 from handlers.context import BotContext
+from handlers.notices.announcements import announcement_text
 from handlers.coordinator.access import parse_or_refuse, peek_conversation, require_staff
 from models.audit import record_action
 from models.broadcasts import (
@@ -52,25 +52,10 @@ PROGRESS_EVERY_SECONDS = 5
 MENU_LIMIT = 20
 
 
-def render_broadcast_text(t: Translator, text: str) -> str:
-    """The message as a volunteer receives it, in their language."""
-    return t.gettext("📢 <b>A message from the volunteering program</b>") + "\n\n" + esc(text)
-
-
-async def render_broadcast(session: AsyncSession, t: Translator, payload: dict[str, Any]) -> tuple[Any, ...] | None:
-    """Outbox renderer for kind "broadcast": the text, no keyboard, and the photo if there is one."""
-    broadcast = await session.get(Broadcast, int(payload["broadcast_id"]))
-    if broadcast is None or broadcast.status == "cancelled":
-        return None
-    if broadcast.photo_file_id:
-        return render_broadcast_text(t, broadcast.text), None, broadcast.photo_file_id
-    return render_broadcast_text(t, broadcast.text), None
-
-
 def _too_long(context: BotContext, text: str, has_photo: bool) -> bool:
     # The header differs per language; the longest rendering must fit.
     limit = CAPTION_LIMIT if has_photo else TEXT_LIMIT
-    return any(len(render_broadcast_text(context.translator(lang), text)) > limit for lang in ("ar", "en"))
+    return any(len(announcement_text(context.translator(lang), text)) > limit for lang in ("ar", "en"))
 
 
 def audience_menu(t: Translator, scoped: bool) -> InlineKeyboardMarkup:
@@ -275,7 +260,7 @@ async def choose_audience_button(update: Update, context: BotContext) -> None:
             return
         write_conversation(volunteer, None)
     await query.answer()
-    preview = render_broadcast_text(t, draft.text)
+    preview = announcement_text(t, draft.text)
     chat = update.effective_chat
     assert chat is not None
     if draft.photo_file_id:
@@ -324,7 +309,6 @@ async def confirm_broadcast_button(update: Update, context: BotContext) -> None:
             await show(query, texts[result.outcome])
         return
     await query.answer(t.gettext("Sending…"))
-    await _wake_sender(context)
     assert result.broadcast is not None
     message = query.message
     assert message is not None
@@ -375,7 +359,7 @@ def render_progress(t: Translator, progress: Progress) -> str:
 
 async def refresh_progress(app: Application, broadcast_id: int) -> bool:  # type: ignore[type-arg]
     """Edit the coordinator's progress message from the outbox counts; True once finished."""
-    services = app.bot_data["services"]
+    services = app.bot_data.services
     async with services.sessions() as session, session.begin():
         progress = await broadcast_progress(session, broadcast_id=broadcast_id)
         if progress is None or progress.broadcast.progress_message_id is None:
@@ -402,14 +386,6 @@ async def progress_job(context: BotContext) -> None:
     assert context.job is not None
     if await refresh_progress(context.application, int(context.job.data)):  # type: ignore[arg-type]
         context.job.schedule_removal()
-
-
-async def _wake_sender(context: BotContext) -> None:
-    wake = context.services.wake_sender
-    if wake is not None:
-        result = wake()
-        if inspect.isawaitable(result):
-            await result
 
 
 async def resume_progress_jobs(context: BotContext) -> None:

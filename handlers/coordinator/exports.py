@@ -8,8 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InputFile, Update
 
-from bot.i18n import Translator
-from bot.reports import report_runner
+from infra.i18n import Translator
 from handlers.common import esc, load_volunteer, reply
 from handlers.context import BotContext
 from handlers.coordinator.access import peek_conversation, require_staff
@@ -84,7 +83,7 @@ async def export_command(update: Update, context: BotContext) -> None:
     async def tell_failure() -> None:
         await chat.send_message(t.gettext("Sorry, {file} could not be prepared. Please try again in a few minutes.").format(file=name))
 
-    report_runner(context.services.extras).start(build_and_send, on_error=tell_failure, name=name)
+    context.services.reports.start(build_and_send, on_error=tell_failure, name=name)
 
 
 async def _scope_center(

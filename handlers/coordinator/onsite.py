@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
-from bot.i18n import Translator
+from infra.i18n import Translator
 from handlers import callback_data as cd
 from handlers.attendance import CODE_PREFIX
 from handlers.common import esc, opportunity_title, reply, show
@@ -233,7 +233,6 @@ async def shift_button(update: Update, context: BotContext) -> None:
         await show(query, shift_card(t, shift, opportunity)[0] + "\n\n" + t.ngettext(
             "❌ The shift is cancelled. {n} volunteer will be told.", "❌ The shift is cancelled. {n} volunteers will be told.", told
         ).format(n=t.number(told)))
-        await _wake(context)
 
 
 async def edit_shift_text(update: Update, context: BotContext, session: AsyncSession, volunteer: Volunteer) -> None:
@@ -262,7 +261,3 @@ async def edit_shift_text(update: Update, context: BotContext, session: AsyncSes
     await reply(update, t.ngettext("✅ Shift changed. {n} volunteer will be told.", "✅ Shift changed. {n} volunteers will be told.", told).format(n=t.number(told)) + "\n\n" + text, markup)
 
 
-async def _wake(context: BotContext) -> None:
-    from handlers.coordinator.broadcast import _wake_sender
-
-    await _wake_sender(context)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.i18n import Translator
+from infra.i18n import Translator
 from handlers import callback_data as cd
 from handlers.common import category_label, center_name, esc, reply, show
 from handlers.context import BotContext

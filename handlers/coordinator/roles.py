@@ -7,7 +7,7 @@ import logging
 from telegram import Bot, BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
 
-from bot.i18n import N_, Translator
+from infra.i18n import N_, Translator
 from handlers.common import center_name, esc, reply
 from handlers.context import BotContext
 from handlers.coordinator.access import require_staff

@@ -7,8 +7,8 @@ import asyncio
 from sqlalchemy import select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
-from bot.charts import Bar, progress_chart
-from bot.i18n import Translator
+from infra.charts import Bar, progress_chart
+from infra.i18n import Translator
 from handlers import callback_data as cd
 from handlers.common import center_name, esc, reply, show
 from handlers.context import BotContext

@@ -20,7 +20,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
-from bot.database import create_engine, create_session_factory, migrate
+from infra.database import create_engine, create_session_factory, migrate
 from models.base import utcnow
 from models.tables import Shift
 from sandbox import TelegramStandIn

@@ -10,7 +10,7 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from bot.database import create_engine, create_session_factory
+from infra.database import create_engine, create_session_factory
 from models.tables import Signup, Volunteer
 from sandbox import ChatMessage, SimulatedUser, TelegramStandIn
 from tests.e2e.conftest import (

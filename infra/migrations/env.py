@@ -1,4 +1,4 @@
-"""Alembic environment: runs on a connection handed over by bot.database.migrate."""
+"""Alembic environment: runs on a connection handed over by infra.database.migrate."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ target_metadata = SQLModel.metadata
 def run_migrations_online() -> None:
     connection = context.config.attributes.get("connection")
     if connection is None:
-        raise RuntimeError("run migrations through bot.database.migrate (volunteer-bot migrate)")
+        raise RuntimeError("run migrations through infra.database.migrate (volunteer-bot migrate)")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -26,10 +26,13 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
 import models  # noqa: F401  (tables on the metadata)
+from infra.outbox_bell import OutboxBell
+from models.outbox import QUEUED_INFO_KEY
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -197,8 +200,24 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
-def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def create_session_factory(engine: AsyncEngine, *, bell: OutboxBell | None = None) -> async_sessionmaker[AsyncSession]:
+    """Sessions for the bot's transactions; a commit that queued outgoing messages rings `bell`."""
+    if bell is None:
+        return async_sessionmaker(engine, expire_on_commit=False)
+
+    class BellSession(Session):
+        """A Session whose commits wake the outbox sender when they queued a message."""
+
+    def ring_after_commit(session: Session) -> None:
+        if session.info.pop(QUEUED_INFO_KEY, False):
+            bell.ring()
+
+    def forget_after_rollback(session: Session) -> None:
+        session.info.pop(QUEUED_INFO_KEY, None)
+
+    event.listen(BellSession, "after_commit", ring_after_commit)
+    event.listen(BellSession, "after_soft_rollback", lambda session, _previous: forget_after_rollback(session))
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=BellSession)
 
 
 def create_read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -1,0 +1,89 @@
+"""Renderers of the notices about a volunteer's shifts (facts from `models.notices.journey`)."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from handlers import callback_data as cd
+from handlers.common import center_name, esc, opportunity_title
+from handlers.notices.rendered import Rendered
+from infra.i18n import Translator
+from models.notices.journey import AttendanceFacts, SeatFacts
+from models.tables import Shift, Signup, SignupStatus
+
+
+def shift_buttons(t: Translator, signup: Signup, shift: Shift, *, attending: bool = True) -> InlineKeyboardMarkup:
+    """Under a reminder: I'll be there, cancel my seat, directions (when the site is known)."""
+    assert signup.id is not None and shift.id is not None
+    rows = []
+    if attending:
+        rows.append([InlineKeyboardButton(t.gettext("✅ I'll be there"), callback_data=cd.reminder_attending(signup.id))])
+    second = [InlineKeyboardButton(t.gettext("Cancel my seat"), callback_data=cd.cancel(signup.id))]
+    if shift.latitude is not None and shift.longitude is not None:
+        second.append(InlineKeyboardButton(t.gettext("🗺 Directions"), callback_data=cd.directions(shift.id)))
+    rows.append(second)
+    return InlineKeyboardMarkup(rows)
+
+
+def render_promoted(t: Translator, facts: SeatFacts) -> Rendered:
+    text = t.gettext("🎉 Good news! A seat opened up and it is yours: <b>{title}</b>\n{when}").format(
+        title=esc(opportunity_title(facts.opportunity, t.language)), when=t.span(facts.shift.starts_at, facts.shift.ends_at)
+    )
+    assert facts.signup.id is not None
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("Cancel my seat"), callback_data=cd.cancel(facts.signup.id))]])
+    return Rendered(text, markup)
+
+
+def render_reminder(t: Translator, facts: SeatFacts) -> Rendered:
+    text = t.gettext(
+        "⏰ Reminder: your shift <b>{title}</b>\n🗓 {when}\n📍 {place}\n\n"
+        "We are counting on you! If you cannot come, please free your seat for someone on the waitlist."
+    ).format(
+        title=esc(opportunity_title(facts.opportunity, t.language)),
+        when=t.span(facts.shift.starts_at, facts.shift.ends_at),
+        place=esc(center_name(facts.center, t.language)),
+    )
+    return Rendered(text, shift_buttons(t, facts.signup, facts.shift))
+
+
+def render_auto_checkout(t: Translator, facts: AttendanceFacts) -> Rendered:
+    text = t.gettext(
+        "🏁 You did not check out of <b>{title}</b> ({when}), so we closed your attendance at the end "
+        "of the shift and credited {duration}. A coordinator will review it; if something is not right, "
+        "please let your center know."
+    ).format(
+        title=esc(opportunity_title(facts.opportunity, t.language)),
+        when=t.span(facts.shift.starts_at, facts.shift.ends_at),
+        duration=t.duration(facts.attendance.credited_minutes),
+    )
+    return Rendered(text)
+
+
+def render_no_show(t: Translator, facts: SeatFacts) -> Rendered:
+    text = t.gettext(
+        "We missed you at <b>{title}</b> ({when}). We hope all is well with you! "
+        "Next time, if you cannot come, please cancel your seat beforehand so someone on the waitlist can take it."
+    ).format(title=esc(opportunity_title(facts.opportunity, t.language)), when=t.span(facts.shift.starts_at, facts.shift.ends_at))
+    return Rendered(text)
+
+
+def render_shift_changed(t: Translator, facts: SeatFacts) -> Rendered:
+    text = t.gettext(
+        "📣 <b>{title}</b> has changed. The shift is now:\n🗓 {when}\n📍 {place}\n\n"
+        "Your place is kept. If the new arrangement does not suit you, you can give it up below."
+    ).format(
+        title=esc(opportunity_title(facts.opportunity, t.language)),
+        when=t.span(facts.shift.starts_at, facts.shift.ends_at),
+        place=esc(center_name(facts.center, t.language)),
+    )
+    assert facts.signup.id is not None
+    label = t.gettext("Cancel my seat") if facts.signup.status == SignupStatus.CONFIRMED else t.gettext("Leave the waitlist")
+    return Rendered(text, InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=cd.cancel(facts.signup.id))]]))
+
+
+def render_shift_cancelled(t: Translator, facts: SeatFacts) -> Rendered:
+    text = t.gettext(
+        "❌ We are sorry: <b>{title}</b> ({when}) has been cancelled by the organisers, and your place with it. "
+        "Thank you for being ready to serve; other opportunities are waiting for you: /opportunities"
+    ).format(title=esc(opportunity_title(facts.opportunity, t.language)), when=t.span(facts.shift.starts_at, facts.shift.ends_at))
+    return Rendered(text)

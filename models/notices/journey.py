@@ -1,0 +1,107 @@
+"""Loaders of the notices about a volunteer's shifts: promotion, reminders, changes, no-shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import tzinfo
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.signups import HELD
+from models.tables import (
+    Attendance,
+    Center,
+    Opportunity,
+    Shift,
+    ShiftStatus,
+    Signup,
+    SignupStatus,
+    Volunteer,
+)
+
+
+@dataclass(frozen=True)
+class SeatFacts:
+    """A volunteer's place on a shift, with what a message about it shows."""
+
+    signup: Signup
+    shift: Shift
+    opportunity: Opportunity
+    center: Center
+
+
+@dataclass(frozen=True)
+class AttendanceFacts:
+    """A closed attendance record and the shift it belongs to."""
+
+    attendance: Attendance
+    shift: Shift
+    opportunity: Opportunity
+
+
+async def seat_facts(session: AsyncSession, signup_id: int) -> SeatFacts | None:
+    signup = await session.get(Signup, signup_id)
+    if signup is None:
+        return None
+    shift = await session.get(Shift, signup.shift_id)
+    assert shift is not None
+    opportunity = await session.get(Opportunity, shift.opportunity_id)
+    assert opportunity is not None
+    center = await session.get(Center, opportunity.center_id)
+    assert center is not None
+    return SeatFacts(signup, shift, opportunity, center)
+
+
+async def attendance_facts(session: AsyncSession, attendance_id: int) -> AttendanceFacts | None:
+    attendance = await session.get(Attendance, attendance_id)
+    if attendance is None or attendance.shift_id is None:
+        return None
+    shift = await session.get(Shift, attendance.shift_id)
+    assert shift is not None
+    opportunity = await session.get(Opportunity, shift.opportunity_id)
+    assert opportunity is not None
+    return AttendanceFacts(attendance, shift, opportunity)
+
+
+async def load_promoted(session: AsyncSession, payload: dict[str, Any], zone: tzinfo) -> SeatFacts | None:
+    facts = await seat_facts(session, int(payload["signup_id"]))
+    if facts is None or facts.signup.status != SignupStatus.CONFIRMED:
+        return None  # cancelled again before we could tell them: nothing to say
+    return facts
+
+
+async def load_reminder(session: AsyncSession, payload: dict[str, Any], zone: tzinfo) -> SeatFacts | None:
+    facts = await seat_facts(session, int(payload["signup_id"]))
+    if facts is None:
+        return None
+    volunteer = await session.get(Volunteer, facts.signup.volunteer_id)
+    if (
+        facts.signup.status != SignupStatus.CONFIRMED
+        or facts.shift.status != ShiftStatus.ACTIVE
+        or (volunteer is not None and volunteer.reminders_muted)
+    ):
+        return None
+    return facts
+
+
+async def load_auto_checkout(session: AsyncSession, payload: dict[str, Any], zone: tzinfo) -> AttendanceFacts | None:
+    return await attendance_facts(session, int(payload["attendance_id"]))
+
+
+async def load_no_show(session: AsyncSession, payload: dict[str, Any], zone: tzinfo) -> SeatFacts | None:
+    facts = await seat_facts(session, int(payload["signup_id"]))
+    if facts is None or facts.signup.status != SignupStatus.NO_SHOW:
+        return None  # a coordinator corrected it meanwhile
+    return facts
+
+
+async def load_shift_changed(session: AsyncSession, payload: dict[str, Any], zone: tzinfo) -> SeatFacts | None:
+    facts = await seat_facts(session, int(payload["signup_id"]))
+    if facts is None or facts.signup.status not in HELD or facts.shift.status != ShiftStatus.ACTIVE:
+        return None  # they left it, or it was cancelled since (that notice says it all)
+    return facts
+
+
+async def load_shift_cancelled(session: AsyncSession, payload: dict[str, Any], zone: tzinfo) -> SeatFacts | None:
+    return await seat_facts(session, int(payload["signup_id"]))

@@ -1,0 +1,20 @@
+"""Every kind of message the bot sends on its own."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class NoticeKind(StrEnum):
+    """Stored in `outbox_message.kind`; the values are part of the schema (rows outlive releases)."""
+
+    PROMOTED = "promoted"  # a seat opened and a waitlisted volunteer got it
+    REMINDER = "reminder"  # 24 h / 2 h before a shift
+    AUTO_CHECKOUT = "auto_checkout"  # a forgotten check-out was closed for them
+    NO_SHOW = "no_show"
+    FIRST_SHIFT = "first_shift"  # thanks after the first completed shift
+    MILESTONE = "milestone"  # thanks at 10, 25, 50 ... hours
+    VOLUNTEER_DAY = "volunteer_day"  # 5 December
+    SHIFT_CHANGED = "shift_changed"
+    SHIFT_CANCELLED = "shift_cancelled"
+    BROADCAST = "broadcast"  # a coordinator's announcement
