@@ -10,6 +10,9 @@ from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, utcnow
 
+# The languages the program speaks, Arabic first (the default for newcomers).
+LANGUAGES = ("ar", "en")
+
 CATEGORIES = (
     "community",
     "elderly",
