@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from models.tables import Attendance, OutboxMessage, Shift, Signup, SignupStatus
+from models.tables import Attendance, Center, Opportunity, OutboxMessage, Shift, Signup, SignupStatus
 from tests.coordinator_support import audit, make_person, sessions
 from tests.factories import make_center, make_opportunity
 
@@ -211,3 +211,25 @@ async def test_review_shows_the_oldest_ten_and_keeps_a_right_record_with_one_tap
         kept = await session.get(Attendance, 1)
     assert (kept.flagged, kept.credited_minutes) == (False, 180)
     assert [(line.action, line.allowed) for line in (await audit(harness))[-2:]] == [("attendance.keep", True), ("attendance.keep", False)]
+
+
+async def test_raising_a_full_shifts_seats_gives_the_seat_to_the_waitlist_and_tells_them(harness):
+    from bot.sender import drain_once
+
+    shift, _ = await _shift_with_people(harness)
+    factory = sessions(harness)
+    async with factory() as session, session.begin():
+        (await session.get(Shift, shift.id)).capacity = 3  # the three holders fill it
+        center = await session.get(Center, (await session.get(Opportunity, shift.opportunity_id)).center_id)
+    dana = await make_person(harness, 7_100_000_009, center=center, name="دانة")
+    async with factory() as session, session.begin():
+        session.add(Signup(shift_id=shift.id, volunteer_id=dana.id, status=SignupStatus.WAITLISTED, signed_up_at=START - timedelta(days=1)))
+    coordinator = harness.person(COORDINATOR)
+    await coordinator.press_data(f"sh:v1:edit:{shift.id}", (await coordinator.send("/shifts"))[-1])
+    assert (await coordinator.send("2026-12-05 16:00-20:00 4"))[-1].text.startswith("✅ Shift changed.")
+    await drain_once(harness.app)
+    told = [m.text for m in harness.telegram.to(dana.telegram_id)]
+    assert any(text.startswith("🎉 بشرى سارة! توفّر مقعد وأصبح لك") for text in told), told
+    async with factory() as session:
+        seat = (await session.execute(select(Signup).where(Signup.volunteer_id == dana.id))).scalar_one()
+    assert seat.status == SignupStatus.CONFIRMED
