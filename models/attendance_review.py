@@ -12,6 +12,8 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.audit import record_action
+from models.notices.kinds import NoticeKind
+from models.outbox import PRIORITY_NOTICE, enqueue
 from models.tables import Attendance, Opportunity, Shift, Signup, SignupStatus, Volunteer
 
 MAX_MINUTES = 24 * 60
@@ -145,6 +147,7 @@ async def adjust_credited_minutes(
         session, actor_telegram_id=actor_telegram_id, action="attendance.adjust", target=f"attendance:{attendance_id}",
         detail=f"{before} -> {minutes} min: {reason}", now=now,
     )
+    await _tell_hours_adjusted(session, attendance=attendance, reason=reason, now=now)
     return attendance
 
 
@@ -197,4 +200,21 @@ async def add_off_system_minutes(
         session, actor_telegram_id=actor_telegram_id, action="attendance.add_manual", target=f"volunteer:{volunteer.telegram_id}",
         detail=f"{minutes} min: {reason}", now=now,
     )
+    await _tell_hours_adjusted(session, attendance=record, reason=reason, now=now)
     return record
+
+
+async def _tell_hours_adjusted(session: AsyncSession, *, attendance: Attendance, reason: str, now: datetime) -> None:
+    """The volunteer hears of every change a coordinator makes to their hours, with the reason."""
+    volunteer = await session.get(Volunteer, attendance.volunteer_id)
+    assert volunteer is not None and attendance.id is not None
+    await enqueue(
+        session,
+        key=f"hours-adjusted:{attendance.id}:{now.isoformat()}",
+        chat_id=volunteer.telegram_id,
+        volunteer_id=volunteer.id,
+        kind=NoticeKind.HOURS_ADJUSTED,
+        payload={"attendance_id": attendance.id, "reason": reason},
+        now=now,
+        priority=PRIORITY_NOTICE,
+    )

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.audit import record_action
 from models.opportunities import new_checkin_code
-from models.signups import HELD
+from models.notices.shift_holders import notify_shift_holders
+from models.signups import HELD, promote_waitlist
 from models.tables import (
     CATEGORIES,
     GenderRule,
@@ -139,31 +140,43 @@ async def publish_opportunity(
     return opportunity
 
 
+@dataclass(frozen=True)
+class ShiftChange:
+    """What changing or cancelling a shift did: the shift, and how many holders are being told."""
+
+    shift: Shift
+    told: int
+    released: int = 0  # seats and waitlist places a cancellation gave back
+
+
 async def change_shift(
     session: AsyncSession, *, shift_id: int, spec: ShiftSpec, actor_telegram_id: int, now: datetime
-) -> Shift:
-    """New times and capacity; refuses a capacity below the seats already taken."""
+) -> ShiftChange:
+    """New times and capacity; refuses a capacity below the seats already taken.
+
+    More seats go to the waitlist at once (the promoted are told); every holder is told of the change,
+    all in the caller's transaction.
+    """
     shift = (await session.execute(select(Shift).where(Shift.id == shift_id).with_for_update())).scalar_one()
     if spec.capacity < shift.seats_taken:
         raise ShiftSpecError(ShiftProblem.BELOW_TAKEN)
     before = f"{shift.starts_at.isoformat()}..{shift.ends_at.isoformat()} cap={shift.capacity}"
     shift.starts_at, shift.ends_at, shift.capacity = spec.starts_at, spec.ends_at, spec.capacity
     await session.flush()
-    from models.signups import promote_waitlist  # more seats may let waiting volunteers in
-
-    await promote_waitlist(session, shift=shift, now=now)
+    await promote_waitlist(session, shift=shift, now=now)  # more seats may let waiting volunteers in
     await record_action(
         session, actor_telegram_id=actor_telegram_id, action="shift.change", target=f"shift:{shift_id}",
         detail=f"{before} -> {spec.starts_at.isoformat()}..{spec.ends_at.isoformat()} cap={spec.capacity}", now=now,
     )
-    return shift
+    told = await notify_shift_holders(session, shift_id=shift_id, change="changed", now=now)
+    return ShiftChange(shift, told)
 
 
-async def cancel_shift(session: AsyncSession, *, shift_id: int, actor_telegram_id: int, now: datetime) -> int:
-    """Cancel the shift and release its seats; how many holders it had (-1 when already cancelled)."""
+async def cancel_shift(session: AsyncSession, *, shift_id: int, actor_telegram_id: int, now: datetime) -> ShiftChange | None:
+    """Cancel the shift, release its seats and tell its holders; None when it was already cancelled."""
     shift = (await session.execute(select(Shift).where(Shift.id == shift_id).with_for_update())).scalar_one()
     if shift.status == ShiftStatus.CANCELLED:
-        return -1
+        return None
     shift.status, shift.seats_taken = ShiftStatus.CANCELLED, 0
     released = await session.execute(
         update(Signup)
@@ -174,7 +187,8 @@ async def cancel_shift(session: AsyncSession, *, shift_id: int, actor_telegram_i
         session, actor_telegram_id=actor_telegram_id, action="shift.cancel", target=f"shift:{shift_id}",
         detail=f"released={released.rowcount}", now=now,  # type: ignore[attr-defined]
     )
-    return int(released.rowcount)  # type: ignore[attr-defined]
+    told = await notify_shift_holders(session, shift_id=shift_id, change="cancelled", now=now)
+    return ShiftChange(shift, told, released=int(released.rowcount))  # type: ignore[attr-defined]
 
 
 def within(text: str, limit: int) -> str | None:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bot.sender import drain_once
 from handlers import callback_data as cd
-from models.notifications import notify_shift_holders
+from models.notices.shift_holders import notify_shift_holders
 from models.signups import sign_up
 from models.tables import OutboxMessage, Shift, Signup, Volunteer
 from tests.factories import make_center, make_opportunity

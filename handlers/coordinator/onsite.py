@@ -202,10 +202,8 @@ async def shift_button(update: Update, context: BotContext) -> None:
             await query.answer(t.gettext("This shift is over or cancelled; it can no longer be changed."), show_alert=True)
             return
         if action == "cxy":
-            released = await cancel_shift(session, shift_id=shift_id, actor_telegram_id=actor.telegram_id, now=context.now())
-            from models.notifications import notify_shift_holders
-
-            told = await notify_shift_holders(session, shift_id=shift_id, change="cancelled", now=context.now()) if released >= 0 else 0
+            cancelled = await cancel_shift(session, shift_id=shift_id, actor_telegram_id=actor.telegram_id, now=context.now())
+            told = cancelled.told if cancelled is not None else 0
         if action == "edit":
             write_conversation(actor.volunteer, {"flow": EDIT_FLOW, "shift_id": shift_id})
         roster = await shift_roster(session, shift_id=shift_id, now=context.now()) if action == "who" else None
@@ -247,13 +245,11 @@ async def edit_shift_text(update: Update, context: BotContext, session: AsyncSes
     try:
         spec = parse_shift_spec(message.text or "", zone=context.settings.zone, now=context.now())
         async with session.begin_nested():
-            shift = await change_shift(session, shift_id=shift_id, spec=spec, actor_telegram_id=actor.telegram_id, now=context.now())
+            change = await change_shift(session, shift_id=shift_id, spec=spec, actor_telegram_id=actor.telegram_id, now=context.now())
     except ShiftSpecError as error:
         await reply(update, shift_problem_text(t, error.problem))
         return
-    from models.notifications import notify_shift_holders
-
-    told = await notify_shift_holders(session, shift_id=shift_id, change="changed", now=context.now())
+    shift, told = change.shift, change.told
     write_conversation(volunteer, None)
     opportunity = await session.get(Opportunity, shift.opportunity_id)
     assert opportunity is not None

@@ -32,6 +32,7 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.MILESTONE: thanks.render_milestone,
     NoticeKind.VOLUNTEER_DAY: thanks.render_volunteer_day,
     NoticeKind.BROADCAST: announcements.render_broadcast,
+    NoticeKind.HOURS_ADJUSTED: journey.render_hours_adjusted,
 }
 
 

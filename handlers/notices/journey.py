@@ -8,7 +8,7 @@ from handlers import callback_data as cd
 from handlers.common import center_name, esc, opportunity_title
 from handlers.notices.rendered import Rendered
 from infra.i18n import Translator
-from models.notices.journey import AttendanceFacts, SeatFacts
+from models.notices.journey import AttendanceFacts, HoursAdjustedFacts, SeatFacts
 from models.tables import Shift, Signup, SignupStatus
 
 
@@ -87,3 +87,17 @@ def render_shift_cancelled(t: Translator, facts: SeatFacts) -> Rendered:
         "Thank you for being ready to serve; other opportunities are waiting for you: /opportunities"
     ).format(title=esc(opportunity_title(facts.opportunity, t.language)), when=t.span(facts.shift.starts_at, facts.shift.ends_at))
     return Rendered(text)
+
+
+def render_hours_adjusted(t: Translator, facts: HoursAdjustedFacts) -> Rendered:
+    credited = t.duration(facts.attendance.credited_minutes)
+    if facts.shift is None:
+        text = t.gettext("🕒 A coordinator added {duration} to your volunteering record.").format(duration=credited)
+    else:
+        text = t.gettext("🕒 A coordinator corrected your hours for <b>{title}</b> ({when}): it now credits {duration}.").format(
+            title=esc(opportunity_title(facts.shift.opportunity, t.language)),
+            when=t.span(facts.shift.shift.starts_at, facts.shift.shift.ends_at),
+            duration=credited,
+        )
+    reason = t.gettext("Reason: {reason}").format(reason=esc(facts.reason))
+    return Rendered(text + "\n" + reason + "\n\n" + t.gettext("Your total is always in /hours."))

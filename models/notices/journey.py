@@ -40,6 +40,15 @@ class AttendanceFacts:
     opportunity: Opportunity
 
 
+@dataclass(frozen=True)
+class HoursAdjustedFacts:
+    """A record a coordinator corrected or added: what it credits now, and why."""
+
+    attendance: Attendance
+    reason: str
+    shift: AttendanceFacts | None  # None for off-system hours (a record without a shift)
+
+
 async def seat_facts(session: AsyncSession, signup_id: int) -> SeatFacts | None:
     signup = await session.get(Signup, signup_id)
     if signup is None:
@@ -105,3 +114,11 @@ async def load_shift_changed(session: AsyncSession, payload: dict[str, Any], zon
 
 async def load_shift_cancelled(session: AsyncSession, payload: dict[str, Any], zone: tzinfo) -> SeatFacts | None:
     return await seat_facts(session, int(payload["signup_id"]))
+
+
+async def load_hours_adjusted(session: AsyncSession, payload: dict[str, Any], zone: tzinfo) -> HoursAdjustedFacts | None:
+    attendance = await session.get(Attendance, int(payload["attendance_id"]))
+    if attendance is None:
+        return None
+    shift = await attendance_facts(session, attendance.id) if attendance.shift_id is not None else None  # type: ignore[arg-type]
+    return HoursAdjustedFacts(attendance, str(payload.get("reason", "")), shift)

@@ -18,3 +18,4 @@ class NoticeKind(StrEnum):
     SHIFT_CHANGED = "shift_changed"
     SHIFT_CANCELLED = "shift_cancelled"
     BROADCAST = "broadcast"  # a coordinator's announcement
+    HOURS_ADJUSTED = "hours_adjusted"  # a coordinator corrected a record or added off-system hours

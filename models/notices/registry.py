@@ -23,6 +23,7 @@ LOADERS: dict[NoticeKind, Loader] = {
     NoticeKind.MILESTONE: thanks.load_milestone,
     NoticeKind.VOLUNTEER_DAY: thanks.load_volunteer_day,
     NoticeKind.BROADCAST: announcements.load_broadcast,
+    NoticeKind.HOURS_ADJUSTED: journey.load_hours_adjusted,
 }
 
 

@@ -1,4 +1,4 @@
-"""Telling the holders of a shift that a coordinator changed or cancelled it."""
+"""Queueing the notice to every holder of a shift that a coordinator changed or cancelled."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.notices.kinds import NoticeKind
 from models.outbox import PRIORITY_NOTICE, enqueue
 from models.signups import HELD
 from models.tables import Opportunity, Shift, Signup, SignupStatus, Volunteer
@@ -41,7 +42,7 @@ async def notify_shift_holders(session: AsyncSession, *, shift_id: int, change: 
 
     change: "changed" or "cancelled". For a cancellation, sign-ups released in the same operation
     (cancelled at `now`) are told too, so the caller may release seats before or after calling.
-    The caller wakes the sender after its transaction commits (`Services.wake_sender`).
+    Committing the caller's transaction wakes the sender (see infra.outbox_bell).
     """
     if change not in SHIFT_CHANGES:
         raise ValueError(f"unknown shift change {change!r}")
@@ -68,7 +69,7 @@ async def notify_shift_holders(session: AsyncSession, *, shift_id: int, change: 
             key=f"shift-{change}:{shift_id}:{version}:{signup.id}",
             chat_id=volunteer.telegram_id,
             volunteer_id=volunteer.id,
-            kind=f"shift_{change}",
+            kind=NoticeKind.SHIFT_CHANGED if change == "changed" else NoticeKind.SHIFT_CANCELLED,
             payload={"shift_id": shift_id, "signup_id": signup.id},
             now=now,
             priority=PRIORITY_NOTICE,
