@@ -233,3 +233,20 @@ async def test_raising_a_full_shifts_seats_gives_the_seat_to_the_waitlist_and_te
     async with factory() as session:
         seat = (await session.execute(select(Signup).where(Signup.volunteer_id == dana.id))).scalar_one()
     assert seat.status == SignupStatus.CONFIRMED
+
+
+async def test_volunteers_are_told_when_a_coordinator_corrects_or_adds_their_hours(harness):
+    from bot.sender import drain_once
+
+    await _shift_with_people(harness)
+    coordinator = harness.person(COORDINATOR)
+    harness.now = START + timedelta(hours=5)
+    await coordinator.send("/review")
+    await coordinator.press("✏️ Adjust #1")
+    await coordinator.send("180 left at the end, <forgot> to check out")
+    await coordinator.send("/addhours 7100000001 2.5 Ramadan iftar at the center")
+    await drain_once(harness.app)
+    ali = [m.text for m in harness.telegram.to(7_100_000_000)]
+    badr = [m.text for m in harness.telegram.to(7_100_000_001)]
+    assert any(t.startswith("🕒 صحّح أحد المنسّقين ساعاتك في") and "ساعات" in t and "السبب: left at the end, &lt;forgot&gt; to check out" in t for t in ali), ali
+    assert any(t.startswith("🕒 أضاف أحد المنسّقين") and "السبب: Ramadan iftar at the center" in t for t in badr), badr
