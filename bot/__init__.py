@@ -1,1 +1,5 @@
-"""Application wiring for the volunteer bot: settings, database, i18n, scheduling and the CLI."""
+"""The process: application wiring, the `volunteer-bot` command, scheduling, the outbox sender,
+rate limiting, the Bot API transports and the offline demo.
+
+The top layer: may import `handlers/`, `infra/` and `models/`; nothing imports it back.
+"""

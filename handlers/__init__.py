@@ -1,4 +1,8 @@
-"""Thin Telegram handlers; `register(app)` is the one place they are wired, in order."""
+"""Thin Telegram handlers and the renderers of every outgoing message; `register(app)` is the one
+place they are wired, in order.
+
+May import `infra/` and `models/` (and telegram); never `bot/`.
+"""
 
 from __future__ import annotations
 
