@@ -110,7 +110,7 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
             outcome, rows = await connection._execute(
                 _run_statement, connection._conn, operation, parameters, many, begin
             )
-        self._cursor = outcome  # type: ignore[assignment]
+        self._cursor = outcome
         if rows is not None:
             self._rows = collections.deque(rows)
 
@@ -120,7 +120,7 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
     statement, in the same trip; a transaction that ran no statement needs no trip at all."""
 
     __slots__ = ("pending_begin",)
-    _cursor_cls = _OneHopCursor
+    _cursor_cls = _OneHopCursor  # type: ignore[assignment]  # SQLAlchemy types it as its own cursor class; ours subclasses it
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
@@ -131,7 +131,7 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
             # Streamed results use aiosqlite's own cursor: begin before it opens.
             begin, self.pending_begin = self.pending_begin, None
             try:
-                await_(self._connection._execute(_run_statement, self._connection._conn, "SELECT 1", None, False, begin))  # type: ignore[attr-defined]
+                await_(self._connection._execute(_run_statement, self._connection._conn, "SELECT 1", None, False, begin))
             except Exception as error:
                 self._handle_exception(error)
         return super().cursor(server_side)
@@ -146,7 +146,7 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
         self.pending_begin = None
         # The pool rolls back every connection it gets back, committed or not: when SQLite has no
         # transaction open that is a no-op in the driver, so skip the trip to its thread.
-        driver: sqlite3.Connection | None = self._connection._connection  # type: ignore[attr-defined]
+        driver: sqlite3.Connection | None = self._connection._connection
         if driver is not None and driver.in_transaction:
             super().rollback()
 

@@ -134,6 +134,6 @@ class Catalogs:
     def pick_language(self, stored: str | None, telegram_code: str | None) -> str:
         """The stored choice, else Telegram's language if we speak it, else the default."""
         if stored in self._translators:
-            return stored  # type: ignore[return-value]
+            return stored
         short = (telegram_code or "").split("-")[0].lower()
         return short if short in self._translators else self.default_language

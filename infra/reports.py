@@ -15,9 +15,6 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-EXTRAS_KEY = "reports"
-
-
 class ReportRunner:
     """Background tasks for reports, one running at a time; `drain()` waits for all of them."""
 
@@ -63,11 +60,3 @@ class ReportRunner:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-
-def report_runner(extras: dict[str, Any]) -> ReportRunner:
-    """The application's runner (kept in Services.extras), made on first use."""
-    runner = extras.get(EXTRAS_KEY)
-    if runner is None:
-        runner = extras[EXTRAS_KEY] = ReportRunner()
-    return runner  # type: ignore[no-any-return]

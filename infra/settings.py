@@ -60,7 +60,9 @@ class Settings(BaseSettings):
                 return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
             except ValueError as exc:
                 raise ValueError("COORDINATOR_IDS must be comma-separated numbers") from exc
-        return frozenset(int(v) for v in value)  # type: ignore[union-attr]
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return frozenset(int(v) for v in value)
+        raise ValueError("COORDINATOR_IDS must be comma-separated numbers")
 
     @field_validator("milestones_hours", "reminder_hours_before", mode="before")
     @classmethod
