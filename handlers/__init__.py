@@ -20,6 +20,7 @@ from handlers import (
     attendance,
     browse,
     coordinator,
+    edits,
     general,
     onboarding,
     reminders,
@@ -34,6 +35,8 @@ from handlers.context import remember_update
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Every handler of the bot. Group 0 holds the volunteer journey; order matters within it."""
     private = filters.ChatType.PRIVATE
+    # First of all: an edited message never acts again (Telegram delivers edits as new updates).
+    app.add_handler(TypeHandler(Update, edits.make_edit_guard()), group=-2)
     # Before anything else: remember the update id so the first transaction claims it.
     app.add_handler(TypeHandler(Update, remember_update), group=-1)
     # Features with their own commands and buttons come first, so their patterns win.
