@@ -129,8 +129,8 @@ def test_a_kind_is_declared_once_and_only_with_types_it_can_carry():
 
 def test_every_kind_is_registered_exactly_once_and_before_the_stale_button_fallback(harness):
     handlers = {group: list(found) for group, found in harness.app.handlers.items()}
-    buttons = [h for found in handlers.values() for h in found if isinstance(h, CallbackQueryHandler) and h.pattern is not None]
-    patterns = Counter(h.pattern.pattern for h in buttons)
+    buttons = [h for found in handlers.values() for h in found if isinstance(h, CallbackQueryHandler) and isinstance(h.pattern, re.Pattern)]
+    patterns = Counter(h.pattern.pattern for h in buttons if isinstance(h.pattern, re.Pattern))
     assert patterns == Counter(kind.pattern for kind in cd.KINDS.values())
     group = handlers[0]
     [fallback] = [i for i, h in enumerate(group) if isinstance(h, CallbackQueryHandler) and h.callback is general.stale_button]
