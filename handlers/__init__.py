@@ -28,7 +28,7 @@ from handlers import (
     settings,
     signups,
 )
-from handlers.callback_data import pattern
+from handlers import callback_data as cd
 from handlers.context import remember_update
 
 
@@ -53,18 +53,18 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("checkout", attendance.check_out_now, filters=private))
     app.add_handler(CommandHandler("hours", attendance.show_hours, filters=private))
 
-    app.add_handler(CallbackQueryHandler(onboarding.choose_language_button, pattern=pattern("lang")))
-    app.add_handler(CallbackQueryHandler(onboarding.choose_center_button, pattern=pattern("ctr")))
-    app.add_handler(CallbackQueryHandler(onboarding.page_centers_button, pattern=pattern("ctrp")))
-    app.add_handler(CallbackQueryHandler(onboarding.choose_gender_button, pattern=pattern("gen")))
-    app.add_handler(CallbackQueryHandler(browse.page_opportunities_button, pattern=pattern("br")))
-    app.add_handler(CallbackQueryHandler(browse.filter_menu_button, pattern=pattern("flt")))
-    app.add_handler(CallbackQueryHandler(browse.show_opportunity_button, pattern=pattern("op")))
-    app.add_handler(CallbackQueryHandler(signups.sign_up_button, pattern=pattern("su")))
-    app.add_handler(CallbackQueryHandler(signups.join_waitlist_button, pattern=pattern("wl")))
-    app.add_handler(CallbackQueryHandler(signups.ask_cancel_button, pattern=pattern("cx")))
-    app.add_handler(CallbackQueryHandler(signups.cancel_signup_button, pattern=pattern("cxy")))
-    app.add_handler(CallbackQueryHandler(signups.keep_signup_button, pattern=pattern("cxn")))
+    app.add_handler(CallbackQueryHandler(onboarding.choose_language_button, pattern=cd.ChooseLanguage.pattern))
+    app.add_handler(CallbackQueryHandler(onboarding.choose_center_button, pattern=cd.ChooseCenter.pattern))
+    app.add_handler(CallbackQueryHandler(onboarding.page_centers_button, pattern=cd.CentersPage.pattern))
+    app.add_handler(CallbackQueryHandler(onboarding.choose_gender_button, pattern=cd.ChooseGender.pattern))
+    app.add_handler(CallbackQueryHandler(browse.page_opportunities_button, pattern=cd.Browse.pattern))
+    app.add_handler(CallbackQueryHandler(browse.filter_menu_button, pattern=cd.FilterMenu.pattern))
+    app.add_handler(CallbackQueryHandler(browse.show_opportunity_button, pattern=cd.ShowOpportunity.pattern))
+    app.add_handler(CallbackQueryHandler(signups.sign_up_button, pattern=cd.SignUp.pattern))
+    app.add_handler(CallbackQueryHandler(signups.join_waitlist_button, pattern=cd.JoinWaitlist.pattern))
+    app.add_handler(CallbackQueryHandler(signups.ask_cancel_button, pattern=cd.Cancel.pattern))
+    app.add_handler(CallbackQueryHandler(signups.cancel_signup_button, pattern=cd.CancelConfirmed.pattern))
+    app.add_handler(CallbackQueryHandler(signups.keep_signup_button, pattern=cd.CancelKept.pattern))
     # Anything else pressed is stale or forged: answer it so the button stops spinning.
     app.add_handler(CallbackQueryHandler(general.stale_button))
 

@@ -28,7 +28,7 @@ from models.opportunities import (
     centers_with_open_opportunities,
     opportunity_detail,
 )
-from models.tables import CATEGORIES, Center, GenderRule, SignupStatus, Volunteer
+from models.tables import Center, GenderRule, SignupStatus, Volunteer
 
 DESCRIPTION_LIMIT = 1500
 
@@ -55,22 +55,22 @@ def render_list(t: Translator, page: OpportunityPage, state: Browse, centers: di
     if filters:
         text = t.gettext("Filter: {filters}").format(filters=esc(" · ".join(filters))) + "\n" + text
     rows = [
-        [InlineKeyboardButton(opportunity_title(o, t.language)[:60], callback_data=cd.opportunity(o.id or 0, state))]
+        [InlineKeyboardButton(opportunity_title(o, t.language)[:60], callback_data=cd.ShowOpportunity(o.id or 0, state).data)]
         for o in page.items
     ]
     nav = []
     if page.page > 0:
-        nav.append(InlineKeyboardButton(t.gettext("« Previous"), callback_data=cd.browse(Browse(page.page - 1, *state.filters_key()))))
+        nav.append(InlineKeyboardButton(t.gettext("« Previous"), callback_data=Browse(page.page - 1, *state.filters_key()).data))
     if page.page < page.pages - 1:
-        nav.append(InlineKeyboardButton(t.gettext("Next »"), callback_data=cd.browse(Browse(page.page + 1, *state.filters_key()))))
+        nav.append(InlineKeyboardButton(t.gettext("Next »"), callback_data=Browse(page.page + 1, *state.filters_key()).data))
     if nav:
         rows.append(nav)
     rows.append(
-        [InlineKeyboardButton(t.gettext("🏢 Center"), callback_data=cd.filter_menu("c", state)),
-         InlineKeyboardButton(t.gettext("🏷 Category"), callback_data=cd.filter_menu("k", state))]
+        [InlineKeyboardButton(t.gettext("🏢 Center"), callback_data=cd.FilterMenu("c", *state.filters_key()).data),
+         InlineKeyboardButton(t.gettext("🏷 Category"), callback_data=cd.FilterMenu("k", *state.filters_key()).data)]
     )
     if state.center_id or state.category != "-":
-        rows.append([InlineKeyboardButton(t.gettext("✖ Clear filters"), callback_data=cd.browse(Browse()))])
+        rows.append([InlineKeyboardButton(t.gettext("✖ Clear filters"), callback_data=Browse().data)])
     return text, InlineKeyboardMarkup(rows)
 
 
@@ -103,15 +103,15 @@ def render_detail(t: Translator, detail: OpportunityDetail, state: Browse) -> tu
         lines.append(seats)
         if view.my_status == SignupStatus.CONFIRMED:
             lines.append(t.gettext("✅ You are signed up."))
-            rows.append([InlineKeyboardButton(t.gettext("Cancel shift {number}").format(number=t.number(number)), callback_data=cd.cancel(view.my_signup_id or 0))])
+            rows.append([InlineKeyboardButton(t.gettext("Cancel shift {number}").format(number=t.number(number)), callback_data=cd.Cancel(view.my_signup_id or 0).data)])
         elif view.my_status == SignupStatus.WAITLISTED:
             lines.append(t.gettext("⏳ You are on the waitlist."))
-            rows.append([InlineKeyboardButton(t.gettext("Leave waitlist {number}").format(number=t.number(number)), callback_data=cd.cancel(view.my_signup_id or 0))])
+            rows.append([InlineKeyboardButton(t.gettext("Leave waitlist {number}").format(number=t.number(number)), callback_data=cd.Cancel(view.my_signup_id or 0).data)])
         elif view.seats_left:
-            rows.append([InlineKeyboardButton(t.gettext("✋ Sign up for shift {number}").format(number=t.number(number)), callback_data=cd.sign_up(s.id or 0))])
+            rows.append([InlineKeyboardButton(t.gettext("✋ Sign up for shift {number}").format(number=t.number(number)), callback_data=cd.SignUp(s.id or 0).data)])
         else:
-            rows.append([InlineKeyboardButton(t.gettext("⏳ Join waitlist for shift {number}").format(number=t.number(number)), callback_data=cd.join_waitlist(s.id or 0))])
-    rows.append([InlineKeyboardButton(t.gettext("« Back to the list"), callback_data=cd.browse(state))])
+            rows.append([InlineKeyboardButton(t.gettext("⏳ Join waitlist for shift {number}").format(number=t.number(number)), callback_data=cd.JoinWaitlist(s.id or 0).data)])
+    rows.append([InlineKeyboardButton(t.gettext("« Back to the list"), callback_data=state.data)])
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
@@ -147,7 +147,7 @@ async def page_opportunities_button(update: Update, context: BotContext) -> None
     """Paging and filtering buttons of the list."""
     query = update.callback_query
     assert query is not None
-    state = cd.parse(query.data).browse_at(0)
+    state = Browse.parse(query.data)
     async with context.transaction() as session:
         volunteer = await load_volunteer(session, update, context)
         t = context.translator(volunteer.language)
@@ -161,26 +161,24 @@ async def filter_menu_button(update: Update, context: BotContext) -> None:
     """Choose a center or a category to filter the list by."""
     query = update.callback_query
     assert query is not None
-    parsed = cd.parse(query.data)
-    which, center_id, category = parsed.fields[0], parsed.int_at(1), parsed.fields[2]
-    if category != "-" and category not in CATEGORIES:
-        raise cd.BadCallback(query.data)
+    menu = cd.FilterMenu.parse(query.data)
+    which, center_id, category = menu.which, menu.center_id, menu.category
     async with context.transaction() as session:
         volunteer = await load_volunteer(session, update, context)
         t = context.translator(volunteer.language)
         centers = await centers_with_open_opportunities(session, now=context.now())
     if which == "c":
         text = t.gettext("Show opportunities of which center?")
-        rows = [[InlineKeyboardButton(center_name(c, t.language), callback_data=cd.browse(Browse(0, c.id or 0, category)))] for c in centers]
-        rows.append([InlineKeyboardButton(t.gettext("All centers"), callback_data=cd.browse(Browse(0, 0, category)))])
+        rows = [[InlineKeyboardButton(center_name(c, t.language), callback_data=Browse(0, c.id or 0, category).data)] for c in centers]
+        rows.append([InlineKeyboardButton(t.gettext("All centers"), callback_data=Browse(0, 0, category).data)])
     else:
         text = t.gettext("Show opportunities of which category?")
         labels = [(key, category_label(t, key)) for key in CATEGORY_LABELS]
         rows = [
-            [InlineKeyboardButton(label, callback_data=cd.browse(Browse(0, center_id, key))) for key, label in labels[i : i + 2]]
+            [InlineKeyboardButton(label, callback_data=Browse(0, center_id, key).data) for key, label in labels[i : i + 2]]
             for i in range(0, len(labels), 2)
         ]
-        rows.append([InlineKeyboardButton(t.gettext("All categories"), callback_data=cd.browse(Browse(0, center_id, "-")))])
+        rows.append([InlineKeyboardButton(t.gettext("All categories"), callback_data=Browse(0, center_id, "-").data)])
     await query.answer()
     await show(query, text, InlineKeyboardMarkup(rows))
 
@@ -189,8 +187,8 @@ async def show_opportunity_button(update: Update, context: BotContext) -> None:
     """The detail view of one opportunity."""
     query = update.callback_query
     assert query is not None
-    parsed = cd.parse(query.data)
-    opportunity_id, state = parsed.int_at(0), parsed.browse_at(1)
+    shown = cd.ShowOpportunity.parse(query.data)
+    opportunity_id, state = shown.opportunity_id, shown.state
     async with context.transaction() as session:
         volunteer = await load_volunteer(session, update, context)
         t = context.translator(volunteer.language)

@@ -1,214 +1,315 @@
-"""Callback data: short, prefixed, versioned payloads, built and parsed only here.
+"""Callback data: one frozen dataclass per kind of button; build, parse and route all come from it.
 
-Every payload is `<kind>:v1:<fields...>` and stays far below Telegram's 64-byte limit. Parsing
-validates kind, version, field count and types; anything else is treated as forged or stale.
+Every payload is `<prefix>:v1:<fields...>` and stays within Telegram's 64-byte limit. A kind is
+declared once,
+
+    @dataclass(frozen=True)
+    class SignUp(CallbackData, prefix="su"):
+        shift_id: int
+
+and gives `SignUp(3).data == "su:v1:3"`, `SignUp.parse(query.data)` (a `SignUp`, or `BadCallback`)
+and `SignUp.pattern` for `CallbackQueryHandler`. The field types say what is valid: `int` (0 to
+2**62, plain digits), `str` (anything without ':'), `Literal[...]` or `Annotated[str, OneOf(...)]`
+(one of a fixed set), or another kind whose fields are written inline (`ShowOpportunity` carries
+a whole `Browse`). Anything else is forged or stale: refused before a handler sees it.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal, Self, get_args, get_origin, get_type_hints
 
-from models.tables import CATEGORIES
+from models.tables import CATEGORIES, LANGUAGES, Gender
 
 VERSION = "v1"
-LANGUAGE_CODES = ("ar", "en")
-GENDERS = ("male", "female")
+MAX_BYTES = 64  # Telegram's limit on callback_data
+MAX_INT = 2**62  # ids, pages and years; anything larger was made up
+_DIGITS = re.compile(r"0|[1-9][0-9]*")  # what str(int) writes; not '+1', '01' or Arabic-Indic digits
+_RESERVED = frozenset({"data", "parse", "pattern", "prefix"})
 
 
 class BadCallback(ValueError):
     """A payload this version of the bot did not make: stale or forged."""
 
 
+class OneOf:
+    """Marks a str field that must be one of a declared set: `Annotated[str, OneOf(LANGUAGES)]`."""
+
+    def __init__(self, values: Iterable[str]) -> None:
+        self.values = frozenset(str(value) for value in values)
+
+
+Language = Annotated[str, OneOf(LANGUAGES)]
+GenderChoice = Annotated[str, OneOf(Gender)]
+CategoryFilter = Annotated[str, OneOf(("-", *CATEGORIES))]  # "-": every category
+
+
 @dataclass(frozen=True)
-class Browse:
+class _Field:
+    name: str
+    type: type  # int, str, or a CallbackData kind written inline
+    choices: frozenset[str] | None = None
+
+
+def _field_of(owner: str, name: str, hint: Any) -> _Field:
+    if get_origin(hint) is Annotated:
+        base, *extras = get_args(hint)
+        marks = [extra for extra in extras if isinstance(extra, OneOf)]
+        if base is str and len(marks) == 1:
+            return _Field(name, str, marks[0].values)
+    elif get_origin(hint) is Literal and all(isinstance(arg, str) for arg in get_args(hint)):
+        return _Field(name, str, frozenset(get_args(hint)))
+    elif hint in (int, str) or (isinstance(hint, type) and issubclass(hint, CallbackData)):
+        return _Field(name, hint)
+    raise TypeError(f"{owner}.{name}: callback data cannot carry {hint!r}")
+
+
+def _written(field: _Field, value: object) -> str:
+    """A value as it goes on the wire; one that parse would refuse is a bug here, not a forgery."""
+    if field.type is int:
+        assert isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_INT, (field.name, value)
+    else:
+        assert isinstance(value, str) and ":" not in value, (field.name, value)
+        assert field.choices is None or value in field.choices, (field.name, value)
+    return str(value)
+
+
+def _read(field: _Field, text: str, data: str) -> int | str:
+    if field.type is int:
+        if not _DIGITS.fullmatch(text) or int(text) > MAX_INT:
+            raise BadCallback(data)
+        return int(text)
+    if field.choices is not None and text not in field.choices:
+        raise BadCallback(data)
+    return text
+
+
+KINDS: dict[str, type[CallbackData]] = {}  # prefix -> kind; every kind the bot can make
+
+
+class CallbackData:
+    """The base of every kind. Subclasses are frozen dataclasses and name their `prefix`."""
+
+    prefix: ClassVar[str]
+    pattern: ClassVar[str]
+    _fields: ClassVar[tuple[_Field, ...]]
+    _width: ClassVar[int]  # how many values it writes, inline kinds included
+
+    def __init_subclass__(cls, *, prefix: str, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        assert re.fullmatch(r"[a-z]{1,8}", prefix) and prefix not in KINDS, prefix
+        hints = get_type_hints(cls, include_extras=True)
+        fields = tuple(_field_of(cls.__name__, n, h) for n, h in hints.items() if get_origin(h) is not ClassVar)
+        assert not _RESERVED & {f.name for f in fields}, cls.__name__
+        cls.prefix = prefix
+        # Routes by kind, not by shape: a malformed payload of a kind still reaches that kind's
+        # handler, which refuses it (the coordinator's handlers also keep an audit line of it).
+        # Payloads of no kind at all fall through to general.stale_button.
+        cls.pattern = rf"^{prefix}:"
+        cls._fields = fields
+        cls._width = sum(f.type._width if issubclass(f.type, CallbackData) else 1 for f in fields)
+        KINDS[prefix] = cls
+
+    @property
+    def data(self) -> str:
+        """The payload, for `InlineKeyboardButton(callback_data=...)`."""
+        data = ":".join([self.prefix, VERSION, *self._values()])
+        assert len(data.encode()) <= MAX_BYTES, data
+        return data
+
+    def _values(self) -> list[str]:
+        values: list[str] = []
+        for field in self._fields:
+            value = getattr(self, field.name)
+            if issubclass(field.type, CallbackData):
+                assert isinstance(value, field.type), (field.name, value)
+                values += value._values()
+            else:
+                values.append(_written(field, value))
+        return values
+
+    @classmethod
+    def parse(cls, data: object) -> Self:
+        """The payload as this kind; BadCallback when this bot did not make it."""
+        if not isinstance(data, str) or len(data.encode()) > MAX_BYTES:
+            raise BadCallback(data)
+        parts = data.split(":")
+        if parts[:2] != [cls.prefix, VERSION] or len(parts) != 2 + cls._width:
+            raise BadCallback(data)
+        return cls._take(iter(parts[2:]), data)
+
+    @classmethod
+    def _take(cls, values: Iterator[str], data: str) -> Self:
+        kwargs: dict[str, object] = {}
+        for field in cls._fields:
+            if issubclass(field.type, CallbackData):
+                kwargs[field.name] = field.type._take(values, data)
+            else:
+                kwargs[field.name] = _read(field, next(values), data)
+        return cls(**kwargs)
+
+
+# -- Onboarding -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChooseLanguage(CallbackData, prefix="lang"):
+    code: Language
+
+
+@dataclass(frozen=True)
+class ChooseCenter(CallbackData, prefix="ctr"):
+    center_id: int
+
+
+@dataclass(frozen=True)
+class CentersPage(CallbackData, prefix="ctrp"):
+    page: int
+
+
+@dataclass(frozen=True)
+class ChooseGender(CallbackData, prefix="gen"):
+    gender: GenderChoice
+
+
+# -- Browsing and signing up ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Browse(CallbackData, prefix="br"):
+    """A page of the list of opportunities with its filters; also the state other buttons carry."""
+
     page: int = 0
     center_id: int = 0  # 0: every center
-    category: str = "-"  # "-": every category
+    category: CategoryFilter = "-"
 
     def filters_key(self) -> tuple[int, str]:
         return self.center_id, self.category
 
 
-def _pack(kind: str, *fields: object) -> str:
-    data = ":".join([kind, VERSION, *(str(f) for f in fields)])
-    assert len(data.encode()) <= 64, data
-    return data
+@dataclass(frozen=True)
+class FilterMenu(CallbackData, prefix="flt"):
+    """Choose a center ('c') or a category ('k') to filter by, keeping the other filter."""
 
-
-def language(code: str) -> str:
-    return _pack("lang", code)
-
-
-def center(center_id: int) -> str:
-    return _pack("ctr", center_id)
-
-
-def centers_page(page: int) -> str:
-    return _pack("ctrp", page)
-
-
-def gender(value: str) -> str:
-    return _pack("gen", value)
-
-
-def browse(state: Browse) -> str:
-    return _pack("br", state.page, state.center_id, state.category)
-
-
-def filter_menu(which: str, state: Browse) -> str:
-    """which: 'c' (centers) or 'k' (categories)."""
-    return _pack("flt", which, state.center_id, state.category)
-
-
-def opportunity(opportunity_id: int, state: Browse) -> str:
-    return _pack("op", opportunity_id, state.page, state.center_id, state.category)
-
-
-def sign_up(shift_id: int) -> str:
-    return _pack("su", shift_id)
-
-
-def join_waitlist(shift_id: int) -> str:
-    return _pack("wl", shift_id)
-
-
-def cancel(signup_id: int) -> str:
-    return _pack("cx", signup_id)
-
-
-def cancel_confirmed(signup_id: int) -> str:
-    return _pack("cxy", signup_id)
-
-
-def cancel_kept(signup_id: int) -> str:
-    return _pack("cxn", signup_id)
-
-
-def menu(item: str) -> str:
-    return _pack("menu", item)
+    which: Literal["c", "k"]
+    center_id: int
+    category: CategoryFilter
 
 
 @dataclass(frozen=True)
-class Parsed:
-    kind: str
-    fields: tuple[str, ...]
-
-    def int_at(self, index: int) -> int:
-        try:
-            value = int(self.fields[index])
-        except (IndexError, ValueError) as exc:
-            raise BadCallback(self.kind) from exc
-        if value < 0 or value > 2**62:
-            raise BadCallback(self.kind)
-        return value
-
-    def browse_at(self, index: int) -> Browse:
-        category = self.fields[index + 2] if len(self.fields) > index + 2 else ""
-        if category != "-" and category not in CATEGORIES:
-            raise BadCallback(self.kind)
-        return Browse(page=self.int_at(index), center_id=self.int_at(index + 1), category=category)
+class ShowOpportunity(CallbackData, prefix="op"):
+    opportunity_id: int
+    state: Browse  # the list to go back to
 
 
-# kind -> number of fields after the version
-_SHAPES = {
-    "lang": 1, "ctr": 1, "ctrp": 1, "gen": 1, "br": 3, "flt": 3, "op": 4,
-    "su": 1, "wl": 1, "cx": 1, "cxy": 1, "cxn": 1, "menu": 1,
-}
+@dataclass(frozen=True)
+class SignUp(CallbackData, prefix="su"):
+    shift_id: int
 
 
-def parse(data: str | None) -> Parsed:
-    """Split and check a payload; BadCallback when it is not one of ours."""
-    if not data or len(data.encode()) > 64:
-        raise BadCallback(data)
-    parts = data.split(":")
-    if len(parts) < 2 or parts[1] != VERSION or _SHAPES.get(parts[0]) != len(parts) - 2:
-        raise BadCallback(data)
-    parsed = Parsed(parts[0], tuple(parts[2:]))
-    if parsed.kind == "lang" and parsed.fields[0] not in LANGUAGE_CODES:
-        raise BadCallback(data)
-    if parsed.kind == "gen" and parsed.fields[0] not in GENDERS:
-        raise BadCallback(data)
-    if parsed.kind == "flt" and parsed.fields[0] not in ("c", "k"):
-        raise BadCallback(data)
-    return parsed
+@dataclass(frozen=True)
+class JoinWaitlist(CallbackData, prefix="wl"):
+    shift_id: int
 
 
-def pattern(kind: str) -> str:
-    """Regex for CallbackQueryHandler(pattern=...)."""
-    return rf"^{kind}:"
+@dataclass(frozen=True)
+class Cancel(CallbackData, prefix="cx"):
+    """Cancel a seat or leave a waitlist: asks first."""
+
+    signup_id: int
 
 
-# -- Coordinator tools (issue 5) ------------------------------------------------------------------
-# The payload only names a row; the handler re-checks the presser's role and the row's center.
+@dataclass(frozen=True)
+class CancelConfirmed(CallbackData, prefix="cxy"):
+    signup_id: int
 
 
-def broadcast_audience(kind: str, arg: str | int = "-") -> str:
-    """kind: an audience kind, or 'menu' with arg naming the sub-menu ('center', 'shifts-<opp>', ...)."""
-    return _pack("bca", kind, arg)
+@dataclass(frozen=True)
+class CancelKept(CallbackData, prefix="cxn"):
+    signup_id: int
 
 
-def broadcast_confirm(broadcast_id: int) -> str:
-    return _pack("bcy", broadcast_id)
-
-
-def broadcast_cancel(broadcast_id: int) -> str:
-    return _pack("bcn", broadcast_id)
-
-
-def program_stats(year: int, center_id: int) -> str:
-    """center_id 0: every center the presser may see."""
-    return _pack("st", year, center_id)
-
-
-def shift_action(action: str, shift_id: int) -> str:
-    """action: card | qr | who | edit | cx | cxy."""
-    return _pack("sh", action, shift_id)
-
-
-def shift_list(page: int) -> str:
-    """Another page of /shifts (0 is the first)."""
-    return _pack("shp", page)
-
-
-def mark_no_show(signup_id: int) -> str:
-    return _pack("ns", signup_id)
-
-
-def adjust_attendance(attendance_id: int) -> str:
-    return _pack("adj", attendance_id)
-
-
-def keep_attendance(attendance_id: int) -> str:
-    """✅ Keep a flagged record's credited time as it is."""
-    return _pack("akp", attendance_id)
-
-
-def new_opportunity(field: str, value: str | int) -> str:
-    """A choice in the new-opportunity conversation: field ctr | cat | gen | site | pub | drop."""
-    return _pack("nop", field, value)
-
-
-_SHAPES.update({"bca": 2, "bcy": 1, "bcn": 1, "st": 2, "sh": 2, "shp": 1, "ns": 1, "adj": 1, "akp": 1, "nop": 2})
-
-
-# -- Reminders and settings (issue 4) -------------------------------------------------------------
-REMINDER_SETTINGS = ("mute", "unmute")
-
-
-def reminder_attending(signup_id: int) -> str:
+# -- Reminders and settings -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReminderAttending(CallbackData, prefix="rmok"):
     """"I'll be there" under a reminder."""
-    return _pack("rmok", signup_id)
+
+    signup_id: int
 
 
-def directions(shift_id: int) -> str:
+@dataclass(frozen=True)
+class Directions(CallbackData, prefix="rmdir"):
     """The site's location, sent as a map pin."""
-    return _pack("rmdir", shift_id)
+
+    shift_id: int
 
 
-def reminder_setting(value: str) -> str:
-    """value: mute | unmute."""
-    assert value in REMINDER_SETTINGS
-    return _pack("set", value)
+@dataclass(frozen=True)
+class ReminderSetting(CallbackData, prefix="set"):
+    value: Literal["mute", "unmute"]
 
 
-_SHAPES.update({"rmok": 1, "rmdir": 1, "set": 1})
+# -- Coordinator tools ----------------------------------------------------------------------------
+# The payload only names a row; the handler re-checks the presser's role and the row's center.
+@dataclass(frozen=True)
+class BroadcastAudience(CallbackData, prefix="bca"):
+    """kind: an audience kind, or 'menu' with arg naming the sub-menu ('center', 'o<id>', ...), or 'stop'.
+
+    Plain strings: the audience grammar lives in models.broadcasts (Audience.parse), which refuses
+    a bad one and audits it as such.
+    """
+
+    kind: str
+    arg: str = "-"
+
+
+@dataclass(frozen=True)
+class BroadcastConfirm(CallbackData, prefix="bcy"):
+    broadcast_id: int
+
+
+@dataclass(frozen=True)
+class BroadcastCancel(CallbackData, prefix="bcn"):
+    broadcast_id: int
+
+
+@dataclass(frozen=True)
+class ProgramStats(CallbackData, prefix="st"):
+    year: int
+    center_id: int  # 0: every center the presser may see
+
+
+@dataclass(frozen=True)
+class ShiftAction(CallbackData, prefix="sh"):
+    action: Literal["card", "qr", "who", "edit", "cx", "cxy"]
+    shift_id: int
+
+
+@dataclass(frozen=True)
+class ShiftList(CallbackData, prefix="shp"):
+    """Another page of /shifts (0 is the first)."""
+
+    page: int
+
+
+@dataclass(frozen=True)
+class MarkNoShow(CallbackData, prefix="ns"):
+    signup_id: int
+
+
+@dataclass(frozen=True)
+class AdjustAttendance(CallbackData, prefix="adj"):
+    attendance_id: int
+
+
+@dataclass(frozen=True)
+class KeepAttendance(CallbackData, prefix="akp"):
+    """✅ Keep a flagged record's credited time as it is."""
+
+    attendance_id: int
+
+
+@dataclass(frozen=True)
+class NewOpportunity(CallbackData, prefix="nop"):
+    """A choice in the new-opportunity conversation; which values fit depends on the field and step."""
+
+    field: Literal["ctr", "cat", "gen", "site", "pub", "drop"]
+    value: str

@@ -34,8 +34,8 @@ SKIP_LABELS = ("Skip", "تخطي")
 
 def language_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton("العربية", callback_data=cd.language("ar")),
-          InlineKeyboardButton("English", callback_data=cd.language("en"))]]
+        [[InlineKeyboardButton("العربية", callback_data=cd.ChooseLanguage("ar").data),
+          InlineKeyboardButton("English", callback_data=cd.ChooseLanguage("en").data)]]
     )
 
 
@@ -60,12 +60,12 @@ async def centers_keyboard(session: AsyncSession, t: Translator, page: int) -> I
     pages = max(1, -(-len(centers) // CENTERS_PER_PAGE))
     page = min(max(page, 0), pages - 1)
     chunk = centers[page * CENTERS_PER_PAGE : (page + 1) * CENTERS_PER_PAGE]
-    rows = [[InlineKeyboardButton(center_name(c, t.language), callback_data=cd.center(c.id or 0))] for c in chunk]
+    rows = [[InlineKeyboardButton(center_name(c, t.language), callback_data=cd.ChooseCenter(c.id or 0).data)] for c in chunk]
     nav = []
     if page > 0:
-        nav.append(InlineKeyboardButton(t.gettext("« Previous"), callback_data=cd.centers_page(page - 1)))
+        nav.append(InlineKeyboardButton(t.gettext("« Previous"), callback_data=cd.CentersPage(page - 1).data))
     if page < pages - 1:
-        nav.append(InlineKeyboardButton(t.gettext("Next »"), callback_data=cd.centers_page(page + 1)))
+        nav.append(InlineKeyboardButton(t.gettext("Next »"), callback_data=cd.CentersPage(page + 1).data))
     if nav:
         rows.append(nav)
     return InlineKeyboardMarkup(rows)
@@ -73,8 +73,8 @@ async def centers_keyboard(session: AsyncSession, t: Translator, page: int) -> I
 
 def gender_keyboard(t: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(t.gettext("Male"), callback_data=cd.gender("male")),
-          InlineKeyboardButton(t.gettext("Female"), callback_data=cd.gender("female"))]]
+        [[InlineKeyboardButton(t.gettext("Male"), callback_data=cd.ChooseGender("male").data),
+          InlineKeyboardButton(t.gettext("Female"), callback_data=cd.ChooseGender("female").data)]]
     )
 
 
@@ -122,7 +122,7 @@ async def choose_language_button(update: Update, context: BotContext) -> None:
     """Language buttons, during onboarding and from /language."""
     query = update.callback_query
     assert query is not None
-    language = cd.parse(query.data).fields[0]
+    language = cd.ChooseLanguage.parse(query.data).code
     async with context.unit_of_work(update) as session:
         if session is None:
             return
@@ -182,7 +182,7 @@ async def choose_center_button(update: Update, context: BotContext) -> None:
     """A center picked from the onboarding list."""
     query = update.callback_query
     assert query is not None
-    center_id = cd.parse(query.data).int_at(0)
+    center_id = cd.ChooseCenter.parse(query.data).center_id
     async with context.unit_of_work(update) as session:
         if session is None:
             return
@@ -201,7 +201,7 @@ async def page_centers_button(update: Update, context: BotContext) -> None:
     """Next/previous page of the center list."""
     query = update.callback_query
     assert query is not None
-    page = cd.parse(query.data).int_at(0)
+    page = cd.CentersPage.parse(query.data).page
     async with context.transaction() as session:
         volunteer = await load_volunteer(session, update, context)
         t = context.translator(volunteer.language)
@@ -213,7 +213,7 @@ async def choose_gender_button(update: Update, context: BotContext) -> None:
     """The last onboarding answer; completes registration."""
     query = update.callback_query
     assert query is not None
-    gender = cd.parse(query.data).fields[0]
+    gender = cd.ChooseGender.parse(query.data).gender
     async with context.unit_of_work(update) as session:
         if session is None:
             return

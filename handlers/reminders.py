@@ -18,7 +18,7 @@ async def confirm_attendance_button(update: Update, context: BotContext) -> None
     """"I'll be there": noted for the coordinator's roster; thank them, and leave the other buttons in place."""
     query = update.callback_query
     assert query is not None
-    signup_id = cd.parse(query.data).int_at(0)
+    signup_id = cd.ReminderAttending.parse(query.data).signup_id
     async with context.transaction() as session:
         volunteer = await require_registration(update, context, session)
         if volunteer is None:
@@ -39,7 +39,7 @@ async def send_directions_button(update: Update, context: BotContext) -> None:
     """"Directions": the site as a map pin, which opens in the phone's maps app."""
     query = update.callback_query
     assert query is not None
-    shift_id = cd.parse(query.data).int_at(0)
+    shift_id = cd.Directions.parse(query.data).shift_id
     async with context.transaction() as session:
         volunteer = await require_registration(update, context, session)
         if volunteer is None:
@@ -57,5 +57,5 @@ async def send_directions_button(update: Update, context: BotContext) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """The buttons under a reminder."""
-    app.add_handler(CallbackQueryHandler(confirm_attendance_button, pattern=cd.pattern("rmok")))
-    app.add_handler(CallbackQueryHandler(send_directions_button, pattern=cd.pattern("rmdir")))
+    app.add_handler(CallbackQueryHandler(confirm_attendance_button, pattern=cd.ReminderAttending.pattern))
+    app.add_handler(CallbackQueryHandler(send_directions_button, pattern=cd.Directions.pattern))

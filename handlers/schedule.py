@@ -30,7 +30,7 @@ def render_schedule(t: Translator, upcoming: list[ScheduleEntry], past: list[Sch
         else:
             lines.append(t.gettext("✅ Confirmed"))
             label = t.gettext("Cancel shift {number}")
-        rows.append([InlineKeyboardButton(label.format(number=t.number(number)), callback_data=cd.cancel(entry.signup.id or 0))])
+        rows.append([InlineKeyboardButton(label.format(number=t.number(number)), callback_data=cd.Cancel(entry.signup.id or 0).data)])
     if past:
         lines.append("\n" + t.gettext("<b>Past shifts</b>"))
         for entry in past:

@@ -16,10 +16,10 @@ from models.tables import Volunteer
 def render_settings(t: Translator, volunteer: Volunteer) -> tuple[str, InlineKeyboardMarkup]:
     if volunteer.reminders_muted:
         state = t.gettext("🔕 Shift reminders: off")
-        button = InlineKeyboardButton(t.gettext("🔔 Turn reminders on"), callback_data=cd.reminder_setting("unmute"))
+        button = InlineKeyboardButton(t.gettext("🔔 Turn reminders on"), callback_data=cd.ReminderSetting("unmute").data)
     else:
         state = t.gettext("🔔 Shift reminders: on")
-        button = InlineKeyboardButton(t.gettext("🔕 Mute reminders"), callback_data=cd.reminder_setting("mute"))
+        button = InlineKeyboardButton(t.gettext("🔕 Mute reminders"), callback_data=cd.ReminderSetting("mute").data)
     text = "\n\n".join(
         [t.gettext("⚙️ <b>Settings</b>"), state, t.gettext("Thank-you messages always reach you, whatever you choose.")]
     )
@@ -40,9 +40,7 @@ async def toggle_reminders_button(update: Update, context: BotContext) -> None:
     """Mute or unmute shift reminders."""
     query = update.callback_query
     assert query is not None
-    value = cd.parse(query.data).fields[0]
-    if value not in cd.REMINDER_SETTINGS:
-        raise cd.BadCallback(query.data)
+    value = cd.ReminderSetting.parse(query.data).value
     async with context.transaction() as session:
         volunteer = await require_registration(update, context, session)
         if volunteer is None:
@@ -56,4 +54,4 @@ async def toggle_reminders_button(update: Update, context: BotContext) -> None:
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """/settings and its buttons."""
     app.add_handler(CommandHandler("settings", show_settings, filters=filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(toggle_reminders_button, pattern=cd.pattern("set")))
+    app.add_handler(CallbackQueryHandler(toggle_reminders_button, pattern=cd.ReminderSetting.pattern))

@@ -20,16 +20,16 @@ def render_signup_result(t: Translator, result: SignupResult) -> tuple[str, Inli
     markup = None
     if outcome == SignupOutcome.CONFIRMED:
         text = t.gettext("✅ You are signed up for <b>{title}</b>\n{when}\n\nWe will remind you before it starts. Thank you!")
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("Cancel my seat"), callback_data=cd.cancel(result.signup.id or 0))]])  # type: ignore[union-attr]
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("Cancel my seat"), callback_data=cd.Cancel(result.signup.id or 0).data)]])  # type: ignore[union-attr]
     elif outcome in (SignupOutcome.WAITLISTED, SignupOutcome.ALREADY_WAITLISTED):
         position = result.waitlist_position or 1
         text = t.gettext("⏳ This shift is full. You are on the waitlist for <b>{title}</b>\n{when}") + "\n" + t.gettext(
             "You are number {n} in line. If a seat frees up, it is yours and we will tell you at once."
         ).format(n=t.number(position))
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("Leave the waitlist"), callback_data=cd.cancel(result.signup.id or 0))]])  # type: ignore[union-attr]
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("Leave the waitlist"), callback_data=cd.Cancel(result.signup.id or 0).data)]])  # type: ignore[union-attr]
     elif outcome == SignupOutcome.FULL:
         text = t.gettext("Sorry, this shift is full: <b>{title}</b>\n{when}\n\nWould you like to join the waitlist?")
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("⏳ Join the waitlist"), callback_data=cd.join_waitlist(result.shift.id or 0))]])  # type: ignore[union-attr]
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("⏳ Join the waitlist"), callback_data=cd.JoinWaitlist(result.shift.id or 0).data)]])  # type: ignore[union-attr]
     elif outcome == SignupOutcome.STARTED:
         text = t.gettext("This shift has already started, so sign-up is closed.")
     elif outcome == SignupOutcome.GENDER_MISMATCH:
@@ -50,7 +50,8 @@ def render_signup_result(t: Translator, result: SignupResult) -> tuple[str, Inli
 async def _sign_up(update: Update, context: BotContext, join_waitlist: bool) -> None:
     query = update.callback_query
     assert query is not None
-    shift_id = cd.parse(query.data).int_at(0)
+    kind = cd.JoinWaitlist if join_waitlist else cd.SignUp
+    shift_id = kind.parse(query.data).shift_id
     async with context.unit_of_work(update) as session:
         if session is None:
             return
@@ -78,7 +79,7 @@ async def ask_cancel_button(update: Update, context: BotContext) -> None:
     """Ask for confirmation before giving up a seat."""
     query = update.callback_query
     assert query is not None
-    signup_id = cd.parse(query.data).int_at(0)
+    signup_id = cd.Cancel.parse(query.data).signup_id
     async with context.transaction() as session:
         volunteer = await require_registration(update, context, session)
         if volunteer is None:
@@ -89,8 +90,8 @@ async def ask_cancel_button(update: Update, context: BotContext) -> None:
         update,
         t.gettext("Do you really want to give up this place? Someone on the waitlist may take it."),
         InlineKeyboardMarkup(
-            [[InlineKeyboardButton(t.gettext("Yes, cancel"), callback_data=cd.cancel_confirmed(signup_id)),
-              InlineKeyboardButton(t.gettext("No, keep it"), callback_data=cd.cancel_kept(signup_id))]]
+            [[InlineKeyboardButton(t.gettext("Yes, cancel"), callback_data=cd.CancelConfirmed(signup_id).data),
+              InlineKeyboardButton(t.gettext("No, keep it"), callback_data=cd.CancelKept(signup_id).data)]]
         ),
     )
 
@@ -99,6 +100,7 @@ async def keep_signup_button(update: Update, context: BotContext) -> None:
     """The volunteer changed their mind about cancelling."""
     query = update.callback_query
     assert query is not None
+    cd.CancelKept.parse(query.data)  # nothing to act on, but still only a payload we made
     async with context.transaction() as session:
         volunteer = await require_registration(update, context, session)
         if volunteer is None:
@@ -112,7 +114,7 @@ async def cancel_signup_button(update: Update, context: BotContext) -> None:
     """Give up a seat or waitlist place; the first in line is promoted and told."""
     query = update.callback_query
     assert query is not None
-    signup_id = cd.parse(query.data).int_at(0)
+    signup_id = cd.CancelConfirmed.parse(query.data).signup_id
     async with context.unit_of_work(update) as session:
         if session is None:
             return

@@ -23,7 +23,7 @@ async def shift(harness, session_factory):
 async def signed_up(harness, shift, language="en", user_id=401):
     person = harness.person(user_id)
     await register(person, language)
-    await person.press_data(cd.sign_up(shift.id))
+    await person.press_data(cd.SignUp(shift.id).data)
     return person
 
 
@@ -121,7 +121,7 @@ async def test_hours_show_totals_year_shifts_and_next_milestone(harness, session
     sara = harness.person(450)
     await register(sara, "en")
     for shift in shifts:
-        await sara.press_data(cd.sign_up(shift.id))
+        await sara.press_data(cd.SignUp(shift.id).data)
     harness.advance(hours=1)
     await sara.send(f"/start ci-{shifts[0].checkin_code}")
     harness.advance(hours=4)

@@ -102,8 +102,8 @@ async def test_second_sign_up_for_the_same_shift_is_refused(harness, session_fac
     _, [shift] = await make_opportunity(session_factory, center=center, starts=[harness.now + timedelta(days=2)])
     sara = harness.person(307)
     await register(sara, "en")
-    await sara.press_data(cd.sign_up(shift.id))
-    [again] = await sara.press_data(cd.sign_up(shift.id))
+    await sara.press_data(cd.SignUp(shift.id).data)
+    [again] = await sara.press_data(cd.SignUp(shift.id).data)
     assert again.text == "You are already signed up for this shift."
     async with session_factory() as session:
         assert (await session.get(Shift, shift.id)).seats_taken == 1
@@ -114,12 +114,12 @@ async def test_full_shift_offers_the_waitlist_and_tells_the_position(harness, se
     first, second, third = harness.person(311), harness.person(312), harness.person(313)
     for person in (first, second, third):
         await register(person, "en")
-    await first.press_data(cd.sign_up(shift.id))
-    [full] = await second.press_data(cd.sign_up(shift.id))
+    await first.press_data(cd.SignUp(shift.id).data)
+    [full] = await second.press_data(cd.SignUp(shift.id).data)
     assert full.text.startswith("Sorry, this shift is full:")
     [joined] = await second.press("⏳ Join the waitlist")
     assert "You are number 1 in line." in joined.text
-    await third.press_data(cd.sign_up(shift.id))
+    await third.press_data(cd.SignUp(shift.id).data)
     [joined_third] = await third.press("⏳ Join the waitlist")
     assert "You are number 2 in line." in joined_third.text
 
@@ -129,8 +129,8 @@ async def test_cancelling_frees_the_seat_and_promotes_the_first_in_line(harness,
     holder, waiting = harness.person(321), harness.person(322)
     await register(holder, "en")
     await register(waiting, "ar")
-    await holder.press_data(cd.sign_up(shift.id))
-    await waiting.press_data(cd.join_waitlist(shift.id))
+    await holder.press_data(cd.SignUp(shift.id).data)
+    await waiting.press_data(cd.JoinWaitlist(shift.id).data)
     await holder.press("Cancel my seat")
     [done] = await holder.press("Yes, cancel")
     assert done.text == "Your seat is cancelled. Thank you for letting us know in time."
@@ -151,7 +151,7 @@ async def test_volunteer_can_keep_the_seat_after_all(harness, session_factory, c
     _, [shift] = await make_opportunity(session_factory, center=center, starts=[harness.now + timedelta(days=2)])
     sara = harness.person(323)
     await register(sara, "en")
-    await sara.press_data(cd.sign_up(shift.id))
+    await sara.press_data(cd.SignUp(shift.id).data)
     await sara.press("Cancel my seat")
     [kept] = await sara.press("No, keep it")
     assert kept.text == "Good, your place is kept."
@@ -164,7 +164,7 @@ async def test_sign_up_refused_once_the_shift_started(harness, session_factory, 
     sara = harness.person(331)
     await register(sara, "ar")
     harness.advance(hours=1, minutes=5)
-    [refusal] = await sara.press_data(cd.sign_up(shift.id))
+    [refusal] = await sara.press_data(cd.SignUp(shift.id).data)
     assert refusal.text == "لقد بدأت هذه الوردية، لذا أُغلق التسجيل فيها."
 
 
@@ -172,7 +172,7 @@ async def test_sign_up_refused_for_the_other_gender(harness, session_factory, ce
     _, [shift] = await make_opportunity(session_factory, center=center, starts=[harness.now + timedelta(days=1)], gender="male")
     sara = harness.person(332)
     await register(sara, "en", gender="female")
-    [refusal] = await sara.press_data(cd.sign_up(shift.id))
+    [refusal] = await sara.press_data(cd.SignUp(shift.id).data)
     assert refusal.text == "Sorry, this opportunity is for men only."
 
 
@@ -182,8 +182,8 @@ async def test_sign_up_refused_when_it_overlaps_a_held_shift(harness, session_fa
     _, [clash] = await make_opportunity(session_factory, center=center, starts=[start + timedelta(hours=2)], title_en="Cleanup")
     sara = harness.person(333)
     await register(sara, "en")
-    await sara.press_data(cd.sign_up(held.id))
-    [refusal] = await sara.press_data(cd.sign_up(clash.id))
+    await sara.press_data(cd.SignUp(held.id).data)
+    [refusal] = await sara.press_data(cd.SignUp(clash.id).data)
     assert refusal.text.startswith("You already hold a shift at that time (")
     async with session_factory() as session:
         assert (await session.get(Shift, clash.id)).seats_taken == 0
@@ -194,8 +194,8 @@ async def test_my_schedule_lists_upcoming_with_cancel_buttons_and_past_with_hour
     _, [later] = await make_opportunity(session_factory, center=center, starts=[harness.now + timedelta(days=3)], title_en="Tree planting", category="environment")
     sara = harness.person(341)
     await register(sara, "en")
-    await sara.press_data(cd.sign_up(soon.id))
-    await sara.press_data(cd.sign_up(later.id))
+    await sara.press_data(cd.SignUp(soon.id).data)
+    await sara.press_data(cd.SignUp(later.id).data)
     [schedule] = await sara.send("/my")
     assert "Serving the pilgrims" in schedule.text and "Tree planting" in schedule.text
     assert schedule.labels() == ["Cancel shift 1", "Cancel shift 2"]

@@ -106,7 +106,7 @@ async def test_a_redelivered_sign_up_has_one_effect(harness, session_factory, ce
     _, [shift] = await make_opportunity(session_factory, center=center, starts=[harness.now + timedelta(days=1)], capacity=3)
     sara = harness.person(508)
     await register(sara, "en")
-    await sara.press_data(cd.sign_up(shift.id))
+    await sara.press_data(cd.SignUp(shift.id).data)
     replies = await harness.redeliver_last(sara)
     assert replies == []  # no second reply, no second answer
     async with session_factory() as session:
@@ -117,7 +117,7 @@ async def test_a_redelivered_check_in_and_check_out_have_one_effect(harness, ses
     _, [shift] = await make_opportunity(session_factory, center=center, starts=[harness.now + timedelta(minutes=10)], hours=2)
     sara = harness.person(509)
     await register(sara, "en")
-    await sara.press_data(cd.sign_up(shift.id))
+    await sara.press_data(cd.SignUp(shift.id).data)
     await sara.share_location(*SITE)
     assert await harness.redeliver_last(sara) == []
     harness.advance(hours=1)

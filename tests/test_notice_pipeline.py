@@ -51,8 +51,8 @@ async def test_a_promoted_volunteer_is_told_at_once_without_waiting_for_the_next
     sara, omar = harness.person(401), harness.person(402)
     await register(sara, "en", name="Sara")
     await register(omar, "en", gender="male", name="Omar")
-    await sara.press_data(cd.sign_up(shift.id))
-    await omar.press_data(cd.sign_up(shift.id))
+    await sara.press_data(cd.SignUp(shift.id).data)
+    await omar.press_data(cd.SignUp(shift.id).data)
     await omar.press("⏳ Join the waitlist")
     sender = OutboxSender(harness.app, render_notice)
     harness.app.bot_data.sender = sender

@@ -67,7 +67,7 @@ async def test_holders_read_a_change_and_a_cancellation_in_their_language(harnes
     _, (shift,) = await make_opportunity(session_factory, center=center, starts=[harness.now + timedelta(days=2)])
     sara = harness.person(701)
     await register(sara, language, name="Sara")
-    await sara.press_data(cd.sign_up(shift.id))
+    await sara.press_data(cd.SignUp(shift.id).data)
     harness.advance(minutes=5)
     services = harness.app.bot_data.services
     t = services.catalogs.for_language(language)

@@ -56,7 +56,7 @@ async def on_a_shift(harness, session_factory, center, *, language="en", user_id
     _, [shift] = await make_opportunity(session_factory, center=center, starts=[harness.now + starts_in], capacity=capacity)
     person = harness.person(user_id)
     await register(person, language, name=NAMES[language])
-    await person.press_data(cd.sign_up(shift.id))
+    await person.press_data(cd.SignUp(shift.id).data)
     return person, shift
 
 
@@ -175,7 +175,7 @@ async def test_ill_be_there_thanks_them_and_keeps_the_other_buttons(harness, ses
     assert harness.telegram.callback_answers[-1]["text"] == "Thank you! See you there."
     assert sara.last().labels() == ["Cancel my seat", "🗺 Directions"]
     harness.advance(hours=1)
-    await sara.press_data(cd.reminder_attending(shift_signup_id := await signup_id_of(session_factory, shift.id)), reminder)
+    await sara.press_data(cd.ReminderAttending(shift_signup_id := await signup_id_of(session_factory, shift.id)).data, reminder)
     async with session_factory() as session:
         signup = await session.get(Signup, shift_signup_id)
     assert signup.confirmed_at == said_at  # the first answer is what the coordinator sees
@@ -185,7 +185,7 @@ async def test_cancel_my_seat_on_a_reminder_frees_it_for_the_waitlist(harness, s
     sara, shift = await on_a_shift(harness, session_factory, center, capacity=1)
     omar = harness.person(502)
     await register(omar, "en", gender="male", name="Omar")
-    await omar.press_data(cd.join_waitlist(shift.id))
+    await omar.press_data(cd.JoinWaitlist(shift.id).data)
     harness.now = shift.starts_at - timedelta(hours=24)
     await sweep_and_send(harness)
     await sara.press("Cancel my seat", sara.last())
@@ -261,7 +261,7 @@ async def test_a_sweep_interrupted_half_way_ends_with_the_same_rows(harness, ses
     for user_id in (503, 504):
         person = harness.person(user_id)
         await register(person, "en", name="Volunteer")
-        await person.press_data(cd.sign_up(shift.id))
+        await person.press_data(cd.SignUp(shift.id).data)
     harness.now = shift.starts_at - timedelta(hours=1)
     hours = services(harness).settings.reminder_hours_before
     async with services(harness).sessions() as session, session.begin():

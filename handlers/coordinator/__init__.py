@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers.callback_data import pattern
+from handlers import callback_data as cd
 from handlers.coordinator import attendance, broadcast, exports, onsite, opportunities, roles, stats
 
 # Photos, locations and files are read by the coordinator flows first; a handler there stops the
@@ -34,20 +37,20 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     }
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback, filters=private))
-    buttons = {
-        "bca": broadcast.choose_audience_button,
-        "bcy": broadcast.confirm_broadcast_button,
-        "bcn": broadcast.cancel_broadcast_button,
-        "st": stats.stats_button,
-        "sh": onsite.shift_button,
-        "shp": onsite.shift_page_button,
-        "ns": attendance.no_show_button,
-        "adj": attendance.adjust_button,
-        "akp": attendance.keep_button,
-        "nop": opportunities.new_opportunity_button,
+    buttons: dict[type[cd.CallbackData], Callable[..., Coroutine[Any, Any, None]]] = {
+        cd.BroadcastAudience: broadcast.choose_audience_button,
+        cd.BroadcastConfirm: broadcast.confirm_broadcast_button,
+        cd.BroadcastCancel: broadcast.cancel_broadcast_button,
+        cd.ProgramStats: stats.stats_button,
+        cd.ShiftAction: onsite.shift_button,
+        cd.ShiftList: onsite.shift_page_button,
+        cd.MarkNoShow: attendance.no_show_button,
+        cd.AdjustAttendance: attendance.adjust_button,
+        cd.KeepAttendance: attendance.keep_button,
+        cd.NewOpportunity: opportunities.new_opportunity_button,
     }
-    for kind, callback in buttons.items():
-        app.add_handler(CallbackQueryHandler(callback, pattern=pattern(kind)))
+    for kind, button in buttons.items():
+        app.add_handler(CallbackQueryHandler(button, pattern=kind.pattern))
     app.add_handler(MessageHandler(private & filters.PHOTO, broadcast.broadcast_photo), group=FLOW_GROUP)
     app.add_handler(MessageHandler(private & filters.LOCATION, opportunities.new_opportunity_location), group=FLOW_GROUP)
     app.add_handler(MessageHandler(private & filters.Document.ALL, exports.import_document), group=FLOW_GROUP)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +16,8 @@ from models.audit import record_action
 from models.coordination import Actor, Refusal, authorize
 from models.tables import Volunteer
 from models.volunteers import parse_conversation
+
+Kind = TypeVar("Kind", bound=cd.CallbackData)
 
 
 def refusal_text(t: Translator, reason: Refusal) -> str:
@@ -66,12 +68,12 @@ async def tell(update: Update, text: str, *, alert: bool = False) -> None:
         await reply(update, text)
 
 
-async def parse_or_refuse(update: Update, context: BotContext, *, action: str) -> cd.Parsed | None:
-    """The button's payload, or None after refusing (and auditing) a forged or stale one."""
+async def parse_or_refuse(update: Update, context: BotContext, kind: type[Kind], *, action: str) -> Kind | None:
+    """The button's payload as `kind`, or None after refusing (and auditing) a forged or stale one."""
     query = update.callback_query
     assert query is not None
     try:
-        return cd.parse(query.data)
+        return kind.parse(query.data)
     except cd.BadCallback:
         await refuse_forged(update, context, action=action)
         return None

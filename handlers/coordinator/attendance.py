@@ -77,9 +77,9 @@ async def _review_list(context: BotContext, session: AsyncSession, actor: Actor,
         title = opportunity_title(record.opportunity, t.language) if record.opportunity else "—"
         lines.append(f"{n}. {esc(record.volunteer.display_name or '—')} · {esc(title)}\n   {t.span(a.checked_in_at, a.checked_out_at or a.checked_in_at)} · "
                      + t.gettext("credited: {time}").format(time=t.duration(a.credited_minutes)) + f" · {why}")
-        row = [InlineKeyboardButton(t.gettext("✏️ Adjust #{n}").format(n=n), callback_data=cd.adjust_attendance(a.id or 0))]
+        row = [InlineKeyboardButton(t.gettext("✏️ Adjust #{n}").format(n=n), callback_data=cd.AdjustAttendance(a.id or 0).data)]
         if a.checked_out_at is not None:
-            row.append(InlineKeyboardButton(t.gettext("✅ Keep #{n}").format(n=n), callback_data=cd.keep_attendance(a.id or 0)))
+            row.append(InlineKeyboardButton(t.gettext("✅ Keep #{n}").format(n=n), callback_data=cd.KeepAttendance(a.id or 0).data))
         buttons.append(row)
     return "\n".join(lines), InlineKeyboardMarkup(buttons)
 
@@ -98,10 +98,10 @@ async def keep_button(update: Update, context: BotContext) -> None:
     """✅ Keep: the credited time is right; clear the flag and show the list again."""
     query = update.callback_query
     assert query is not None
-    parsed = await parse_or_refuse(update, context, action="attendance.keep")
+    parsed = await parse_or_refuse(update, context, cd.KeepAttendance, action="attendance.keep")
     if parsed is None:
         return
-    attendance_id = parsed.int_at(0)
+    attendance_id = parsed.attendance_id
     async with context.transaction() as session:
         actor, t = await staff_for_attendance(update, context, session, attendance_id, action="attendance.keep")
         if actor is None:
@@ -131,10 +131,10 @@ async def adjust_button(update: Update, context: BotContext) -> None:
     """✏️ Adjust: ask for the minutes to credit and the reason."""
     query = update.callback_query
     assert query is not None
-    parsed = await parse_or_refuse(update, context, action="attendance.adjust")
+    parsed = await parse_or_refuse(update, context, cd.AdjustAttendance, action="attendance.adjust")
     if parsed is None:
         return
-    attendance_id = parsed.int_at(0)
+    attendance_id = parsed.attendance_id
     async with context.transaction() as session:
         actor, t = await staff_for_attendance(update, context, session, attendance_id)
         if actor is None:
@@ -172,10 +172,10 @@ async def no_show_button(update: Update, context: BotContext) -> None:
     """🚫 No-show on the roster."""
     query = update.callback_query
     assert query is not None
-    parsed = await parse_or_refuse(update, context, action="signup.no_show")
+    parsed = await parse_or_refuse(update, context, cd.MarkNoShow, action="signup.no_show")
     if parsed is None:
         return
-    signup_id = parsed.int_at(0)
+    signup_id = parsed.signup_id
     async with context.transaction() as session:
         center_id = await center_of_signup(session, signup_id)
         actor, t = await require_staff(update, context, session, action="signup.no_show", center_id=center_id,

@@ -61,14 +61,14 @@ def _too_long(context: BotContext, text: str, has_photo: bool) -> bool:
 def audience_menu(t: Translator, scoped: bool) -> InlineKeyboardMarkup:
     everyone = t.gettext("👥 Everyone in my centers") if scoped else t.gettext("👥 Everyone")
     rows = [
-        [InlineKeyboardButton(everyone, callback_data=cd.broadcast_audience("all"))],
-        [InlineKeyboardButton(t.gettext("🏢 One center"), callback_data=cd.broadcast_audience("menu", "center")),
-         InlineKeyboardButton(t.gettext("📌 An opportunity or shift"), callback_data=cd.broadcast_audience("menu", "opportunity"))],
-        [InlineKeyboardButton(t.gettext("⏳ Waitlisted"), callback_data=cd.broadcast_audience("waitlisted")),
-         InlineKeyboardButton(t.gettext("🌐 One language"), callback_data=cd.broadcast_audience("menu", "lang"))],
-        [InlineKeyboardButton(t.gettext("🔥 Active recently"), callback_data=cd.broadcast_audience("menu", "active")),
-         InlineKeyboardButton(t.gettext("🌱 Never completed a shift"), callback_data=cd.broadcast_audience("never"))],
-        [InlineKeyboardButton(t.gettext("✖️ Cancel"), callback_data=cd.broadcast_audience("stop"))],
+        [InlineKeyboardButton(everyone, callback_data=cd.BroadcastAudience("all").data)],
+        [InlineKeyboardButton(t.gettext("🏢 One center"), callback_data=cd.BroadcastAudience("menu", "center").data),
+         InlineKeyboardButton(t.gettext("📌 An opportunity or shift"), callback_data=cd.BroadcastAudience("menu", "opportunity").data)],
+        [InlineKeyboardButton(t.gettext("⏳ Waitlisted"), callback_data=cd.BroadcastAudience("waitlisted").data),
+         InlineKeyboardButton(t.gettext("🌐 One language"), callback_data=cd.BroadcastAudience("menu", "lang").data)],
+        [InlineKeyboardButton(t.gettext("🔥 Active recently"), callback_data=cd.BroadcastAudience("menu", "active").data),
+         InlineKeyboardButton(t.gettext("🌱 Never completed a shift"), callback_data=cd.BroadcastAudience("never").data)],
+        [InlineKeyboardButton(t.gettext("✖️ Cancel"), callback_data=cd.BroadcastAudience("stop").data)],
     ]
     return InlineKeyboardMarkup(rows)
 
@@ -114,7 +114,7 @@ async def start_broadcast(update: Update, context: BotContext) -> None:
     await reply(
         update,
         t.gettext("📢 Send me the message for the volunteers: a text, or a photo with a caption."),
-        InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("✖️ Cancel"), callback_data=cd.broadcast_audience("stop"))]]),
+        InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("✖️ Cancel"), callback_data=cd.BroadcastAudience("stop").data)]]),
     )
 
 
@@ -164,17 +164,17 @@ async def broadcast_photo(update: Update, context: BotContext) -> None:
 
 
 async def _submenu(session: AsyncSession, t: Translator, actor: Actor, which: str, now: Any) -> tuple[str, InlineKeyboardMarkup] | None:
-    back = [InlineKeyboardButton(t.gettext("⬅️ Back"), callback_data=cd.broadcast_audience("menu", "root"))]
+    back = [InlineKeyboardButton(t.gettext("⬅️ Back"), callback_data=cd.BroadcastAudience("menu", "root").data)]
     if which == "center":
         centers = await managed_centers(session, actor=actor)
-        rows = [[InlineKeyboardButton(center_name(c, t.language)[:60], callback_data=cd.broadcast_audience("center", c.id or 0))] for c in centers[:MENU_LIMIT]]
+        rows = [[InlineKeyboardButton(center_name(c, t.language)[:60], callback_data=cd.BroadcastAudience("center", str(c.id or 0)).data)] for c in centers[:MENU_LIMIT]]
         return t.gettext("Which center?"), InlineKeyboardMarkup([*rows, back])
     if which == "lang":
-        rows = [[InlineKeyboardButton("العربية", callback_data=cd.broadcast_audience("lang", "ar")),
-                 InlineKeyboardButton("English", callback_data=cd.broadcast_audience("lang", "en"))]]
+        rows = [[InlineKeyboardButton("العربية", callback_data=cd.BroadcastAudience("lang", "ar").data),
+                 InlineKeyboardButton("English", callback_data=cd.BroadcastAudience("lang", "en").data)]]
         return t.gettext("Volunteers who use which language?"), InlineKeyboardMarkup([*rows, back])
     if which == "active":
-        rows = [[InlineKeyboardButton(t.ngettext("{n} day", "{n} days", d).format(n=t.number(d)), callback_data=cd.broadcast_audience("active", d)) for d in ACTIVE_DAYS]]
+        rows = [[InlineKeyboardButton(t.ngettext("{n} day", "{n} days", d).format(n=t.number(d)), callback_data=cd.BroadcastAudience("active", str(d)).data) for d in ACTIVE_DAYS]]
         return t.gettext("Volunteers who came to a shift in the last…"), InlineKeyboardMarkup([*rows, back])
     if which == "opportunity":
         query = (
@@ -189,7 +189,7 @@ async def _submenu(session: AsyncSession, t: Translator, actor: Actor, which: st
         opportunities = list((await session.execute(query)).scalars())
         if not opportunities:
             return t.gettext("No upcoming opportunity in your centers."), InlineKeyboardMarkup([back])
-        rows = [[InlineKeyboardButton(opportunity_title(o, t.language)[:60], callback_data=cd.broadcast_audience("menu", f"o{o.id}"))] for o in opportunities]
+        rows = [[InlineKeyboardButton(opportunity_title(o, t.language)[:60], callback_data=cd.BroadcastAudience("menu", f"o{o.id}").data)] for o in opportunities]
         return t.gettext("Which opportunity?"), InlineKeyboardMarkup([*rows, back])
     if which.startswith("o") and which[1:].isdigit():
         opportunity = await session.get(Opportunity, int(which[1:]))
@@ -198,8 +198,8 @@ async def _submenu(session: AsyncSession, t: Translator, actor: Actor, which: st
         shifts = (await session.execute(
             select(Shift).where(Shift.opportunity_id == opportunity.id, Shift.ends_at > now, Shift.status == ShiftStatus.ACTIVE).order_by(Shift.starts_at).limit(MENU_LIMIT)
         )).scalars()
-        rows = [[InlineKeyboardButton(t.gettext("Every shift of this opportunity"), callback_data=cd.broadcast_audience("opportunity", opportunity.id or 0))]]
-        rows += [[InlineKeyboardButton(t.span(s.starts_at, s.ends_at)[:60], callback_data=cd.broadcast_audience("shift", s.id or 0))] for s in shifts]
+        rows = [[InlineKeyboardButton(t.gettext("Every shift of this opportunity"), callback_data=cd.BroadcastAudience("opportunity", str(opportunity.id or 0)).data)]]
+        rows += [[InlineKeyboardButton(t.span(s.starts_at, s.ends_at)[:60], callback_data=cd.BroadcastAudience("shift", str(s.id or 0)).data)] for s in shifts]
         return esc(opportunity_title(opportunity, t.language)), InlineKeyboardMarkup([*rows, back])
     if which == "root":
         return t.gettext("Who should receive it?"), audience_menu(t, scoped=not actor.is_admin)
@@ -210,10 +210,10 @@ async def choose_audience_button(update: Update, context: BotContext) -> None:
     """An audience button: a sub-menu, or the audience itself (then count and preview)."""
     query = update.callback_query
     assert query is not None
-    parsed = await parse_or_refuse(update, context, action="broadcast.audience")
+    parsed = await parse_or_refuse(update, context, cd.BroadcastAudience, action="broadcast.audience")
     if parsed is None:
         return
-    kind, arg = parsed.fields
+    kind, arg = parsed.kind, parsed.arg
     async with context.transaction() as session:
         actor, t = await require_staff(update, context, session, action="broadcast.audience", target=f"{kind}:{arg}")
         if actor is None:
@@ -273,8 +273,8 @@ async def choose_audience_button(update: Update, context: BotContext) -> None:
         draft.recipients,
     ).format(audience=described, n=t.number(draft.recipients))
     buttons = InlineKeyboardMarkup([
-        [InlineKeyboardButton(t.gettext("✅ Send now"), callback_data=cd.broadcast_confirm(draft.id or 0))],
-        [InlineKeyboardButton(t.gettext("✖️ Cancel"), callback_data=cd.broadcast_cancel(draft.id or 0))],
+        [InlineKeyboardButton(t.gettext("✅ Send now"), callback_data=cd.BroadcastConfirm(draft.id or 0).data)],
+        [InlineKeyboardButton(t.gettext("✖️ Cancel"), callback_data=cd.BroadcastCancel(draft.id or 0).data)],
     ])
     await reply(update, summary, buttons)
 
@@ -283,10 +283,10 @@ async def confirm_broadcast_button(update: Update, context: BotContext) -> None:
     """✅ Send now: queue the broadcast once, then follow its progress in this message."""
     query = update.callback_query
     assert query is not None
-    parsed = await parse_or_refuse(update, context, action="broadcast.confirm")
+    parsed = await parse_or_refuse(update, context, cd.BroadcastConfirm, action="broadcast.confirm")
     if parsed is None:
         return
-    broadcast_id = parsed.int_at(0)
+    broadcast_id = parsed.broadcast_id
     async with context.transaction() as session:
         actor, t = await require_staff(update, context, session, action="broadcast.confirm", target=f"broadcast:{broadcast_id}")
         if actor is None:
@@ -326,10 +326,10 @@ async def cancel_broadcast_button(update: Update, context: BotContext) -> None:
     """✖️ Cancel on the preview: drop the draft."""
     query = update.callback_query
     assert query is not None
-    parsed = await parse_or_refuse(update, context, action="broadcast.cancel")
+    parsed = await parse_or_refuse(update, context, cd.BroadcastCancel, action="broadcast.cancel")
     if parsed is None:
         return
-    broadcast_id = parsed.int_at(0)
+    broadcast_id = parsed.broadcast_id
     async with context.transaction() as session:
         actor, t = await require_staff(update, context, session, action="broadcast.cancel", target=f"broadcast:{broadcast_id}")
         if actor is None:

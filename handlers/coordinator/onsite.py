@@ -30,7 +30,6 @@ from models.volunteers import read_conversation, write_conversation
 EDIT_FLOW = "edit_shift"
 LIST_LIMIT = 15
 MAX_PAGE = 10_000
-SHIFT_ACTIONS = ("card", "qr", "who", "edit", "cx", "cxy")
 
 
 def shift_problem_text(t: Translator, problem: ShiftProblem) -> str:
@@ -74,14 +73,14 @@ async def _shift_page(
         return t.gettext("No running or upcoming shifts in your centers."), None
     buttons = [
         [InlineKeyboardButton(f"{opportunity_title(o, t.language)[:30]} · {t.time(s.starts_at)} {t.local(s.starts_at):%d/%m}",
-                              callback_data=cd.shift_action("card", s.id or 0))]
+                              callback_data=cd.ShiftAction("card", s.id or 0).data)]
         for s, o in rows[:LIST_LIMIT]
     ]
     paging = []
     if page > 0:
-        paging.append(InlineKeyboardButton(t.gettext("« Previous"), callback_data=cd.shift_list(page - 1)))
+        paging.append(InlineKeyboardButton(t.gettext("« Previous"), callback_data=cd.ShiftList(page - 1).data))
     if len(rows) > LIST_LIMIT:
-        paging.append(InlineKeyboardButton(t.gettext("Next »"), callback_data=cd.shift_list(page + 1)))
+        paging.append(InlineKeyboardButton(t.gettext("Next »"), callback_data=cd.ShiftList(page + 1).data))
     if paging:
         buttons.append(paging)
     text = t.gettext("Running and upcoming shifts. Tap one:")
@@ -104,10 +103,10 @@ async def shift_page_button(update: Update, context: BotContext) -> None:
     """« Previous / Next » under the list of shifts."""
     query = update.callback_query
     assert query is not None
-    parsed = await parse_or_refuse(update, context, action="shift.list")
+    parsed = await parse_or_refuse(update, context, cd.ShiftList, action="shift.list")
     if parsed is None:
         return
-    page = parsed.int_at(0)
+    page = parsed.page
     if page > MAX_PAGE:
         await refuse_forged(update, context, action="shift.list")
         return
@@ -130,10 +129,10 @@ def shift_card(t: Translator, shift: Shift, opportunity: Opportunity) -> tuple[s
         return text + "\n" + t.gettext("❌ This shift is cancelled."), InlineKeyboardMarkup([])
     sid = shift.id or 0
     return text, InlineKeyboardMarkup([
-        [InlineKeyboardButton(t.gettext("🔳 Check-in QR code"), callback_data=cd.shift_action("qr", sid)),
-         InlineKeyboardButton(t.gettext("🧍 Who is here"), callback_data=cd.shift_action("who", sid))],
-        [InlineKeyboardButton(t.gettext("✏️ Change time or seats"), callback_data=cd.shift_action("edit", sid)),
-         InlineKeyboardButton(t.gettext("❌ Cancel the shift"), callback_data=cd.shift_action("cx", sid))],
+        [InlineKeyboardButton(t.gettext("🔳 Check-in QR code"), callback_data=cd.ShiftAction("qr", sid).data),
+         InlineKeyboardButton(t.gettext("🧍 Who is here"), callback_data=cd.ShiftAction("who", sid).data)],
+        [InlineKeyboardButton(t.gettext("✏️ Change time or seats"), callback_data=cd.ShiftAction("edit", sid).data),
+         InlineKeyboardButton(t.gettext("❌ Cancel the shift"), callback_data=cd.ShiftAction("cx", sid).data)],
     ])
 
 
@@ -166,7 +165,7 @@ def render_roster(t: Translator, roster: Roster) -> tuple[str, InlineKeyboardMar
     markup = None
     if absent:
         markup = InlineKeyboardMarkup([
-            [InlineKeyboardButton(t.gettext("🚫 No-show: {name}").format(name=(v.display_name or "—")[:40]), callback_data=cd.mark_no_show(s.id or 0))]
+            [InlineKeyboardButton(t.gettext("🚫 No-show: {name}").format(name=(v.display_name or "—")[:40]), callback_data=cd.MarkNoShow(s.id or 0).data)]
             for v, s in absent[:20]
         ])
     return "\n".join(lines), markup
@@ -183,13 +182,10 @@ async def shift_button(update: Update, context: BotContext) -> None:
     """The buttons of a shift card."""
     query = update.callback_query
     assert query is not None
-    parsed = await parse_or_refuse(update, context, action="shift.button")
+    parsed = await parse_or_refuse(update, context, cd.ShiftAction, action="shift.button")
     if parsed is None:
         return
-    action, shift_id = parsed.fields[0], parsed.int_at(1)
-    if action not in SHIFT_ACTIONS:
-        await refuse_forged(update, context, action="shift.button")
-        return
+    action, shift_id = parsed.action, parsed.shift_id
     async with context.transaction() as session:
         actor, t = await _shift_for(update, context, session, action=f"shift.{action}", shift_id=shift_id)
         if actor is None:
@@ -225,8 +221,8 @@ async def shift_button(update: Update, context: BotContext) -> None:
         await reply(update, t.gettext("Send the new date, times and number of seats, like: 2026-12-05 16:00-20:00 25"))
     elif action == "cx":
         await show(query, shift_card(t, shift, opportunity)[0] + "\n\n" + t.gettext("Cancel this shift? Its volunteers will be told."),
-                   InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("❌ Yes, cancel the shift"), callback_data=cd.shift_action("cxy", shift_id)),
-                                          InlineKeyboardButton(t.gettext("Keep it"), callback_data=cd.shift_action("card", shift_id))]]))
+                   InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("❌ Yes, cancel the shift"), callback_data=cd.ShiftAction("cxy", shift_id).data),
+                                          InlineKeyboardButton(t.gettext("Keep it"), callback_data=cd.ShiftAction("card", shift_id).data)]]))
     else:
         await show(query, shift_card(t, shift, opportunity)[0] + "\n\n" + t.ngettext(
             "❌ The shift is cancelled. {n} volunteer will be told.", "❌ The shift is cancelled. {n} volunteers will be told.", told

@@ -67,19 +67,19 @@ def _prompt(t: Translator, step: str) -> str:
 async def _ask(update: Update, session: AsyncSession, t: Translator, step: str, actor_centers: list[Center]) -> None:
     markup = None
     if step == "center":
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(center_name(c, t.language)[:60], callback_data=cd.new_opportunity("ctr", c.id or 0))] for c in actor_centers[:20]])
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(center_name(c, t.language)[:60], callback_data=cd.NewOpportunity("ctr", str(c.id or 0)).data)] for c in actor_centers[:20]])
     elif step == "category":
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(category_label(t, c), callback_data=cd.new_opportunity("cat", c))] for c in CATEGORIES])
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(category_label(t, c), callback_data=cd.NewOpportunity("cat", c).data)] for c in CATEGORIES])
     elif step == "gender":
         markup = InlineKeyboardMarkup([[
-            InlineKeyboardButton(t.gettext("Everyone"), callback_data=cd.new_opportunity("gen", GenderRule.ALL.value)),
-            InlineKeyboardButton(t.gettext("Men only"), callback_data=cd.new_opportunity("gen", GenderRule.MALE.value)),
-            InlineKeyboardButton(t.gettext("Women only"), callback_data=cd.new_opportunity("gen", GenderRule.FEMALE.value)),
+            InlineKeyboardButton(t.gettext("Everyone"), callback_data=cd.NewOpportunity("gen", GenderRule.ALL.value).data),
+            InlineKeyboardButton(t.gettext("Men only"), callback_data=cd.NewOpportunity("gen", GenderRule.MALE.value).data),
+            InlineKeyboardButton(t.gettext("Women only"), callback_data=cd.NewOpportunity("gen", GenderRule.FEMALE.value).data),
         ]])
     elif step == "site":
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("Skip"), callback_data=cd.new_opportunity("site", "skip"))]])
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("Skip"), callback_data=cd.NewOpportunity("site", "skip").data)]])
     elif step == "shifts":
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("✅ Preview"), callback_data=cd.new_opportunity("pub", "preview"))]])
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("✅ Preview"), callback_data=cd.NewOpportunity("pub", "preview").data)]])
     await reply(update, _prompt(t, step), markup)
 
 
@@ -129,7 +129,7 @@ async def new_opportunity_text(update: Update, context: BotContext, session: Asy
         draft.shifts = shifts[:MAX_SHIFTS]
         _save(volunteer, "shifts", draft)
         await reply(update, t.ngettext("{n} shift added so far. Send more, or press ✅ Preview.", "{n} shifts added so far. Send more, or press ✅ Preview.", len(draft.shifts)).format(n=t.number(len(draft.shifts))),
-                    InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("✅ Preview"), callback_data=cd.new_opportunity("pub", "preview"))]]))
+                    InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("✅ Preview"), callback_data=cd.NewOpportunity("pub", "preview").data)]]))
         return
     await _ask(update, session, t, step, await managed_centers(session, actor=actor))  # waiting for a button: ask again
 
@@ -173,10 +173,10 @@ async def new_opportunity_button(update: Update, context: BotContext) -> None:
     """A choice of center, category, gender or site; preview, publish or discard."""
     query = update.callback_query
     assert query is not None
-    parsed = await parse_or_refuse(update, context, action="opportunity.create")
+    parsed = await parse_or_refuse(update, context, cd.NewOpportunity, action="opportunity.create")
     if parsed is None:
         return
-    field, value = parsed.fields
+    field, value = parsed.field, parsed.value
     async with context.transaction() as session:
         actor, t = await require_staff(update, context, session, action="opportunity.create")
         if actor is None:
@@ -231,8 +231,8 @@ async def new_opportunity_button(update: Update, context: BotContext) -> None:
         await show(query, answer)
     elif following == "preview":
         await reply(update, render_preview(t, draft, center), InlineKeyboardMarkup([[
-            InlineKeyboardButton(t.gettext("🚀 Publish"), callback_data=cd.new_opportunity("pub", "go")),
-            InlineKeyboardButton(t.gettext("🗑 Discard"), callback_data=cd.new_opportunity("drop", "1")),
+            InlineKeyboardButton(t.gettext("🚀 Publish"), callback_data=cd.NewOpportunity("pub", "go").data),
+            InlineKeyboardButton(t.gettext("🗑 Discard"), callback_data=cd.NewOpportunity("drop", "1").data),
         ]]))
     else:
         assert following is not None

@@ -62,14 +62,14 @@ def chart_bars(t: Translator, figures: Figures, settings: object) -> list[Bar]:
 
 def stats_keyboard(t: Translator, actor: Actor, year: int, center_id: int, centers: list[Center]) -> InlineKeyboardMarkup:
     rows = [[
-        InlineKeyboardButton(f"◀️ {year - 1}", callback_data=cd.program_stats(year - 1, center_id)),
-        InlineKeyboardButton(f"{year + 1} ▶️", callback_data=cd.program_stats(year + 1, center_id)),
+        InlineKeyboardButton(f"◀️ {year - 1}", callback_data=cd.ProgramStats(year - 1, center_id).data),
+        InlineKeyboardButton(f"{year + 1} ▶️", callback_data=cd.ProgramStats(year + 1, center_id).data),
     ]]
     choices = [(0, t.gettext("All centers"))] if actor.is_admin else []
     choices += [(c.id or 0, center_name(c, t.language)) for c in centers[:CENTER_BUTTONS]]
     for choice_id, label in choices:
         if choice_id != center_id:
-            rows.append([InlineKeyboardButton(label[:60], callback_data=cd.program_stats(year, choice_id))])
+            rows.append([InlineKeyboardButton(label[:60], callback_data=cd.ProgramStats(year, choice_id).data)])
     return InlineKeyboardMarkup(rows)
 
 
@@ -139,10 +139,10 @@ async def stats_button(update: Update, context: BotContext) -> None:
     """Another year or center."""
     query = update.callback_query
     assert query is not None
-    parsed = await parse_or_refuse(update, context, action="stats.show")
+    parsed = await parse_or_refuse(update, context, cd.ProgramStats, action="stats.show")
     if parsed is None:
         return
-    year, center_id = parsed.int_at(0), parsed.int_at(1)
+    year, center_id = parsed.year, parsed.center_id
     if not FIRST_YEAR <= year <= LAST_YEAR:
         year = FIRST_YEAR if year < FIRST_YEAR else LAST_YEAR
     answer = await _figures_answer(update, context, year=year, center_code=None, center_id=center_id)

@@ -17,10 +17,10 @@ def shift_buttons(t: Translator, signup: Signup, shift: Shift, *, attending: boo
     assert signup.id is not None and shift.id is not None
     rows = []
     if attending:
-        rows.append([InlineKeyboardButton(t.gettext("✅ I'll be there"), callback_data=cd.reminder_attending(signup.id))])
-    second = [InlineKeyboardButton(t.gettext("Cancel my seat"), callback_data=cd.cancel(signup.id))]
+        rows.append([InlineKeyboardButton(t.gettext("✅ I'll be there"), callback_data=cd.ReminderAttending(signup.id).data)])
+    second = [InlineKeyboardButton(t.gettext("Cancel my seat"), callback_data=cd.Cancel(signup.id).data)]
     if shift.latitude is not None and shift.longitude is not None:
-        second.append(InlineKeyboardButton(t.gettext("🗺 Directions"), callback_data=cd.directions(shift.id)))
+        second.append(InlineKeyboardButton(t.gettext("🗺 Directions"), callback_data=cd.Directions(shift.id).data))
     rows.append(second)
     return InlineKeyboardMarkup(rows)
 
@@ -30,7 +30,7 @@ def render_promoted(t: Translator, facts: SeatFacts) -> Rendered:
         title=esc(opportunity_title(facts.opportunity, t.language)), when=t.span(facts.shift.starts_at, facts.shift.ends_at)
     )
     assert facts.signup.id is not None
-    markup = InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("Cancel my seat"), callback_data=cd.cancel(facts.signup.id))]])
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("Cancel my seat"), callback_data=cd.Cancel(facts.signup.id).data)]])
     return Rendered(text, markup)
 
 
@@ -78,7 +78,7 @@ def render_shift_changed(t: Translator, facts: SeatFacts) -> Rendered:
     )
     assert facts.signup.id is not None
     label = t.gettext("Cancel my seat") if facts.signup.status == SignupStatus.CONFIRMED else t.gettext("Leave the waitlist")
-    return Rendered(text, InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=cd.cancel(facts.signup.id))]]))
+    return Rendered(text, InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=cd.Cancel(facts.signup.id).data)]]))
 
 
 def render_shift_cancelled(t: Translator, facts: SeatFacts) -> Rendered:

@@ -1,0 +1,148 @@
+"""Callback data: every kind round-trips on the old wire format, forgeries are refused, every kind is wired."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+from telegram.ext import CallbackQueryHandler
+
+from handlers import callback_data as cd
+from handlers import general
+from tests.factories import make_center
+from tests.journey import register
+
+STALE = "This button is no longer valid. Please open the menu again."
+
+# One example of every kind, with the payload buttons already in users' chats carry.
+EXAMPLES: list[tuple[cd.CallbackData, str]] = [
+    (cd.ChooseLanguage("ar"), "lang:v1:ar"),
+    (cd.ChooseCenter(7), "ctr:v1:7"),
+    (cd.CentersPage(2), "ctrp:v1:2"),
+    (cd.ChooseGender("female"), "gen:v1:female"),
+    (cd.Browse(), "br:v1:0:0:-"),
+    (cd.FilterMenu("k", 3, "health"), "flt:v1:k:3:health"),
+    (cd.ShowOpportunity(12, cd.Browse(1, 3, "elderly")), "op:v1:12:1:3:elderly"),
+    (cd.SignUp(12), "su:v1:12"),
+    (cd.JoinWaitlist(12), "wl:v1:12"),
+    (cd.Cancel(40), "cx:v1:40"),
+    (cd.CancelConfirmed(40), "cxy:v1:40"),
+    (cd.CancelKept(40), "cxn:v1:40"),
+    (cd.ReminderAttending(40), "rmok:v1:40"),
+    (cd.Directions(12), "rmdir:v1:12"),
+    (cd.ReminderSetting("mute"), "set:v1:mute"),
+    (cd.BroadcastAudience("all"), "bca:v1:all:-"),
+    (cd.BroadcastConfirm(5), "bcy:v1:5"),
+    (cd.BroadcastCancel(5), "bcn:v1:5"),
+    (cd.ProgramStats(2026, 0), "st:v1:2026:0"),
+    (cd.ShiftAction("qr", 12), "sh:v1:qr:12"),
+    (cd.ShiftList(1), "shp:v1:1"),
+    (cd.MarkNoShow(40), "ns:v1:40"),
+    (cd.AdjustAttendance(9), "adj:v1:9"),
+    (cd.KeepAttendance(9), "akp:v1:9"),
+    (cd.NewOpportunity("gen", "all"), "nop:v1:gen:all"),
+]
+
+
+def test_the_examples_cover_every_kind():
+    assert sorted(type(example).prefix for example, _ in EXAMPLES) == sorted(cd.KINDS)
+
+
+@pytest.mark.parametrize(("example", "wire"), EXAMPLES, ids=[wire for _, wire in EXAMPLES])
+def test_every_kind_round_trips_on_the_wire_format_of_v1(example, wire):
+    kind = type(example)
+    assert example.data == wire
+    assert kind.parse(wire) == example
+    assert re.match(kind.pattern, wire)
+    others = [other for other, _ in EXAMPLES if type(other) is not kind]
+    assert not any(re.match(kind.pattern, other.data) for other in others)  # routing is unambiguous
+
+
+def test_browse_is_still_the_state_the_list_carries():
+    state = cd.ShowOpportunity.parse("op:v1:12:2:3:-").state
+    assert state == cd.Browse(page=2, center_id=3, category="-") and state.filters_key() == (3, "-")
+
+
+def test_the_largest_ids_and_every_declared_choice_are_accepted():
+    assert cd.SignUp.parse(f"su:v1:{2**62}").shift_id == 2**62
+    assert {cd.ChooseLanguage.parse(f"lang:v1:{code}").code for code in ("ar", "en")} == {"ar", "en"}
+    assert cd.ChooseGender.parse("gen:v1:male").gender == "male"
+    assert cd.Browse.parse("br:v1:0:0:environment").category == "environment"
+
+
+@pytest.mark.parametrize(("kind", "payload"), [
+    (cd.SignUp, "su:v2:1"),  # another version
+    (cd.SignUp, "su:1"),
+    (cd.SignUp, "su:v1:1:2"),  # an extra field
+    (cd.SignUp, "su:v1"),
+    (cd.ShowOpportunity, "op:v1:1"),  # fields missing
+    (cd.SignUp, "wl:v1:1"),  # another kind
+    (cd.SignUp, "su:v1:abc"),  # not a number
+    (cd.SignUp, "su:v1:-4"),
+    (cd.SignUp, "su:v1:+4"),
+    (cd.SignUp, "su:v1:04"),
+    (cd.SignUp, "su:v1: 4"),
+    (cd.SignUp, "su:v1:٤"),  # Arabic-Indic digits: int() would take them, the bot never writes them
+    (cd.SignUp, "su:v1:"),
+    (cd.SignUp, f"su:v1:{2**62 + 1}"),
+    (cd.ChooseLanguage, "lang:v1:fr"),  # outside a declared set
+    (cd.ChooseGender, "gen:v1:other"),
+    (cd.Browse, "br:v1:0:0:weapons"),
+    (cd.Browse, "br:v1:0:0:"),
+    (cd.FilterMenu, "flt:v1:x:0:-"),  # outside a Literal
+    (cd.ReminderSetting, "set:v1:loud"),
+    (cd.ShiftAction, "sh:v1:boom:1"),
+    (cd.NewOpportunity, "nop:v1:title:x"),
+    (cd.BroadcastAudience, "bca:v1:" + "x" * 60),  # over Telegram's 64 bytes
+    (cd.SignUp, "su:v1:" + "١" * 30),
+    (cd.SignUp, None),
+    (cd.SignUp, object()),  # arbitrary callback data, which this bot never uses
+])
+def test_forged_or_stale_payloads_are_refused(kind, payload):
+    with pytest.raises(cd.BadCallback):
+        kind.parse(payload)
+
+
+@pytest.mark.parametrize("build", [
+    lambda: cd.BroadcastAudience("menu", "x" * 60).data,  # over 64 bytes
+    lambda: cd.BroadcastAudience("menu", "a:b").data,  # would split into another field
+    lambda: cd.SignUp(-1).data,
+    lambda: cd.SignUp(2**62 + 1).data,
+    lambda: cd.ChooseLanguage("fr").data,
+    lambda: cd.ShowOpportunity(1, "0:0:-").data,  # type: ignore[arg-type]
+])
+def test_the_bot_cannot_build_a_payload_it_would_refuse(build):
+    with pytest.raises(AssertionError):
+        build()
+
+
+def test_a_kind_is_declared_once_and_only_with_types_it_can_carry():
+    with pytest.raises(AssertionError):
+        class Again(cd.CallbackData, prefix="su"):
+            shift_id: int
+    with pytest.raises(TypeError):
+        class Ratio(cd.CallbackData, prefix="ratio"):
+            value: float
+    assert "ratio" not in cd.KINDS and cd.KINDS["su"] is cd.SignUp
+
+
+def test_every_kind_is_registered_exactly_once_and_before_the_stale_button_fallback(harness):
+    handlers = {group: list(found) for group, found in harness.app.handlers.items()}
+    buttons = [h for found in handlers.values() for h in found if isinstance(h, CallbackQueryHandler) and isinstance(h.pattern, re.Pattern)]
+    patterns = Counter(h.pattern.pattern for h in buttons if isinstance(h.pattern, re.Pattern))
+    assert patterns == Counter(kind.pattern for kind in cd.KINDS.values())
+    group = handlers[0]
+    [fallback] = [i for i, h in enumerate(group) if isinstance(h, CallbackQueryHandler) and h.callback is general.stale_button]
+    assert all(group.index(h) < fallback for h in buttons)
+
+
+async def test_a_malformed_payload_of_every_kind_is_answered_as_stale(harness, session_factory):
+    await make_center(session_factory)
+    sara = harness.person(560)
+    await register(sara, "en")
+    for prefix in cd.KINDS:
+        before = len(harness.telegram.callback_answers)
+        await sara.press_data(f"{prefix}:v1:forged:forged:forged:forged:forged")
+        assert len(harness.telegram.callback_answers) == before + 1, prefix
+        assert harness.telegram.callback_answers[-1]["text"] == STALE, prefix
