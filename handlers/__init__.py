@@ -32,11 +32,16 @@ from handlers import callback_data as cd
 from handlers.context import remember_update
 
 
+# Groups run in order, and within a group only the first matching handler: the edit guard has a
+# group of its own before the coordinator flows' group (-2) and the update-id group (-1).
+EDIT_GUARD_GROUP = -3
+
+
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Every handler of the bot. Group 0 holds the volunteer journey; order matters within it."""
     private = filters.ChatType.PRIVATE
     # First of all: an edited message never acts again (Telegram delivers edits as new updates).
-    app.add_handler(TypeHandler(Update, edits.make_edit_guard()), group=-2)
+    app.add_handler(TypeHandler(Update, edits.make_edit_guard()), group=EDIT_GUARD_GROUP)
     # Before anything else: remember the update id so the first transaction claims it.
     app.add_handler(TypeHandler(Update, remember_update), group=-1)
     # Features with their own commands and buttons come first, so their patterns win.
