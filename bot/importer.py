@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from infra.database import create_engine, create_session_factory, migrate, transaction
 from models.base import utcnow
 from models.demo_data import seed_demo_data
-from models.imports import ImportErrors, ImportResult, import_rows, parse_csv
+from models.imports import ImportResult, import_rows
+from models.opportunity_csv import ImportErrors, parse_csv
 
 EXIT_INVALID = 1  # the file was read but has errors: nothing imported
 EXIT_UNUSABLE = 2  # the file or the settings could not be used at all

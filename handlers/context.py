@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, CallbackContext, ExtBot
 
-from infra.database import SQLITE_BUSY_TIMEOUT_MS, transaction
+from infra.database import transaction
 from infra.i18n import Translator
 from infra.services import Services
 from infra.settings import Settings
 from models.tables import Volunteer
 from models.updates import claim_update
-
 
 # A text step of a conversation: (update, context, session, volunteer), inside the update's transaction.
 TextFlow = Callable[["Update", "BotContext", AsyncSession, Volunteer], Awaitable[None]]
@@ -94,22 +91,8 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncSession]:
-        lock = self.services.write_lock
-        if lock is None:
-            async with transaction(self.services.sessions) as session:
-                yield session
-            return
-        # Waits as long as SQLite's busy timeout would have, and fails the same way after it.
-        try:
-            async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_MS / 1000):
-                await lock.acquire()
-        except TimeoutError:
-            raise OperationalError("BEGIN IMMEDIATE", None, Exception("database is locked")) from None
-        try:
-            async with transaction(self.services.sessions) as session:
-                yield session
-        finally:
-            lock.release()
+        async with transaction(self.services.sessions, write_lock=self.services.write_lock) as session:
+            yield session
 
     async def _claim(self, session: AsyncSession) -> bool:
         if self.update_id is None or self._claimed:

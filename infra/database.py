@@ -20,6 +20,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_dbapi,
 )
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -229,11 +230,31 @@ def create_read_session_factory(engine: AsyncEngine) -> async_sessionmaker[Async
 
 
 @asynccontextmanager
-async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """One short session and transaction: committed on success, rolled back on error."""
-    async with factory() as session:
-        async with session.begin():
-            yield session
+async def transaction(
+    factory: async_sessionmaker[AsyncSession], *, write_lock: asyncio.Lock | None = None
+) -> AsyncIterator[AsyncSession]:
+    """One short session and transaction: committed on success, rolled back on error.
+
+    write_lock: the process's lock when the database has a single writer (SQLite), held around the
+    transaction. It is waited for as long as SQLite's busy timeout would have, and a timeout fails
+    the same way SQLite's would.
+    """
+    if write_lock is None:
+        async with factory() as session:
+            async with session.begin():
+                yield session
+        return
+    try:
+        async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_MS / 1000):
+            await write_lock.acquire()
+    except TimeoutError:
+        raise OperationalError("BEGIN IMMEDIATE", None, Exception("database is locked")) from None
+    try:
+        async with factory() as session:
+            async with session.begin():
+                yield session
+    finally:
+        write_lock.release()
 
 
 def alembic_config() -> Config:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import String, cast, exists, func, literal, select, update
+from sqlalchemy import ColumnElement, String, cast, exists, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
@@ -18,7 +18,9 @@ from models.outbox import PRIORITY_BROADCAST, mark_queued
 from models.tables import (
     Attendance,
     Broadcast,
+    Center,
     Opportunity,
+    OpportunityStatus,
     OutboxMessage,
     Shift,
     ShiftStatus,
@@ -124,6 +126,67 @@ async def audience_center(session: AsyncSession, audience: Audience) -> int | No
         )
         return row.scalar_one_or_none() or -1
     return None
+
+
+@dataclass(frozen=True)
+class AudienceSubject:
+    """The rows an audience names, to describe it to the coordinator (None: unknown or not named)."""
+
+    center: Center | None = None
+    opportunity: Opportunity | None = None
+    shift: Shift | None = None
+
+
+async def audience_subject(session: AsyncSession, *, audience: Audience) -> AudienceSubject:
+    """The center, opportunity or shift (with its opportunity) that the audience is about."""
+    if audience.kind == "center":
+        return AudienceSubject(center=await session.get(Center, audience.number))
+    if audience.kind == "opportunity":
+        return AudienceSubject(opportunity=await session.get(Opportunity, audience.number))
+    if audience.kind == "shift":
+        shift = await session.get(Shift, audience.number)
+        opportunity = await session.get(Opportunity, shift.opportunity_id) if shift else None
+        return AudienceSubject(opportunity=opportunity, shift=shift)
+    return AudienceSubject()
+
+
+def _still_ahead(now: datetime) -> ColumnElement[bool]:
+    return (Shift.ends_at > now) & (Shift.status == ShiftStatus.ACTIVE)  # type: ignore[return-value]
+
+
+async def opportunities_to_address(
+    session: AsyncSession, *, actor: Actor, now: datetime, limit: int
+) -> list[Opportunity]:
+    """Published opportunities of the actor's centers with a shift still ahead, newest first."""
+    query = (
+        select(Opportunity)
+        .where(Opportunity.status == OpportunityStatus.PUBLISHED)
+        .where(select(Shift.id).where(Shift.opportunity_id == Opportunity.id, _still_ahead(now)).exists())
+        .order_by(Opportunity.id.desc())  # type: ignore[union-attr]
+        .limit(limit)
+    )
+    if not actor.is_admin:
+        query = query.where(Opportunity.center_id.in_(actor.center_ids or {-1}))  # type: ignore[attr-defined]
+    return list((await session.execute(query)).scalars())
+
+
+@dataclass
+class OpportunityShifts:
+    opportunity: Opportunity
+    shifts: list[Shift] = field(default_factory=list)
+
+
+async def shifts_to_address(
+    session: AsyncSession, *, actor: Actor, opportunity_id: int, now: datetime, limit: int
+) -> OpportunityShifts | None:
+    """An opportunity of the actor's centers and its shifts still ahead, soonest first (None: not theirs)."""
+    opportunity = await session.get(Opportunity, opportunity_id)
+    if opportunity is None or not actor.manages(opportunity.center_id):
+        return None
+    shifts = await session.execute(
+        select(Shift).where(Shift.opportunity_id == opportunity.id, _still_ahead(now)).order_by(Shift.starts_at).limit(limit)
+    )
+    return OpportunityShifts(opportunity, list(shifts.scalars()))
 
 
 async def count_audience(session: AsyncSession, *, actor: Actor, audience: Audience, now: datetime) -> int:

@@ -7,7 +7,7 @@ attendance, sign-up), never from the payload.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -22,6 +22,7 @@ from models.tables import (
     Opportunity,
     Role,
     Shift,
+    ShiftStatus,
     Signup,
     Volunteer,
 )
@@ -139,6 +140,37 @@ async def managed_centers(session: AsyncSession, *, actor: Actor) -> list[Center
     if not actor.is_admin:
         query = query.where(Center.id.in_(actor.center_ids or {-1}))  # type: ignore[union-attr]
     return list((await session.execute(query)).scalars())
+
+
+async def center_by_code(session: AsyncSession, *, code: str) -> Center | None:
+    """The center a command names by its code."""
+    return (await session.execute(select(Center).where(Center.code == code))).scalar_one_or_none()
+
+
+@dataclass
+class ShiftPage:
+    """One page of the shifts a coordinator runs, each with its opportunity."""
+
+    rows: list[tuple[Shift, Opportunity]] = field(default_factory=list)
+    has_next: bool = False
+
+
+async def running_and_upcoming_shifts(
+    session: AsyncSession, *, actor: Actor, now: datetime, page: int, page_size: int
+) -> ShiftPage:
+    """Active shifts of the actor's centers that have not ended, soonest first, one page of them."""
+    query = (
+        select(Shift, Opportunity)
+        .join(Opportunity, Opportunity.id == Shift.opportunity_id)
+        .where(Shift.ends_at > now, Shift.status == ShiftStatus.ACTIVE)
+        .order_by(Shift.starts_at, Shift.id)
+        .offset(page * page_size)
+        .limit(page_size + 1)  # one more tells whether there is a next page
+    )
+    if not actor.is_admin:
+        query = query.where(Opportunity.center_id.in_(actor.center_ids or {-1}))  # type: ignore[attr-defined]
+    rows = [(shift, opportunity) for shift, opportunity in await session.execute(query)]
+    return ShiftPage(rows[:page_size], has_next=len(rows) > page_size)
 
 
 class RoleChange(StrEnum):

@@ -15,7 +15,8 @@ from typing import NamedTuple
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from models.imports import ImportResult, ParsedRow, format_csv, import_rows, parse_csv
+from models.imports import ImportResult, import_rows
+from models.opportunity_csv import ParsedRow, format_csv, parse_csv
 from models.tables import Center
 
 SEED = 1446

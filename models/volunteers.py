@@ -141,6 +141,21 @@ def parse_conversation(raw: str | None) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+async def conversation_of(session: AsyncSession, *, telegram_id: int) -> dict[str, Any]:
+    """The conversation on this Telegram id's row, read without loading the volunteer."""
+    result = await session.execute(select(Volunteer.conversation).where(Volunteer.telegram_id == telegram_id))
+    return parse_conversation(result.scalar_one_or_none())
+
+
+async def find_volunteer(session: AsyncSession, *, telegram_id_or_phone: str) -> Volunteer | None:
+    """The volunteer a coordinator names by Telegram id or phone number (with or without the +)."""
+    who = telegram_id_or_phone.lstrip("+")
+    query = select(Volunteer).where(
+        (Volunteer.phone == "+" + who) | (Volunteer.telegram_id == (int(who) if who.isdigit() else -1))
+    )
+    return (await session.execute(query.limit(1))).scalar_one_or_none()
+
+
 def write_conversation(volunteer: Volunteer, data: dict[str, Any] | None) -> None:
     volunteer.conversation = json.dumps(data, ensure_ascii=False) if data else None
 

@@ -12,8 +12,10 @@ from sqlalchemy import func, select
 
 from bot.cli import main
 from models.demo_data import DEMO_CENTERS, seed_demo_data
-from models.imports import COLUMNS, ImportErrors, export_csv, import_csv, parse_csv
-from models.tables import CATEGORIES, Center, Opportunity, Shift
+from models.imports import export_csv, import_rows
+from models.opportunity_csv import COLUMNS, ImportErrors, parse_csv
+from models.signups import SignupOutcome, sign_up
+from models.tables import CATEGORIES, Center, Opportunity, OutboxMessage, Shift, Signup, Volunteer
 
 ZONE = ZoneInfo("Asia/Riyadh")
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -33,7 +35,7 @@ def csv_text(*lines: str, header: str = HEADER) -> str:
 
 async def import_text(session_factory, text: str):
     async with session_factory() as session, session.begin():
-        return await import_csv(session, text, zone=ZONE, now=NOW)
+        return await import_rows(session, parse_csv(text, zone=ZONE), now=NOW)
 
 
 async def count(session_factory, table) -> int:
@@ -113,6 +115,38 @@ async def test_capacity_below_the_seats_taken_is_refused_with_its_line(session_f
         "line 3: capacity 10 is below the 12 seats already taken on this shift"
     ]
     assert [s.capacity for s in await all_shifts(session_factory)] == [20, 20, 30]  # line 2 not applied either
+
+
+async def sign_up_as(session_factory, telegram_id: int, shift_id: int, *, at: datetime, join_waitlist: bool = False):
+    async with session_factory() as session, session.begin():
+        volunteer = Volunteer(telegram_id=telegram_id, onboarding_step=None, gender="female", registered_at=NOW)
+        session.add(volunteer)
+        await session.flush()
+        return await sign_up(session, volunteer=volunteer, shift_id=shift_id, now=at, join_waitlist=join_waitlist)
+
+
+async def test_raising_a_full_shifts_capacity_seats_the_waitlist_before_a_newcomer(session_factory):
+    full = GOOD_LINES[2].replace(",30,", ",1,")
+    await import_text(session_factory, csv_text(full))
+    [shift] = await all_shifts(session_factory)
+    holder = await sign_up_as(session_factory, 801, shift.id, at=NOW)
+    first = await sign_up_as(session_factory, 802, shift.id, at=NOW + timedelta(minutes=1), join_waitlist=True)
+    second = await sign_up_as(session_factory, 803, shift.id, at=NOW + timedelta(minutes=2), join_waitlist=True)
+    assert (holder.outcome, first.outcome, second.outcome) == ("confirmed", "waitlisted", "waitlisted")
+
+    result = await import_text(session_factory, csv_text(full.replace(",1,", ",2,")))
+    newcomer = await sign_up_as(session_factory, 804, shift.id, at=NOW + timedelta(minutes=3), join_waitlist=True)
+
+    async with session_factory() as session:
+        seats = (await session.get(Shift, shift.id)).seats_taken  # type: ignore[union-attr]
+        statuses = {s.id: (s.status, s.promoted_at) for s in (await session.execute(select(Signup))).scalars()}
+        notices = list((await session.execute(select(OutboxMessage))).scalars())
+    assert seats == 2
+    assert statuses[first.signup.id] == ("confirmed", NOW)  # the first in line got the new seat
+    assert statuses[second.signup.id][0] == "waitlisted"
+    assert (newcomer.outcome, newcomer.waitlist_position) == (SignupOutcome.WAITLISTED, 2)  # behind the second
+    assert [(n.kind, n.chat_id, n.status) for n in notices] == [("promoted", 802, "pending")]
+    assert (result.shifts_updated, result.waitlist_promoted) == (1, 1)
 
 
 BAD_ROWS = {

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
-from infra.i18n import Translator
 from handlers import callback_data as cd
 from handlers.common import load_volunteer, reply
 from handlers.context import BotContext
+from infra.i18n import Translator
 from models.audit import record_action
 from models.coordination import Actor, Refusal, authorize
-from models.tables import Volunteer
-from models.volunteers import parse_conversation
+from models.volunteers import conversation_of
 
 Kind = TypeVar("Kind", bound=cd.CallbackData)
 
@@ -104,5 +102,4 @@ async def peek_conversation(update: Update, context: BotContext) -> dict[str, An
     if user is None:
         return {}
     async with context.services.report_sessions() as session:
-        raw = (await session.execute(select(Volunteer.conversation).where(Volunteer.telegram_id == user.id))).scalar_one_or_none()
-    return parse_conversation(raw)
+        return await conversation_of(session, telegram_id=user.id)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from infra.i18n import Translator
 from handlers import callback_data as cd
 from handlers.common import esc, opportunity_title, reply, show
 from handlers.context import BotContext
 from handlers.coordinator.access import parse_or_refuse, require_staff
+from infra.i18n import Translator
 from models.attendance_review import (
     ReviewError,
     ReviewProblem,
@@ -25,7 +24,7 @@ from models.attendance_review import (
 )
 from models.coordination import Actor, center_of_attendance, center_of_signup
 from models.tables import Volunteer
-from models.volunteers import read_conversation, write_conversation
+from models.volunteers import find_volunteer, read_conversation, write_conversation
 
 ADJUST_FLOW = "adjust_attendance"
 REVIEW_LIMIT = 10
@@ -203,9 +202,7 @@ async def add_hours_command(update: Update, context: BotContext) -> None:
         if amount is None:
             await reply(update, usage)
             return
-        who = args[0].lstrip("+")
-        query = select(Volunteer).where((Volunteer.phone == "+" + who) | (Volunteer.telegram_id == (int(who) if who.isdigit() else -1)))
-        person = (await session.execute(query.limit(1))).scalar_one_or_none()
+        person = await find_volunteer(session, telegram_id_or_phone=args[0])
         if person is None:
             await reply(update, t.gettext("No volunteer has this Telegram id or phone number."))
             return

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, ApplicationHandlerStop
 
-from infra.i18n import Translator
 from handlers import callback_data as cd
 from handlers.common import center_name, clip, esc, load_volunteer, opportunity_title, reply, show
 from handlers.context import BotContext
-from handlers.notices.announcements import announcement_text
 from handlers.coordinator.access import parse_or_refuse, peek_conversation, require_staff
+from handlers.notices.announcements import announcement_text
+from infra.i18n import Translator
 from models.audit import record_action
 from models.broadcasts import (
     ACTIVE_DAYS,
@@ -25,24 +24,19 @@ from models.broadcasts import (
     ConfirmOutcome,
     Progress,
     audience_center,
+    audience_subject,
     broadcast_progress,
     cancel_draft,
     confirm_broadcast,
     create_draft,
     mark_finished,
+    opportunities_to_address,
     remember_progress_message,
+    shifts_to_address,
     unfinished_broadcasts,
 )
 from models.coordination import Actor, managed_centers
-from models.tables import (
-    Broadcast,
-    Center,
-    Opportunity,
-    OpportunityStatus,
-    Shift,
-    ShiftStatus,
-    Volunteer,
-)
+from models.tables import Volunteer
 from models.volunteers import read_conversation, write_conversation
 
 FLOW = "broadcast"
@@ -75,16 +69,16 @@ def audience_menu(t: Translator, scoped: bool) -> InlineKeyboardMarkup:
 
 async def describe_audience(session: AsyncSession, t: Translator, audience: Audience, scoped: bool) -> str:
     kind = audience.kind
+    subject = await audience_subject(session, audience=audience)
     if kind == "center":
-        center = await session.get(Center, audience.number)
+        center = subject.center
         return t.gettext("volunteers of {center}").format(center=esc(center_name(center, t.language) if center else "?"))
     if kind == "opportunity":
-        opportunity = await session.get(Opportunity, audience.number)
+        opportunity = subject.opportunity
         title = opportunity_title(opportunity, t.language) if opportunity else "?"
         return t.gettext("volunteers signed up for {title}").format(title=esc(title))
     if kind == "shift":
-        shift = await session.get(Shift, audience.number)
-        opportunity = await session.get(Opportunity, shift.opportunity_id) if shift else None
+        shift, opportunity = subject.shift, subject.opportunity
         title = opportunity_title(opportunity, t.language) if opportunity else "?"
         when = t.span(shift.starts_at, shift.ends_at) if shift else ""
         return t.gettext("volunteers signed up for {title}, {when}").format(title=esc(title), when=when)
@@ -177,27 +171,16 @@ async def _submenu(session: AsyncSession, t: Translator, actor: Actor, which: st
         rows = [[InlineKeyboardButton(t.ngettext("{n} day", "{n} days", d).format(n=t.number(d)), callback_data=cd.BroadcastAudience("active", str(d)).data) for d in ACTIVE_DAYS]]
         return t.gettext("Volunteers who came to a shift in the last…"), InlineKeyboardMarkup([*rows, back])
     if which == "opportunity":
-        query = (
-            select(Opportunity)
-            .where(Opportunity.status == OpportunityStatus.PUBLISHED)
-            .where(select(Shift.id).where(Shift.opportunity_id == Opportunity.id, Shift.ends_at > now, Shift.status == ShiftStatus.ACTIVE).exists())
-            .order_by(Opportunity.id.desc())  # type: ignore[union-attr]
-            .limit(MENU_LIMIT)
-        )
-        if not actor.is_admin:
-            query = query.where(Opportunity.center_id.in_(actor.center_ids or {-1}))  # type: ignore[attr-defined]
-        opportunities = list((await session.execute(query)).scalars())
+        opportunities = await opportunities_to_address(session, actor=actor, now=now, limit=MENU_LIMIT)
         if not opportunities:
             return t.gettext("No upcoming opportunity in your centers."), InlineKeyboardMarkup([back])
         rows = [[InlineKeyboardButton(opportunity_title(o, t.language)[:60], callback_data=cd.BroadcastAudience("menu", f"o{o.id}").data)] for o in opportunities]
         return t.gettext("Which opportunity?"), InlineKeyboardMarkup([*rows, back])
     if which.startswith("o") and which[1:].isdigit():
-        opportunity = await session.get(Opportunity, int(which[1:]))
-        if opportunity is None or not actor.manages(opportunity.center_id):
+        found = await shifts_to_address(session, actor=actor, opportunity_id=int(which[1:]), now=now, limit=MENU_LIMIT)
+        if found is None:
             return None
-        shifts = (await session.execute(
-            select(Shift).where(Shift.opportunity_id == opportunity.id, Shift.ends_at > now, Shift.status == ShiftStatus.ACTIVE).order_by(Shift.starts_at).limit(MENU_LIMIT)
-        )).scalars()
+        opportunity, shifts = found.opportunity, found.shifts
         rows = [[InlineKeyboardButton(t.gettext("Every shift of this opportunity"), callback_data=cd.BroadcastAudience("opportunity", str(opportunity.id or 0)).data)]]
         rows += [[InlineKeyboardButton(t.span(s.starts_at, s.ends_at)[:60], callback_data=cd.BroadcastAudience("shift", str(s.id or 0)).data)] for s in shifts]
         return esc(opportunity_title(opportunity, t.language)), InlineKeyboardMarkup([*rows, back])

@@ -4,30 +4,24 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InputFile, Update
 
-from infra.i18n import Translator
 from handlers.common import esc, load_volunteer, reply
 from handlers.context import BotContext
 from handlers.coordinator.access import peek_conversation, require_staff
+from infra.i18n import Translator
 from models.audit import recent_actions, record_action
-from models.coordination import Actor, managed_centers
+from models.coordination import Actor, center_by_code, managed_centers
 from models.exports import EXPORT_KINDS, FORMATS, build_export
-from models.imports import ImportErrors, export_csv, import_rows, parse_csv
-from models.tables import Center, Opportunity, Volunteer
+from models.imports import export_csv, import_rows, within_managed_centers
+from models.opportunity_csv import ImportErrors, parse_csv
+from models.tables import Volunteer
 from models.volunteers import write_conversation
 
 IMPORT_FLOW = "import_opportunities"
 MAX_DAYS = 366
 MAX_IMPORT_ERRORS = 15
-
-
-async def _center_by_code(session: AsyncSession, code: str | None) -> Center | None:
-    if code is None:
-        return None
-    return (await session.execute(select(Center).where(Center.code == code))).scalar_one_or_none()
 
 
 def _day(text: str) -> date | None:
@@ -99,7 +93,7 @@ async def _scope_center(
                 codes=esc(", ".join(c.code for c in centers))))
             return -1
         return centers[0].id
-    center = await _center_by_code(session, code)
+    center = await center_by_code(session, code=code)
     allowed, _ = await require_staff(update, context, session, action="export.data", center_id=center.id if center else None,
                                      missing_target=center is None, target=f"center:{code}"[:128])
     return center.id if allowed and center else -1
@@ -163,13 +157,9 @@ async def _import(update: Update, context: BotContext, session: AsyncSession, vo
         return
     try:
         rows = parse_csv(text, zone=context.settings.zone)
-        if not actor.is_admin:
-            managed = {c.code for c in await managed_centers(session, actor=actor)}
-            refs = {r.ref for r in rows}
-            existing = (await session.execute(select(Opportunity.center_id).where(Opportunity.ref.in_(refs)))).scalars()  # type: ignore[attr-defined]
-            if any(r.center not in managed for r in rows) or any(not actor.manages(c) for c in existing):
-                await require_staff(update, context, session, action="opportunity.import", center_id=-1, target="csv")
-                return
+        if not await within_managed_centers(session, actor=actor, rows=rows):
+            await require_staff(update, context, session, action="opportunity.import", center_id=-1, target="csv")
+            return
         async with session.begin_nested():
             result = await import_rows(session, rows, now=context.now())
     except ImportErrors as errors:

@@ -5,16 +5,15 @@ from __future__ import annotations
 import io
 
 import segno
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
-from infra.i18n import Translator
 from handlers import callback_data as cd
 from handlers.attendance import CODE_PREFIX
 from handlers.common import esc, opportunity_title, reply, show
 from handlers.context import BotContext
 from handlers.coordinator.access import parse_or_refuse, refuse_forged, require_staff
+from infra.i18n import Translator
 from models.attendance_review import Roster, shift_roster
 from models.authoring import (
     ShiftProblem,
@@ -23,7 +22,8 @@ from models.authoring import (
     change_shift,
     parse_shift_spec,
 )
-from models.coordination import Actor, center_of_shift
+from models.coordination import Actor, center_of_shift, running_and_upcoming_shifts
+from models.opportunities import shift_with_opportunity
 from models.tables import Attendance, Opportunity, Shift, ShiftStatus, Signup, Volunteer
 from models.volunteers import read_conversation, write_conversation
 
@@ -58,33 +58,23 @@ async def _shift_page(
     context: BotContext, session: AsyncSession, actor: Actor, t: Translator, page: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """One page of running and upcoming shifts (soonest first), with buttons to the others."""
-    query = (
-        select(Shift, Opportunity)
-        .join(Opportunity, Opportunity.id == Shift.opportunity_id)
-        .where(Shift.ends_at > context.now(), Shift.status == ShiftStatus.ACTIVE)
-        .order_by(Shift.starts_at, Shift.id)
-        .offset(page * LIST_LIMIT)
-        .limit(LIST_LIMIT + 1)  # one more tells whether there is a next page
-    )
-    if not actor.is_admin:
-        query = query.where(Opportunity.center_id.in_(actor.center_ids or {-1}))  # type: ignore[attr-defined]
-    rows = list(await session.execute(query))
-    if not rows:
+    found = await running_and_upcoming_shifts(session, actor=actor, now=context.now(), page=page, page_size=LIST_LIMIT)
+    if not found.rows:
         return t.gettext("No running or upcoming shifts in your centers."), None
     buttons = [
         [InlineKeyboardButton(f"{opportunity_title(o, t.language)[:30]} · {t.time(s.starts_at)} {t.local(s.starts_at):%d/%m}",
                               callback_data=cd.ShiftAction("card", s.id or 0).data)]
-        for s, o in rows[:LIST_LIMIT]
+        for s, o in found.rows
     ]
     paging = []
     if page > 0:
         paging.append(InlineKeyboardButton(t.gettext("« Previous"), callback_data=cd.ShiftList(page - 1).data))
-    if len(rows) > LIST_LIMIT:
+    if found.has_next:
         paging.append(InlineKeyboardButton(t.gettext("Next »"), callback_data=cd.ShiftList(page + 1).data))
     if paging:
         buttons.append(paging)
     text = t.gettext("Running and upcoming shifts. Tap one:")
-    if page > 0 or len(rows) > LIST_LIMIT:
+    if page > 0 or found.has_next:
         text += "\n" + t.gettext("Page {page}").format(page=t.number(page + 1))
     return text, InlineKeyboardMarkup(buttons)
 
@@ -190,10 +180,9 @@ async def shift_button(update: Update, context: BotContext) -> None:
         actor, t = await _shift_for(update, context, session, action=f"shift.{action}", shift_id=shift_id)
         if actor is None:
             return
-        shift = await session.get(Shift, shift_id)
-        assert shift is not None
-        opportunity = await session.get(Opportunity, shift.opportunity_id)
-        assert opportunity is not None
+        found = await shift_with_opportunity(session, shift_id=shift_id)
+        assert found is not None
+        shift, opportunity = found
         if action in ("edit", "cx", "cxy") and (shift.status == ShiftStatus.CANCELLED or shift.ends_at <= context.now()):
             await query.answer(t.gettext("This shift is over or cancelled; it can no longer be changed."), show_alert=True)
             return
@@ -245,11 +234,11 @@ async def edit_shift_text(update: Update, context: BotContext, session: AsyncSes
     except ShiftSpecError as error:
         await reply(update, shift_problem_text(t, error.problem))
         return
-    shift, told = change.shift, change.told
+    told = change.told
     write_conversation(volunteer, None)
-    opportunity = await session.get(Opportunity, shift.opportunity_id)
-    assert opportunity is not None
-    text, markup = shift_card(t, shift, opportunity)
+    found = await shift_with_opportunity(session, shift_id=shift_id)
+    assert found is not None
+    text, markup = shift_card(t, *found)
     await reply(update, t.ngettext("✅ Shift changed. {n} volunteer will be told.", "✅ Shift changed. {n} volunteers will be told.", told).format(n=t.number(told)) + "\n\n" + text, markup)
 
 

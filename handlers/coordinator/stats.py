@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
-from infra.charts import Bar, progress_chart
-from infra.i18n import Translator
 from handlers import callback_data as cd
 from handlers.common import center_name, esc, reply, show
 from handlers.context import BotContext
 from handlers.coordinator.access import parse_or_refuse, require_staff
-from models.coordination import Actor, managed_centers
+from infra.charts import Bar, progress_chart
+from infra.i18n import Translator
+from models.coordination import Actor, center_by_code, managed_centers
 from models.stats import Figures, program_figures_in_parallel, progress
 from models.tables import Center
 
@@ -82,7 +81,7 @@ async def _figures_answer(
             return None
         centers = await managed_centers(session, actor=actor)
         if center_code is not None:
-            match = (await session.execute(select(Center).where(Center.code == center_code))).scalar_one_or_none()
+            match = await center_by_code(session, code=center_code)
             if match is None:
                 await require_staff(update, context, session, action="stats.show", missing_target=True, target=center_code[:64])
                 return None
