@@ -37,6 +37,7 @@ from handlers.coordinator.roles import set_staff_menu
 from handlers.general import COMMANDS
 from models.base import utcnow
 from models.coordination import list_staff
+from models.tables import LANGUAGES
 
 log = logging.getLogger(__name__)
 # Updates handled at the same time (those of one chat still one after the other).
@@ -100,7 +101,7 @@ def _ordering_keys(update: object) -> list[tuple[str, int]]:
 async def register_commands(app: Application, catalogs: Catalogs, default_language: str) -> None:  # type: ignore[type-arg]
     """The "/" menu in Arabic and English (and the default language for everyone else)."""
     scope = BotCommandScopeAllPrivateChats()
-    for language in ("ar", "en"):
+    for language in LANGUAGES:
         t = catalogs.for_language(language)
         commands = [BotCommand(name, t.gettext(description)) for name, description in COMMANDS]
         await app.bot.set_my_commands(commands, scope=scope, language_code=language)

@@ -8,8 +8,9 @@ outcomes in another short transaction. The database is the only state that matte
 - a 429 or a 5xx, or a connection that never reached Telegram, is a definite non-delivery: the row
   goes back to "pending" (after exactly retry_after for a 429, with backoff otherwise), so it can
   never cause a duplicate; after MAX_ATTEMPTS definite failures the row is "failed" with the reason;
-- a 403 (blocked) or "chat not found" fails the row and marks the volunteer unreachable: nothing is
-  sent to them (their queued messages are dropped) until they write to the bot again;
+- a 403 (blocked) or "chat not found" closes the row as "unreachable" and marks the volunteer so:
+  nothing is sent to them (their queued messages are closed as "unreachable" too) until they
+  write to the bot again;
 - an uncertain send (read timeout, connection dropped after the request left, or the process died
   while the row was "sending") is resent at most once: Telegram has no idempotency key, so we
   accept at most one duplicate per message rather than lose it; a second uncertain outcome closes
@@ -45,7 +46,7 @@ from infra.i18n import Translator
 from infra.services import Services
 from models import outbox
 from models.outbox import Delivery
-from models.tables import OutboxMessage
+from models.tables import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +193,7 @@ class OutboxSender:
     async def drain(self, limit: int | None = None) -> int:
         """Send every message due now (at most `limit`); how many were delivered."""
         async with self._drain_lock:
-            before = self.totals.get(outbox.SENT, 0)
+            before = self.totals.get(OutboxStatus.SENT, 0)
             await self._recover()
             claimed, exhausted = 0, False
             while True:
@@ -217,7 +218,7 @@ class OutboxSender:
                     continue
                 await asyncio.wait(list(self._in_flight.values()), return_when=asyncio.FIRST_COMPLETED)
             await self._flush()
-            return self.totals.get(outbox.SENT, 0) - before
+            return self.totals.get(OutboxStatus.SENT, 0) - before
 
     async def _recover(self) -> None:
         async with transaction(self.services.sessions) as session:
@@ -258,7 +259,7 @@ class OutboxSender:
                     continue
                 volunteer = people.get(message.chat_id)
                 if volunteer is not None and not volunteer.reachable:
-                    outbox.drop(message, reason="recipient unreachable (blocked the bot or left)")
+                    outbox.skip_unreachable(message, reason="recipient unreachable (blocked the bot or left)")
                     continue
                 if expired(message.payload, now):
                     outbox.drop(message, reason="expired before it could be sent")
@@ -330,39 +331,40 @@ class OutboxSender:
             seconds = retry_after_seconds(error)
             return Delivery(
                 item.outbox_id,
-                outbox.PENDING,
+                OutboxStatus.PENDING,
                 not_before=self.services.clock() + timedelta(seconds=seconds),
                 error=f"429 flood wait {seconds:g}s",
                 counted=False,
             )
         except Forbidden as error:
-            return Delivery(item.outbox_id, outbox.FAILED, error=f"403 {error.message}", unreachable=True)
+            return Delivery(item.outbox_id, OutboxStatus.UNREACHABLE, error=f"403 {error.message}")
         except BadRequest as error:
             gone = "chat not found" in error.message.lower()
-            return Delivery(item.outbox_id, outbox.FAILED, error=f"400 {error.message}", unreachable=gone)
+            status = OutboxStatus.UNREACHABLE if gone else OutboxStatus.FAILED
+            return Delivery(item.outbox_id, status, error=f"400 {error.message}")
         except (TimedOut, NetworkError) as error:
             return self._after_network_error(item, error)
         except TelegramError as error:
-            return Delivery(item.outbox_id, outbox.FAILED, error=f"{type(error).__name__}: {error.message}")
+            return Delivery(item.outbox_id, OutboxStatus.FAILED, error=f"{type(error).__name__}: {error.message}")
         except Exception as error:  # a bug must not lose track of the row
             log.exception("outbox: sending #%s failed unexpectedly", item.outbox_id)
-            return Delivery(item.outbox_id, outbox.FAILED, error=f"{type(error).__name__}: {error}")
+            return Delivery(item.outbox_id, OutboxStatus.FAILED, error=f"{type(error).__name__}: {error}")
         self._last_sent[item.chat_id] = self.services.clock()
-        return Delivery(item.outbox_id, outbox.SENT, telegram_message_id=telegram_id)
+        return Delivery(item.outbox_id, OutboxStatus.SENT, telegram_message_id=telegram_id)
 
     def _after_network_error(self, item: Outgoing, error: TelegramError) -> Delivery:
         now = self.services.clock()
         reason = f"{type(error).__name__}: {error.message}"
         if is_uncertain(error):
             if item.uncertain_sends + 1 >= outbox.MAX_UNCERTAIN_SENDS:
-                return Delivery(item.outbox_id, outbox.UNCERTAIN, error=f"uncertain twice, presumed delivered: {reason}", uncertain=True)
+                return Delivery(item.outbox_id, OutboxStatus.UNCERTAIN, error=f"uncertain twice, presumed delivered: {reason}", uncertain=True)
             return Delivery(
-                item.outbox_id, outbox.PENDING, not_before=now + backoff(item.attempts),
+                item.outbox_id, OutboxStatus.PENDING, not_before=now + backoff(item.attempts),
                 error=f"uncertain, sending once more: {reason}", uncertain=True,
             )
         if item.attempts >= outbox.MAX_ATTEMPTS:
-            return Delivery(item.outbox_id, outbox.FAILED, error=f"gave up after {item.attempts} attempts: {reason}")
-        return Delivery(item.outbox_id, outbox.PENDING, not_before=now + backoff(item.attempts), error=reason)
+            return Delivery(item.outbox_id, OutboxStatus.FAILED, error=f"gave up after {item.attempts} attempts: {reason}")
+        return Delivery(item.outbox_id, OutboxStatus.PENDING, not_before=now + backoff(item.attempts), error=reason)
 
     async def _flush(self) -> None:
         """Record the outcomes that came back (one transaction), and keep our leases alive."""

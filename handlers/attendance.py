@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 
 from infra.i18n import Translator
@@ -19,6 +17,7 @@ from models.attendance import (
     check_out,
     hours_summary,
 )
+from models.base import year_bounds
 
 CODE_PREFIX = "ci-"
 
@@ -128,11 +127,6 @@ async def check_out_now(update: Update, context: BotContext) -> None:
     await reply(update, text, main_menu(t))
 
 
-def year_start(now: datetime, context: BotContext) -> datetime:
-    local = now.astimezone(context.settings.zone)
-    return local.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
 async def show_hours(update: Update, context: BotContext) -> None:
     """/hours: total, this year, shifts completed and the next milestone."""
     async with context.transaction() as session:
@@ -140,10 +134,12 @@ async def show_hours(update: Update, context: BotContext) -> None:
         if volunteer is None:
             return
         assert volunteer.id is not None
+        zone = context.settings.zone
+        this_year, _ = year_bounds(context.now().astimezone(zone).year, zone)
         summary = await hours_summary(
             session,
             volunteer_id=volunteer.id,
-            year_start=year_start(context.now(), context),
+            year_start=this_year,
             milestones_hours=context.settings.milestones_hours,
         )
     t = context.translator(volunteer.language)

@@ -17,11 +17,12 @@ from babel.numbers import parse_pattern
 from babel.support import Translations
 from hijridate import Gregorian
 
+from models.tables import LANGUAGES
+
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
 # Babel locale per catalog: Saudi Arabic for dates and numbers.
 BABEL_LOCALES = {"ar": "ar_SA", "en": "en_GB"}
-LANGUAGES = ("ar", "en")
 # Parsed once: babel's format_decimal parses its pattern (and the locale) on every call.
 NUMBER_PATTERN = parse_pattern("#,##0.##")
 

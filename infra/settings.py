@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from models.tables import DEFAULT_RADIUS_M, LANGUAGES
+
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
-SUPPORTED_LANGUAGES = ("ar", "en")
 
 
 class Settings(BaseSettings):
@@ -28,7 +29,7 @@ class Settings(BaseSettings):
     # Rules of the program; defaults follow the association's practice.
     checkin_early_minutes: int = 30
     checkout_grace_minutes: int = 30
-    default_radius_m: int = 300
+    default_radius_m: int = DEFAULT_RADIUS_M
     page_size: int = 6
     milestones_hours: Annotated[tuple[int, ...], NoDecode] = (10, 25, 50, 100, 250, 500, 1000)
     reminder_hours_before: Annotated[tuple[int, ...], NoDecode] = (24, 2)
@@ -83,8 +84,8 @@ class Settings(BaseSettings):
     @field_validator("default_language")
     @classmethod
     def _supported_language(cls, value: str) -> str:
-        if value not in SUPPORTED_LANGUAGES:
-            raise ValueError(f"DEFAULT_LANGUAGE must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+        if value not in LANGUAGES:
+            raise ValueError(f"DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}")
         return value
 
     @property

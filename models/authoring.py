@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.audit import record_action
+from models.numerals import ascii_digits
 from models.opportunities import new_checkin_code
 from models.notices.shift_holders import notify_shift_holders
 from models.signups import HELD, promote_waitlist
@@ -30,9 +31,8 @@ from models.tables import (
 MAX_CAPACITY = 10_000
 TITLE_MAX = 200
 DESCRIPTION_MAX = 2000
-# "2026-12-05 16:00-20:00 25" (Arabic-Indic digits are accepted too).
+# "2026-12-05 16:00-20:00 25" (Arabic-Indic and Persian digits are accepted too).
 SHIFT_PATTERN = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s+(-?\d+)\s*$")
-DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
 class ShiftProblem(StrEnum):
@@ -66,7 +66,7 @@ class ShiftSpec:
 
 def parse_shift_spec(text: str, *, zone: tzinfo, now: datetime) -> ShiftSpec:
     """A shift typed as `YYYY-MM-DD HH:MM-HH:MM capacity` in local time, or ShiftSpecError."""
-    match = SHIFT_PATTERN.match(text.translate(DIGITS))
+    match = SHIFT_PATTERN.match(ascii_digits(text))
     if match is None:
         raise ShiftSpecError(ShiftProblem.FORMAT)
     year, month, day, h1, m1, h2, m2, capacity = (int(g) for g in match.groups())

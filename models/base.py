@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import DateTime
@@ -15,6 +15,11 @@ from sqlalchemy.types import TypeDecorator
 def utcnow() -> datetime:
     """The current instant, timezone-aware in UTC."""
     return datetime.now(UTC)
+
+
+def year_bounds(year: int, zone: tzinfo) -> tuple[datetime, datetime]:
+    """The calendar year in the program's time zone, as [start, end) instants in UTC."""
+    return datetime(year, 1, 1, tzinfo=zone).astimezone(UTC), datetime(year + 1, 1, 1, tzinfo=zone).astimezone(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -16,12 +16,15 @@ from models.base import dialect_insert
 from models.coordination import Actor
 from models.outbox import PRIORITY_BROADCAST, mark_queued
 from models.tables import (
+    LANGUAGES,
     Attendance,
     Broadcast,
+    BroadcastStatus,
     Center,
     Opportunity,
     OpportunityStatus,
     OutboxMessage,
+    OutboxStatus,
     Shift,
     ShiftStatus,
     Signup,
@@ -33,7 +36,7 @@ AUDIENCE_KINDS = ("all", "center", "opportunity", "shift", "waitlisted", "lang",
 ACTIVE_DAYS = (7, 30, 90, 365)
 DUPLICATE_WINDOW = timedelta(minutes=1)
 # Outbox statuses that are still on their way; every other status is final.
-IN_FLIGHT = ("pending", "sending", "retry")
+IN_FLIGHT = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 
 
 class BadAudience(ValueError):
@@ -55,7 +58,7 @@ class Audience:
             raise BadAudience(text)
         if kind in ("center", "opportunity", "shift") and not (arg.isdigit() and 0 < int(arg) < 2**62):
             raise BadAudience(text)
-        if kind == "lang" and arg not in ("ar", "en"):
+        if kind == "lang" and arg not in LANGUAGES:
             raise BadAudience(text)
         if kind == "active" and not (arg.isdigit() and int(arg) in ACTIVE_DAYS):
             raise BadAudience(text)
@@ -245,32 +248,32 @@ async def confirm_broadcast(
     broadcast = await session.get(Broadcast, broadcast_id)
     if broadcast is None or broadcast.created_by_telegram_id != actor.telegram_id:
         return ConfirmResult(ConfirmOutcome.GONE)
-    if broadcast.status in ("queued", "done"):
+    if broadcast.status in (BroadcastStatus.QUEUED, BroadcastStatus.DONE):
         return ConfirmResult(ConfirmOutcome.ALREADY, broadcast)
-    if broadcast.status != "draft":
+    if broadcast.status != BroadcastStatus.DRAFT:
         return ConfirmResult(ConfirmOutcome.GONE, broadcast)
     recent = await session.execute(
         select(Broadcast.id).where(
             Broadcast.content_hash == broadcast.content_hash,
             Broadcast.id != broadcast.id,
-            Broadcast.status.in_(("queued", "done")),  # type: ignore[attr-defined]
+            Broadcast.status.in_((BroadcastStatus.QUEUED, BroadcastStatus.DONE)),  # type: ignore[attr-defined]
             Broadcast.confirmed_at >= now - DUPLICATE_WINDOW,  # type: ignore[operator]
         )
     )
     if recent.first() is not None:
-        broadcast.status = "cancelled"
+        broadcast.status = BroadcastStatus.CANCELLED
         return ConfirmResult(ConfirmOutcome.DUPLICATE, broadcast)
     claimed = await session.execute(
         update(Broadcast)
-        .where(Broadcast.id == broadcast_id, Broadcast.status == "draft")  # type: ignore[arg-type]
-        .values(status="queued", confirmed_at=now)
+        .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.DRAFT)  # type: ignore[arg-type]
+        .values(status=BroadcastStatus.QUEUED, confirmed_at=now)
     )
     if not claimed.rowcount:  # type: ignore[attr-defined]
         return ConfirmResult(ConfirmOutcome.ALREADY, broadcast)
     queued = await _queue_recipients(session, broadcast=broadcast, actor=actor, now=now)
     await session.refresh(broadcast)
     if queued == 0:
-        broadcast.status, broadcast.finished_at = "done", now
+        broadcast.status, broadcast.finished_at = BroadcastStatus.DONE, now
         return ConfirmResult(ConfirmOutcome.EMPTY, broadcast)
     broadcast.recipients = queued
     return ConfirmResult(ConfirmOutcome.QUEUED, broadcast, queued)
@@ -292,7 +295,7 @@ async def _queue_recipients(session: AsyncSession, *, broadcast: Broadcast, acto
         literal("broadcast"),
         literal(payload),
         literal(PRIORITY_BROADCAST),
-        literal("pending"),
+        literal(OutboxStatus.PENDING.value),
         literal(0),
         literal(now, OutboxMessage.__table__.c.not_before.type),  # type: ignore[attr-defined]
         literal(now, OutboxMessage.__table__.c.created_at.type),  # type: ignore[attr-defined]
@@ -315,10 +318,10 @@ async def cancel_draft(session: AsyncSession, *, actor: Actor, broadcast_id: int
         update(Broadcast)
         .where(
             Broadcast.id == broadcast_id,  # type: ignore[arg-type]
-            Broadcast.status == "draft",  # type: ignore[arg-type]
+            Broadcast.status == BroadcastStatus.DRAFT,  # type: ignore[arg-type]
             Broadcast.created_by_telegram_id == actor.telegram_id,  # type: ignore[arg-type]
         )
-        .values(status="cancelled")
+        .values(status=BroadcastStatus.CANCELLED)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -344,9 +347,19 @@ class Progress:
         return self.counts.get(status, 0)
 
     @property
+    def sent(self) -> int:
+        return self.count(OutboxStatus.SENT)
+
+    @property
+    def unreachable(self) -> int:
+        """Recipients who blocked the bot or left Telegram (refused, or known so before the send)."""
+        return self.count(OutboxStatus.UNREACHABLE)
+
+    @property
     def other_failures(self) -> int:
         """Final statuses other than sent and unreachable (failed, dropped, ...)."""
-        return sum(n for s, n in self.counts.items() if s not in IN_FLIGHT and s not in ("sent", "unreachable"))
+        done = (*IN_FLIGHT, OutboxStatus.SENT, OutboxStatus.UNREACHABLE)
+        return sum(n for s, n in self.counts.items() if s not in done)
 
 
 async def broadcast_progress(session: AsyncSession, *, broadcast_id: int) -> Progress | None:
@@ -366,8 +379,8 @@ async def mark_finished(session: AsyncSession, *, broadcast_id: int, now: dateti
     """Close the broadcast once; False when it was already closed (the report goes out once)."""
     result = await session.execute(
         update(Broadcast)
-        .where(Broadcast.id == broadcast_id, Broadcast.status == "queued")  # type: ignore[arg-type]
-        .values(status="done", finished_at=now)
+        .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.QUEUED)  # type: ignore[arg-type]
+        .values(status=BroadcastStatus.DONE, finished_at=now)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -385,7 +398,7 @@ async def remember_progress_message(
 async def unfinished_broadcasts(session: AsyncSession) -> list[Broadcast]:
     """Queued broadcasts whose progress someone is waiting for (to resume after a restart)."""
     rows = await session.execute(
-        select(Broadcast).where(Broadcast.status == "queued", Broadcast.progress_message_id.is_not(None))  # type: ignore[union-attr]
+        select(Broadcast).where(Broadcast.status == BroadcastStatus.QUEUED, Broadcast.progress_message_id.is_not(None))  # type: ignore[union-attr]
     )
     return list(rows.scalars())
 

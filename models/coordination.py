@@ -106,11 +106,6 @@ async def authorize(
     return actor
 
 
-async def center_of_opportunity(session: AsyncSession, opportunity_id: int) -> int | None:
-    opportunity = await session.get(Opportunity, opportunity_id)
-    return opportunity.center_id if opportunity else None
-
-
 async def center_of_shift(session: AsyncSession, shift_id: int) -> int | None:
     row = await session.execute(
         select(Opportunity.center_id).join(Shift, Shift.opportunity_id == Opportunity.id).where(Shift.id == shift_id)

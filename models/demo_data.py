@@ -17,7 +17,7 @@ from sqlmodel import col, select
 
 from models.imports import ImportResult, import_rows
 from models.opportunity_csv import ParsedRow, format_csv, parse_csv
-from models.tables import Center
+from models.tables import DEFAULT_RADIUS_M, Center
 
 SEED = 1446
 HORIZON_DAYS = 27  # every shift falls within four weeks of the seeding day
@@ -236,7 +236,7 @@ def demo_rows(*, now: datetime, zone: tzinfo) -> list[ParsedRow]:
     rows: list[ParsedRow] = []
     for number, idea in enumerate(_IDEAS, start=1):
         center = centers[idea.center]
-        site = DEMO_SITES.get(idea.site or "", DemoSite(center.latitude, center.longitude, 300))
+        site = DEMO_SITES.get(idea.site or "", DemoSite(center.latitude, center.longitude, DEFAULT_RADIUS_M))
         offsets = [rng.randint(1, 20)]
         for _ in range(rng.choice((0, 1, 1, 2))):
             offsets.append(offsets[-1] + rng.choice((1, 2, 3, 7)))

@@ -13,15 +13,15 @@ from typing import Any
 from sqlalchemy import String, and_, cast, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.base import year_bounds
 from models.outbox import (
-    DROPPED,
     PRIORITY_BROADCAST,
     PRIORITY_NOTICE,
     enqueue_many,
     outbox_row,
     taken_keys,
 )
-from models.tables import Attendance, Opportunity, OutboxMessage, Shift, Volunteer
+from models.tables import Attendance, Opportunity, OutboxMessage, OutboxStatus, Shift, Volunteer
 
 # Volunteers who completed a shift this recently are checked for milestones (a sweep runs every
 # minute; the margin covers a bot that was down for a few days).
@@ -114,7 +114,7 @@ async def plan_milestone_thanks(
                     key=milestone_key(volunteer_id, hours),
                     kind="milestone",
                     payload={"volunteer_id": volunteer_id, "hours": hours},
-                    status=DROPPED if index else "pending",
+                    status=OutboxStatus.DROPPED if index else OutboxStatus.PENDING,
                     last_error="superseded by a higher milestone reached at the same time" if index else None,
                     **common,  # type: ignore[arg-type]
                 )
@@ -126,16 +126,9 @@ async def plan_milestone_thanks(
 async def enqueue_milestone_thanks(session: AsyncSession, rows: list[dict[str, Any]]) -> MilestoneSweep:
     """Queue planned thank-yous; a key queued meanwhile (another run, another instance) is skipped."""
     await enqueue_many(session, rows)
-    sweep = MilestoneSweep(dropped=sum(1 for row in rows if row["status"] == DROPPED))
+    sweep = MilestoneSweep(dropped=sum(1 for row in rows if row["status"] == OutboxStatus.DROPPED))
     sweep.queued = len(rows) - sweep.dropped
     return sweep
-
-
-def year_bounds(year: int, zone: tzinfo) -> tuple[datetime, datetime]:
-    """The calendar year in the program's time zone, as UTC instants."""
-    start = datetime(year, 1, 1, tzinfo=zone).astimezone(UTC)
-    end = datetime(year + 1, 1, 1, tzinfo=zone).astimezone(UTC)
-    return start, end
 
 
 @dataclass

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from models.tables import CATEGORIES, GenderRule
+from models.tables import CATEGORIES, DEFAULT_RADIUS_M, GenderRule
 
 
 def N_(message: str) -> str:
@@ -44,7 +44,6 @@ OPPORTUNITY_COLUMNS = ("center", "category", "title_ar", "title_en", "descriptio
 SHIFT_COLUMNS = ("starts_at", "ends_at", "capacity", "latitude", "longitude", "radius_m")
 MAX_LENGTHS = {"ref": 64, "center": 200, "title_ar": 200, "title_en": 200}
 GENDERS = tuple(rule.value for rule in GenderRule)
-DEFAULT_RADIUS_M = 300
 
 
 @dataclass(frozen=True)

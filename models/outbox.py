@@ -11,24 +11,19 @@ from sqlalchemy import Boolean, Integer, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import dialect_insert
-from models.tables import OutboxMessage, Volunteer
+from models.tables import OutboxMessage, OutboxStatus, Volunteer
 
 PRIORITY_INTERACTIVE = 0
 PRIORITY_NOTICE = 10
 PRIORITY_BROADCAST = 20
 
 
-# -- Statuses and the sender's bookkeeping --------------------------------------------------------
+# -- Statuses (OutboxStatus) and the sender's bookkeeping -----------------------------------------
 # pending -> sending -> sent; or back to pending (definite non-delivery: retried with backoff);
-# failed (gave up, or a permanent refusal); dropped (nothing to send any more: renderer said so,
-# recipient unreachable, reminder too late); uncertain (sent twice without knowing the outcome:
-# presumed delivered, never sent again).
-PENDING = "pending"
-SENDING = "sending"
-SENT = "sent"
-FAILED = "failed"
-DROPPED = "dropped"
-UNCERTAIN = "uncertain"
+# failed (gave up, or a permanent refusal); unreachable (the recipient blocked the bot or left:
+# refused with 403 or "chat not found", or already known to be so when the row came up);
+# dropped (nothing to send any more: renderer said so, reminder too late); uncertain (sent twice
+# without knowing the outcome: presumed delivered, never sent again).
 
 # Set in session.info by every insert into the outbox; the session factory rings the sender's
 # bell after such a session commits (infra.database), so no caller has to wake it by hand.
@@ -56,7 +51,7 @@ async def enqueue(
     priority: int = PRIORITY_NOTICE,
     not_before: datetime | None = None,
     broadcast_id: int | None = None,
-    status: str = PENDING,
+    status: OutboxStatus = OutboxStatus.PENDING,
     last_error: str | None = None,
 ) -> bool:
     """Queue one message; False when a message with this key was queued before (never twice).
@@ -71,7 +66,7 @@ async def enqueue(
     values.update(not_before=not_before or now, broadcast_id=broadcast_id)
     result = await session.execute(_insert(session).values(**values).on_conflict_do_nothing())
     queued = bool(result.rowcount)  # type: ignore[attr-defined]
-    if queued and status == PENDING:
+    if queued and status == OutboxStatus.PENDING:
         mark_queued(session)
     return queued
 
@@ -89,7 +84,7 @@ def outbox_row(
     now: datetime,
     volunteer_id: int | None = None,
     priority: int = PRIORITY_NOTICE,
-    status: str = PENDING,
+    status: OutboxStatus = OutboxStatus.PENDING,
     last_error: str | None = None,
 ) -> dict[str, Any]:
     """One row for enqueue_many (the same columns enqueue writes)."""
@@ -150,7 +145,7 @@ async def due_messages(session: AsyncSession, *, now: datetime, limit: int) -> l
     """
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.status == PENDING, OutboxMessage.not_before <= now)  # type: ignore[arg-type]
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now)  # type: ignore[arg-type]
         .order_by(OutboxMessage.priority, OutboxMessage.not_before, OutboxMessage.id)  # type: ignore[arg-type]
         .limit(limit)
     )
@@ -170,18 +165,24 @@ async def recipients(session: AsyncSession, messages: list[OutboxMessage]) -> di
 
 def mark_sending(message: OutboxMessage, *, now: datetime, lease: timedelta) -> None:
     """Claimed: while "sending", not_before holds the lease's end, after which the row is abandoned."""
-    message.status = SENDING
+    message.status = OutboxStatus.SENDING
     message.attempts += 1
     message.not_before = now + lease
 
 
 def drop(message: OutboxMessage, *, reason: str) -> None:
-    message.status = DROPPED
+    message.status = OutboxStatus.DROPPED
     message.last_error = _clip_error(reason)
 
 
 def fail(message: OutboxMessage, *, reason: str) -> None:
-    message.status = FAILED
+    message.status = OutboxStatus.FAILED
+    message.last_error = _clip_error(reason)
+
+
+def skip_unreachable(message: OutboxMessage, *, reason: str) -> None:
+    """Not sent: the recipient is known to have blocked the bot (or left Telegram)."""
+    message.status = OutboxStatus.UNREACHABLE
     message.last_error = _clip_error(reason)
 
 
@@ -195,7 +196,7 @@ async def recover_abandoned(
     as "uncertain". `keep`: rows this sender still holds in memory (never taken from under it).
     """
     abandoned = (
-        (OutboxMessage.status == SENDING)
+        (OutboxMessage.status == OutboxStatus.SENDING)
         & (OutboxMessage.not_before <= now)  # type: ignore[operator]
         & OutboxMessage.id.not_in(keep or [-1])  # type: ignore[union-attr]
     )
@@ -203,7 +204,7 @@ async def recover_abandoned(
         update(OutboxMessage)
         .where(abandoned, OutboxMessage.uncertain_sends >= MAX_UNCERTAIN_SENDS - 1)
         .values(
-            status=UNCERTAIN,
+            status=OutboxStatus.UNCERTAIN,
             uncertain_sends=OutboxMessage.uncertain_sends + 1,
             last_error="uncertain: the sender stopped during a resend; presumed delivered",
         )
@@ -213,7 +214,7 @@ async def recover_abandoned(
         update(OutboxMessage)
         .where(abandoned)
         .values(
-            status=PENDING,
+            status=OutboxStatus.PENDING,
             not_before=now,
             uncertain_sends=OutboxMessage.uncertain_sends + 1,
             last_error="uncertain: the sender stopped during the send; sending once more",
@@ -228,7 +229,7 @@ async def renew_leases(session: AsyncSession, *, ids: list[int], until: datetime
     if ids:
         await session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == SENDING)  # type: ignore[union-attr]
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.SENDING)  # type: ignore[union-attr]
             .values(not_before=until)
             .execution_options(synchronize_session=False)
         )
@@ -239,13 +240,12 @@ class Delivery:
     """What became of one send, recorded after Telegram answered (or did not)."""
 
     message_id: int
-    status: str  # SENT, PENDING (try again), FAILED or UNCERTAIN
+    status: OutboxStatus  # SENT, PENDING (try again), FAILED, UNREACHABLE (marks the volunteer) or UNCERTAIN
     not_before: datetime | None = None
     telegram_message_id: int | None = None
     error: str | None = None
     uncertain: bool = False  # the outcome is unknown (timed out after the request left)
     counted: bool = True  # False for a flood wait (429): it was not the message's attempt
-    unreachable: bool = False  # Telegram said the chat is closed to us (blocked, deleted)
 
 
 async def record_deliveries(
@@ -261,7 +261,7 @@ async def record_deliveries(
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
     statement = (
         update(table)
-        .where(table.c.id == bindparam("b_id"), table.c.status == SENDING)
+        .where(table.c.id == bindparam("b_id"), table.c.status == OutboxStatus.SENDING)
         .values(
             status=bindparam("b_status"),
             not_before=case((bindparam("b_retry", type_=Boolean), bindparam("b_not_before", type_=table.c.not_before.type)), else_=table.c.not_before),
@@ -279,7 +279,7 @@ async def record_deliveries(
             "b_status": d.status,
             "b_retry": d.not_before is not None,
             "b_not_before": d.not_before or now,
-            "b_sent_at": now if d.status == SENT else None,
+            "b_sent_at": now if d.status == OutboxStatus.SENT else None,
             "b_tg_id": d.telegram_message_id,
             "b_error": _clip_error(d.error) if d.error else None,
             "b_give_back": 0 if d.counted else 1,
@@ -289,7 +289,7 @@ async def record_deliveries(
     ]
     await session.connection()  # the Core executemany below runs in the session's transaction
     await session.execute(statement, params)
-    blocked = {chats[d.message_id] for d in deliveries if d.unreachable and d.message_id in chats}
+    blocked = {chats[d.message_id] for d in deliveries if d.status == OutboxStatus.UNREACHABLE and d.message_id in chats}
     if blocked:
         await session.execute(
             update(Volunteer)

@@ -14,8 +14,16 @@ from sqlalchemy import Select, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.attendance import credit_minutes
-from models.outbox import DROPPED, PRIORITY_NOTICE, enqueue_many, outbox_row, taken_keys
-from models.tables import Attendance, Shift, ShiftStatus, Signup, SignupStatus, Volunteer
+from models.outbox import PRIORITY_NOTICE, enqueue_many, outbox_row, taken_keys
+from models.tables import (
+    Attendance,
+    OutboxStatus,
+    Shift,
+    ShiftStatus,
+    Signup,
+    SignupStatus,
+    Volunteer,
+)
 
 # A shift that started within this window may still hold reminders to record as dropped.
 DROPPED_LOOKBACK = timedelta(days=1)
@@ -94,7 +102,7 @@ async def queue_due_reminders(
                         payload={"signup_id": signup.id, "hours": hours, "expires_at": shift.starts_at.isoformat()},
                         now=now,
                         priority=PRIORITY_NOTICE,
-                        status=DROPPED if reason else "pending",
+                        status=OutboxStatus.DROPPED if reason else OutboxStatus.PENDING,
                         last_error=reason,
                     ),
                 )
@@ -102,7 +110,7 @@ async def queue_due_reminders(
     taken = await taken_keys(session, [key for key, _ in plans])
     rows = [row for key, row in plans if key not in taken]
     await enqueue_many(session, rows)
-    sweep.dropped = sum(1 for row in rows if row["status"] == DROPPED)
+    sweep.dropped = sum(1 for row in rows if row["status"] == OutboxStatus.DROPPED)
     sweep.queued = len(rows) - sweep.dropped
     return sweep
 

@@ -8,20 +8,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import Any
 
 from sqlalchemy import Select, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from models.base import year_bounds
 from models.tables import Attendance, Opportunity, OpportunityStatus, Shift, ShiftStatus, Volunteer
-
-
-@dataclass(frozen=True)
-class Targets:
-    volunteers: int
-    opportunities: int
-    hours: int
 
 
 @dataclass
@@ -46,11 +40,6 @@ class Figures:
     def economic_value(self, sar_per_hour: float) -> float:
         """Hours given times the association's published SAR rate per hour."""
         return round(self.hours * sar_per_hour, 2)
-
-
-def year_bounds(year: int, zone: tzinfo) -> tuple[datetime, datetime]:
-    """The local calendar year as [start, end) instants."""
-    return datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
 
 
 def progress(value: float, target: int) -> float:

@@ -68,6 +68,29 @@ class SignupStatus(StrEnum):
     NO_SHOW = "no_show"
 
 
+class OutboxStatus(StrEnum):
+    """Where an outgoing message stands; models.outbox describes the moves between them."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    DROPPED = "dropped"
+    UNCERTAIN = "uncertain"
+    UNREACHABLE = "unreachable"
+
+
+class BroadcastStatus(StrEnum):
+    DRAFT = "draft"
+    QUEUED = "queued"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+# How close to a shift's site a location check-in must be, unless the shift says otherwise.
+DEFAULT_RADIUS_M = 300
+
+
 class Center(SQLModel, table=True):
     """A neighborhood center: volunteers belong to one, opportunities are run by one."""
 
@@ -146,7 +169,7 @@ class Shift(SQLModel, table=True):
     seats_taken: int = 0
     latitude: float | None = None
     longitude: float | None = None
-    radius_m: int = 300
+    radius_m: int = DEFAULT_RADIUS_M
     checkin_code: str = Field(max_length=32, unique=True)
     status: str = Field(default=ShiftStatus.ACTIVE, max_length=16)
 
@@ -226,7 +249,7 @@ class OutboxMessage(SQLModel, table=True):
     kind: str = Field(max_length=32)
     payload: str = Field(default="{}", sa_type=Text)
     priority: int = 10  # lower goes first: 0 interactive, 10 notices, 20 broadcasts
-    status: str = Field(default="pending", max_length=16)
+    status: str = Field(default=OutboxStatus.PENDING, max_length=16)
     attempts: int = 0
     not_before: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -271,7 +294,7 @@ class Broadcast(SQLModel, table=True):
     # sha1 of author, text, photo and audience: the same message confirmed twice within a minute
     # is recognised even when it was drafted twice.
     content_hash: str = Field(max_length=40, index=True)
-    status: str = Field(default="draft", max_length=16)  # draft | queued | done | cancelled
+    status: str = Field(default=BroadcastStatus.DRAFT, max_length=16)
     recipients: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,12 +19,6 @@ LAST_SEEN_RESOLUTION = timedelta(minutes=5)
 
 class InvalidName(ValueError):
     """A display name that is empty, too long or made of control characters."""
-
-
-@dataclass(frozen=True)
-class NameRules:
-    minimum: int = NAME_MIN
-    maximum: int = NAME_MAX
 
 
 # Built once: it runs for every update (see models.updates for why that is cheaper).
@@ -119,10 +112,6 @@ def set_gender(volunteer: Volunteer, *, gender: str, now: datetime) -> None:
     if volunteer.onboarding_step == OnboardingStep.GENDER:
         volunteer.onboarding_step = None
         volunteer.registered_at = now
-
-
-def restart_onboarding(volunteer: Volunteer) -> None:
-    volunteer.onboarding_step = OnboardingStep.LANGUAGE
 
 
 def read_conversation(volunteer: Volunteer) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from infra.i18n import Catalogs
+from bot.sender import drain_once
 from handlers.coordinator.broadcast import refresh_progress
 from handlers.notices import render_notice
 from models.tables import OutboxMessage
@@ -181,6 +182,29 @@ async def test_progress_message_follows_the_outbox_and_reports_once(harness):
         assert (await session.get(Broadcast, 1)).status == "done"
         actions = [a.action for a in (await session.execute(select(AuditLog))).scalars()]
     assert "broadcast.confirm" in actions
+
+
+async def test_final_report_counts_a_volunteer_who_blocked_the_bot_as_unreachable_not_failed(harness):
+    await _program(harness)
+    blocker = 7_000_000_101
+    harness.telegram.blocked.add(blocker)
+    admin = harness.person(COORDINATOR_ID)
+    await admin.send("/broadcast")
+    await admin.send("Volunteers meeting on Thursday.")
+    await admin.press("👥 Everyone")
+    await admin.press("✅ Send now")
+    progress = admin.last()
+
+    harness.advance(seconds=2)  # past the one-message-a-second spacing of the admin's own chat
+    await drain_once(harness.app)
+    assert await refresh_progress(harness.app, 1) is True
+
+    assert progress.text.startswith("📢 <b>Broadcast finished</b> (6 volunteers)")
+    assert "Sent: 5" in progress.text
+    assert "Unreachable (blocked the bot): 1" in progress.text
+    assert "Failed: 0" in progress.text
+    [row] = [r for r in await _outbox(harness) if r.chat_id == blocker]
+    assert row.status == "unreachable" and row.last_error.startswith("403 Forbidden: bot was blocked")
 
 
 async def test_broadcast_is_rendered_in_each_recipients_language(harness, settings):

@@ -136,12 +136,12 @@ async def test_blocked_volunteer_gets_nothing_more_until_they_write_again(harnes
         volunteer = (await session.execute(select(Volunteer).where(Volunteer.telegram_id == 401))).scalar_one()
     assert volunteer.reachable is False
     [row] = await rows(harness)
-    assert row.status == "failed" and row.last_error.startswith("403 Forbidden: bot was blocked")
+    assert row.status == "unreachable" and row.last_error.startswith("403 Forbidden: bot was blocked")
 
     await notes(401, 2)
     harness.advance(seconds=2)
     await drain_once(harness.app)
-    assert (await rows(harness))[1].status == "dropped"
+    assert (await rows(harness))[1].status == "unreachable"  # not sent: they are known to be unreachable
     assert len(harness.telegram.calls_to(401, "sendMessage")) == attempts_before + 1  # no retry, no second
 
     harness.telegram.blocked.discard(401)

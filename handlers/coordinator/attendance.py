@@ -23,6 +23,7 @@ from models.attendance_review import (
     mark_no_show,
 )
 from models.coordination import Actor, center_of_attendance, center_of_signup
+from models.numerals import ascii_digits
 from models.tables import Volunteer
 from models.volunteers import find_volunteer, read_conversation, write_conversation
 
@@ -30,7 +31,6 @@ ADJUST_FLOW = "adjust_attendance"
 REVIEW_LIMIT = 10
 # "<minutes> <reason>" or "<hours>h <reason>"
 AMOUNT = re.compile(r"^\s*(-?\d+(?:[.,]\d+)?)\s*(h|س|ساعة|ساعات)?\s+(.+)$", re.DOTALL)
-DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩٫", "0123456789.")
 
 
 def review_problem_text(t: Translator, problem: ReviewProblem) -> str:
@@ -48,7 +48,7 @@ def review_problem_text(t: Translator, problem: ReviewProblem) -> str:
 
 def parse_amount(text: str, *, hours_default: bool) -> tuple[int, str] | None:
     """Minutes (or hours with h) and the reason that follows."""
-    match = AMOUNT.match(text.translate(DIGITS))
+    match = AMOUNT.match(ascii_digits(text))
     if match is None:
         return None
     value = float(match.group(1).replace(",", "."))

@@ -36,7 +36,7 @@ from models.broadcasts import (
     unfinished_broadcasts,
 )
 from models.coordination import Actor, managed_centers
-from models.tables import Volunteer
+from models.tables import LANGUAGES, BroadcastStatus, Volunteer
 from models.volunteers import read_conversation, write_conversation
 
 FLOW = "broadcast"
@@ -49,7 +49,7 @@ MENU_LIMIT = 20
 def _too_long(context: BotContext, text: str, has_photo: bool) -> bool:
     # The header differs per language; the longest rendering must fit.
     limit = CAPTION_LIMIT if has_photo else TEXT_LIMIT
-    return any(len(announcement_text(context.translator(lang), text)) > limit for lang in ("ar", "en"))
+    return any(len(announcement_text(context.translator(lang), text)) > limit for lang in LANGUAGES)
 
 
 def audience_menu(t: Translator, scoped: bool) -> InlineKeyboardMarkup:
@@ -237,7 +237,7 @@ async def choose_audience_button(update: Update, context: BotContext) -> None:
         draft = await create_draft(session, actor=actor, text=state.get("text", ""), photo_file_id=state.get("photo"), audience=audience, now=context.now())
         described = await describe_audience(session, t, audience, scoped=not actor.is_admin and center_id is None)
         if draft.recipients == 0:
-            draft.status = "cancelled"
+            draft.status = BroadcastStatus.CANCELLED
             await query.answer()
             await show(query, t.gettext("Nobody is in this audience ({audience}). Please choose another one.").format(audience=described), audience_menu(t, scoped=not actor.is_admin))
             return
@@ -326,7 +326,7 @@ async def cancel_broadcast_button(update: Update, context: BotContext) -> None:
 
 
 def render_progress(t: Translator, progress: Progress) -> str:
-    sent, unreachable, failed = progress.count("sent"), progress.count("unreachable"), progress.other_failures
+    sent, unreachable, failed = progress.sent, progress.unreachable, progress.other_failures
     counts = t.gettext("✅ Sent: {sent}\n🚫 Unreachable (blocked the bot): {unreachable}\n⚠️ Failed: {failed}").format(
         sent=t.number(sent), unreachable=t.number(unreachable), failed=t.number(failed)
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.tables import Broadcast
+from models.tables import Broadcast, BroadcastStatus
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,6 @@ class BroadcastFacts:
 
 async def load_broadcast(session: AsyncSession, payload: dict[str, Any], zone: tzinfo) -> BroadcastFacts | None:
     broadcast = await session.get(Broadcast, int(payload["broadcast_id"]))
-    if broadcast is None or broadcast.status == "cancelled":
+    if broadcast is None or broadcast.status == BroadcastStatus.CANCELLED:
         return None
     return BroadcastFacts(broadcast.text, broadcast.photo_file_id)
