@@ -21,8 +21,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from infra.database import create_engine, create_session_factory, migrate
 from bot.scheduling import STEADY_MILESTONE_LOOKBACK, STEADY_NO_SHOW_LOOKBACK
+from infra.database import create_engine, create_session_factory, migrate
 from models.attendance import check_in_by_location, check_out, hours_summary
 from models.base import utcnow, year_bounds
 from models.milestones import (

@@ -23,18 +23,23 @@ from telegram.request import BaseRequest
 import handlers
 from bot.aiohttp_request import AiohttpRequest
 from bot.background import start_background, stop_background
-from infra.database import create_engine, create_read_session_factory, create_session_factory, migrate
-from infra.i18n import Catalogs
-from bot.ratelimit import PriorityRateLimiter
-from infra.settings import Settings
 from bot.process import ProcessData
+from bot.ratelimit import PriorityRateLimiter
 from bot.sender import OutboxSender
 from handlers.context import BotContext
-from handlers.notices import render_notice
-from infra.outbox_bell import OutboxBell
-from infra.services import Services
 from handlers.coordinator.roles import set_staff_menu
 from handlers.general import COMMANDS
+from handlers.notices import render_notice
+from infra.database import (
+    create_engine,
+    create_read_session_factory,
+    create_session_factory,
+    migrate,
+)
+from infra.i18n import Catalogs
+from infra.outbox_bell import OutboxBell
+from infra.services import Services
+from infra.settings import Settings
 from models.base import utcnow
 from models.coordination import list_staff
 from models.tables import LANGUAGES

@@ -26,9 +26,9 @@ import json
 import logging
 import random
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import httpx
@@ -40,8 +40,8 @@ from telegram.request import HTTPXRequest
 
 from bot import bulk_transport
 from bot.bulk_transport import BulkTransport
-from infra.database import transaction
 from bot.ratelimit import PriorityRateLimiter, retry_after_seconds
+from infra.database import transaction
 from infra.i18n import Translator
 from infra.services import Services
 from models import outbox

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 
-from infra.i18n import Translator
 from handlers.common import esc, main_menu, opportunity_title, reply
 from handlers.context import BotContext
 from handlers.gate import require_registration
+from infra.i18n import Translator
 from models.attendance import (
     CheckInOutcome,
     CheckInResult,

@@ -13,9 +13,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.audit import record_action
+from models.notices.shift_holders import notify_shift_holders
 from models.numerals import ascii_digits
 from models.opportunities import new_checkin_code
-from models.notices.shift_holders import notify_shift_holders
 from models.signups import HELD, promote_waitlist
 from models.tables import (
     CATEGORIES,

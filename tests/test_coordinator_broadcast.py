@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from infra.i18n import Catalogs
 from bot.sender import drain_once
 from handlers.coordinator.broadcast import refresh_progress
 from handlers.notices import render_notice
-from models.tables import OutboxMessage
+from infra.i18n import Catalogs
 from models.tables import AuditLog, Broadcast, OutboxMessage
 from tests.conftest import COORDINATOR_ID
 from tests.coordinator_support import audit, make_person, sessions
