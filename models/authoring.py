@@ -19,6 +19,7 @@ from models.opportunities import new_checkin_code
 from models.signups import HELD, promote_waitlist
 from models.tables import (
     CATEGORIES,
+    MAX_CAPACITY,
     GenderRule,
     Opportunity,
     OpportunityStatus,
@@ -28,7 +29,6 @@ from models.tables import (
     SignupStatus,
 )
 
-MAX_CAPACITY = 10_000
 TITLE_MAX = 200
 DESCRIPTION_MAX = 2000
 # "2026-12-05 16:00-20:00 25" (Arabic-Indic and Persian digits are accepted too).

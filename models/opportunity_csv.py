@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from models.tables import CATEGORIES, DEFAULT_RADIUS_M, GenderRule
+from models.tables import CATEGORIES, DEFAULT_RADIUS_M, MAX_CAPACITY, MAX_RADIUS_M, GenderRule
 
 
 def N_(message: str) -> str:
@@ -165,8 +165,8 @@ def _parse_row(line: int, record: dict[str, str], zone: tzinfo, errors: list[Row
     ends_at = _parse_time(record["ends_at"], "ends_at", zone, fail)
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
         fail(N_("ends_at ({ends}) is not after starts_at ({starts})"), ends=record["ends_at"], starts=record["starts_at"])
-    capacity = _parse_count(record["capacity"], "capacity", fail)
-    radius_m = _parse_count(record["radius_m"], "radius_m", fail) if record["radius_m"] else DEFAULT_RADIUS_M
+    capacity = _parse_count(record["capacity"], "capacity", fail, upper=MAX_CAPACITY)
+    radius_m = _parse_count(record["radius_m"], "radius_m", fail, upper=MAX_RADIUS_M) if record["radius_m"] else DEFAULT_RADIUS_M
     latitude = _parse_coordinate(record["latitude"], "latitude", 90, fail)
     longitude = _parse_coordinate(record["longitude"], "longitude", 180, fail)
     if bool(record["latitude"]) != bool(record["longitude"]):
@@ -204,7 +204,7 @@ def _parse_time(value: str, column: str, zone: tzinfo, fail: Fail) -> datetime |
     return local.astimezone(UTC)
 
 
-def _parse_count(value: str, column: str, fail: Fail) -> int | None:
+def _parse_count(value: str, column: str, fail: Fail, *, upper: int) -> int | None:
     try:
         number = int(value)
     except ValueError:
@@ -212,6 +212,9 @@ def _parse_count(value: str, column: str, fail: Fail) -> int | None:
         return None
     if number < 1:
         fail(N_("{column} must be at least 1, not {value}"), column=column, value=value)
+        return None
+    if number > upper:
+        fail(N_("{column} must be at most {limit}, not {value}"), column=column, value=value, limit=upper)
         return None
     return number
 

@@ -89,6 +89,9 @@ class BroadcastStatus(StrEnum):
 
 # How close to a shift's site a location check-in must be, unless the shift says otherwise.
 DEFAULT_RADIUS_M = 300
+# Sane upper bounds for what coordinators type or import: a site is not a city, a shift not a stadium.
+MAX_RADIUS_M = 5_000
+MAX_CAPACITY = 10_000
 
 
 class Center(SQLModel, table=True):

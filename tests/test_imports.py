@@ -158,6 +158,8 @@ BAD_ROWS = {
     "zero capacity": ((",20,", ",0,"), "capacity must be at least 1, not 0"),
     "negative capacity": ((",20,", ",-5,"), "capacity must be at least 1, not -5"),
     "capacity not a number": ((",20,", ",twenty,"), "capacity 'twenty' is not a whole number"),
+    "capacity of a stadium": ((",20,", ",50000,"), "capacity must be at most 10000, not 50000"),
+    "a radius the size of a city": ((",39.872,,", ",39.872,25000,"), "radius_m must be at most 5000, not 25000"),
     "latitude not a number": (("21.374", "21.3x"), "latitude '21.3x' is not a number"),
     "latitude out of range": (("21.374", "121.374"), "latitude 121.374 is outside -90..90"),
     "only one coordinate": ((",39.872,", ",,"), "give both latitude and longitude"),
