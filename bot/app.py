@@ -150,6 +150,8 @@ def build_application(
     )
     if settings.telegram_api_base_url:
         builder = builder.base_url(settings.telegram_api_base_url)
+    if settings.telegram_api_file_url:
+        builder = builder.base_file_url(settings.telegram_api_file_url)
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     else:

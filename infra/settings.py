@@ -21,6 +21,8 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr
     telegram_api_base_url: str | None = None
+    # File downloads of a self-hosted Bot API server (e.g. http://host:8081/file/bot), like the base URL.
+    telegram_api_file_url: str | None = None
     database_url: str = "sqlite+aiosqlite:///./data/volunteer-bot.sqlite3"
     coordinator_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     timezone: str = "Asia/Riyadh"

@@ -48,3 +48,20 @@ def test_env_file_is_read(monkeypatch, tmp_path):
     assert settings.coordinator_ids == frozenset({1, 22})
     assert settings.bot_id == 987654
     assert "bbbb" not in repr(settings)
+
+
+def test_file_downloads_follow_a_self_hosted_bot_api_server(monkeypatch):
+    """An imported CSV is fetched from TELEGRAM_API_FILE_URL, like every call goes to the base URL."""
+    from bot.app import build_application
+    from infra.settings import Settings
+
+    token = "123456:" + "A" * 35
+    settings = Settings(
+        telegram_bot_token=token,  # type: ignore[arg-type]
+        telegram_api_base_url="http://127.0.0.1:8081/bot",
+        telegram_api_file_url="http://127.0.0.1:8081/file/bot",
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    app = build_application(settings, register_menu=False, start_background_work=False, run_migrations=False)
+    assert app.bot.base_url == f"http://127.0.0.1:8081/bot{token}"
+    assert app.bot.base_file_url == f"http://127.0.0.1:8081/file/bot{token}"
