@@ -23,6 +23,7 @@ from models.reminders import (
     no_show_candidates,
     queue_due_reminders,
 )
+from models.outbox import prune_outbox
 from models.updates import forget_old_updates
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ class SweepReport:
 
     @property
     def queued(self) -> int:
-        return sum(v for k, v in self.counts.items() if k not in ("dropped", "no_shows", "forgotten_updates"))
+        return sum(v for k, v in self.counts.items() if k not in ("dropped", "no_shows", "forgotten_updates", "pruned_outbox"))
 
 
 async def run_sweeps(services: Services) -> SweepReport:
@@ -74,6 +75,7 @@ async def run_sweeps(services: Services) -> SweepReport:
         ),
         "volunteer_day": lambda s: queue_volunteer_day(s, now=now, zone=settings.zone),
         "forgotten_updates": lambda s: forget_old_updates(s, now=now),
+        "pruned_outbox": lambda s: prune_outbox(s, now=now, keep_days=settings.outbox_retention_days),
     }
     failed = False
     for name, step in steps.items():

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # Rules of the program; defaults follow the association's practice.
     checkin_early_minutes: int = 30
     checkout_grace_minutes: int = 30
+    # Sent, failed and dropped messages are deleted after this many days (0: kept forever); the
+    # once-ever thank-yous and each broadcast's final counts are kept.
+    outbox_retention_days: int = 90
     default_radius_m: int = DEFAULT_RADIUS_M
     page_size: int = 6
     milestones_hours: Annotated[tuple[int, ...], NoDecode] = (10, 25, 50, 100, 250, 500, 1000)

@@ -367,6 +367,8 @@ async def broadcast_progress(session: AsyncSession, *, broadcast_id: int) -> Pro
     broadcast = await session.get(Broadcast, broadcast_id)
     if broadcast is None:
         return None
+    if broadcast.final_counts is not None:  # closed: its outbox rows may have been pruned since
+        return Progress(broadcast, {status: int(n) for status, n in json.loads(broadcast.final_counts).items()})
     rows = await session.execute(
         select(OutboxMessage.status, func.count())
         .where(OutboxMessage.broadcast_id == broadcast_id)
@@ -375,12 +377,18 @@ async def broadcast_progress(session: AsyncSession, *, broadcast_id: int) -> Pro
     return Progress(broadcast, {status: int(n) for status, n in rows})
 
 
-async def mark_finished(session: AsyncSession, *, broadcast_id: int, now: datetime) -> bool:
-    """Close the broadcast once; False when it was already closed (the report goes out once)."""
+async def mark_finished(
+    session: AsyncSession, *, broadcast_id: int, now: datetime, counts: dict[str, int] | None = None
+) -> bool:
+    """Close the broadcast once, keeping its final counts; False when it was already closed (the
+    report goes out once)."""
     result = await session.execute(
         update(Broadcast)
         .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.QUEUED)  # type: ignore[arg-type]
-        .values(status=BroadcastStatus.DONE, finished_at=now)
+        .values(
+            status=BroadcastStatus.DONE, finished_at=now,
+            final_counts=json.dumps(counts, sort_keys=True) if counts is not None else None,
+        )
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, bindparam, case, func, select, update
+from sqlalchemy import Boolean, Integer, bindparam, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import dialect_insert
-from models.tables import OutboxMessage, OutboxStatus, Volunteer
+from models.notices.kinds import NoticeKind
+from models.tables import Broadcast, OutboxMessage, OutboxStatus, Volunteer
 
 PRIORITY_INTERACTIVE = 0
 PRIORITY_NOTICE = 10
@@ -303,3 +304,40 @@ async def status_counts(session: AsyncSession) -> dict[str, int]:
     """How many rows are in each status (for the bench and for operators)."""
     rows = await session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
     return {status: int(count) for status, count in rows}
+
+
+# A sweep decides from the outbox whether these were ever sent ("once ever", once a year): their
+# rows are the memory of it and are never pruned, or the thanks would be sent again.
+KEPT_FOREVER = frozenset({NoticeKind.FIRST_SHIFT, NoticeKind.MILESTONE, NoticeKind.VOLUNTEER_DAY})
+FINAL_STATUSES = (
+    OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.DROPPED, OutboxStatus.UNCERTAIN, OutboxStatus.UNREACHABLE,
+)
+
+
+async def prune_outbox(session: AsyncSession, *, now: datetime, keep_days: int, limit: int = 5_000) -> int:
+    """Delete up to `limit` finished rows older than `keep_days` (0: keep everything); how many.
+
+    Kept: rows still to send, the once-ever thanks (KEPT_FOREVER), and the rows of a broadcast
+    whose final counts are not saved on it yet (its report reads them). Bounded per call, so one
+    sweep holds SQLite's write lock for milliseconds, and a backlog is worked off minute by minute.
+    """
+    if keep_days <= 0:
+        return 0
+    counted = select(Broadcast.id).where(Broadcast.final_counts.is_not(None))  # type: ignore[union-attr]
+    old = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.created_at < now - timedelta(days=keep_days),  # type: ignore[operator]
+            OutboxMessage.status.in_(FINAL_STATUSES),  # type: ignore[attr-defined]
+            OutboxMessage.kind.not_in(KEPT_FOREVER),  # type: ignore[attr-defined]
+            (OutboxMessage.broadcast_id.is_(None)) | OutboxMessage.broadcast_id.in_(counted),  # type: ignore[union-attr]
+        )
+        .limit(limit)
+    )
+    ids = list((await session.execute(old)).scalars())
+    if not ids:
+        return 0
+    result = await session.execute(
+        delete(OutboxMessage).where(OutboxMessage.id.in_(ids)).execution_options(synchronize_session=False)  # type: ignore[union-attr]
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

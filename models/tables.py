@@ -243,6 +243,7 @@ class OutboxMessage(SQLModel, table=True):
         Index("ix_outbox_due", "status", "priority", "not_before"),
         Index("ix_outbox_chat", "chat_id", "status"),
         Index("ix_outbox_broadcast", "broadcast_id", "status"),
+        Index("ix_outbox_created", "created_at"),  # the retention sweep deletes old rows by age
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -304,6 +305,8 @@ class Broadcast(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     progress_chat_id: int | None = Field(default=None, sa_type=BigInteger)
     progress_message_id: int | None = Field(default=None, sa_type=BigInteger)
+    # The outbox counts by status once the report is final (JSON): its rows may be pruned later.
+    final_counts: str | None = Field(default=None, sa_type=Text)
 
 
 # The figures and exports read attendance two ways, each answered from an index alone (no visit

@@ -348,7 +348,7 @@ async def refresh_progress(app: Application, broadcast_id: int) -> bool:  # type
         if progress is None or progress.broadcast.progress_message_id is None:
             return True
         finished = progress.finished
-        first_report = finished and await mark_finished(session, broadcast_id=broadcast_id, now=services.clock())
+        first_report = finished and await mark_finished(session, broadcast_id=broadcast_id, now=services.clock(), counts=progress.counts)
         if finished and not first_report:
             return True  # the final report was already written (by another job or before a restart)
         broadcast = progress.broadcast
