@@ -272,6 +272,13 @@ class BroadcastCancel(CallbackData, prefix="bcn"):
 
 
 @dataclass(frozen=True)
+class BroadcastStop(CallbackData, prefix="bcs"):
+    """⛔ on a broadcast's progress message."""
+
+    broadcast_id: int
+
+
+@dataclass(frozen=True)
 class ProgramStats(CallbackData, prefix="st"):
     year: int
     center_id: int  # 0: every center the presser may see

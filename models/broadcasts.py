@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, String, cast, exists, func, literal, select, update
+from sqlalchemy import ColumnElement, String, case, cast, exists, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
@@ -37,6 +37,8 @@ ACTIVE_DAYS = (7, 30, 90, 365)
 DUPLICATE_WINDOW = timedelta(minutes=1)
 # Outbox statuses that are still on their way; every other status is final.
 IN_FLIGHT = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+# A broadcast whose final report is still to be written (finished_at tells once it is).
+SENDING_STATUSES = (BroadcastStatus.QUEUED, BroadcastStatus.STOPPED)
 
 
 class BadAudience(ValueError):
@@ -381,16 +383,55 @@ async def mark_finished(
     session: AsyncSession, *, broadcast_id: int, now: datetime, counts: dict[str, int] | None = None
 ) -> bool:
     """Close the broadcast once, keeping its final counts; False when it was already closed (the
-    report goes out once)."""
+    report goes out once). A stopped broadcast stays "stopped"; a sent one becomes "done"."""
     result = await session.execute(
         update(Broadcast)
-        .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.QUEUED)  # type: ignore[arg-type]
+        .where(
+            Broadcast.id == broadcast_id,  # type: ignore[arg-type]
+            Broadcast.status.in_(SENDING_STATUSES),  # type: ignore[attr-defined]
+            Broadcast.finished_at.is_(None),  # type: ignore[union-attr]
+        )
         .values(
-            status=BroadcastStatus.DONE, finished_at=now,
+            status=case((Broadcast.status == BroadcastStatus.QUEUED, BroadcastStatus.DONE), else_=Broadcast.status),  # type: ignore[arg-type]
+            finished_at=now,
             final_counts=json.dumps(counts, sort_keys=True) if counts is not None else None,
         )
+        .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+class StopOutcome(StrEnum):
+    STOPPED = "stopped"
+    FINISHED = "finished"  # everything was already sent (or it was stopped before)
+    NOT_YOURS = "not_yours"  # another coordinator's broadcast (admins may stop any)
+
+
+@dataclass(frozen=True)
+class StopResult:
+    outcome: StopOutcome
+    held_back: int = 0  # messages that will not be sent
+
+
+async def stop_broadcast(session: AsyncSession, *, actor: Actor, broadcast_id: int, now: datetime) -> StopResult:
+    """⛔ Nothing more of this broadcast is sent: its queued messages are dropped at once.
+
+    Messages already on their way (claimed by a sender) finish; the report then says how many
+    received it. Only its author or an admin may stop it.
+    """
+    broadcast = (await session.execute(select(Broadcast).where(Broadcast.id == broadcast_id).with_for_update())).scalar_one_or_none()
+    if broadcast is None or broadcast.status != BroadcastStatus.QUEUED:
+        return StopResult(StopOutcome.FINISHED)
+    if broadcast.created_by_telegram_id != actor.telegram_id and not actor.is_admin:
+        return StopResult(StopOutcome.NOT_YOURS)
+    broadcast.status = BroadcastStatus.STOPPED
+    held = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.broadcast_id == broadcast_id, OutboxMessage.status == OutboxStatus.PENDING)  # type: ignore[arg-type]
+        .values(status=OutboxStatus.DROPPED, last_error=f"stopped by {actor.telegram_id} at {now.isoformat()}")
+        .execution_options(synchronize_session=False)
+    )
+    return StopResult(StopOutcome.STOPPED, int(held.rowcount))  # type: ignore[attr-defined]
 
 
 async def remember_progress_message(
@@ -406,7 +447,11 @@ async def remember_progress_message(
 async def unfinished_broadcasts(session: AsyncSession) -> list[Broadcast]:
     """Queued broadcasts whose progress someone is waiting for (to resume after a restart)."""
     rows = await session.execute(
-        select(Broadcast).where(Broadcast.status == BroadcastStatus.QUEUED, Broadcast.progress_message_id.is_not(None))  # type: ignore[union-attr]
+        select(Broadcast).where(
+            Broadcast.status.in_(SENDING_STATUSES),  # type: ignore[attr-defined]
+            Broadcast.finished_at.is_(None),  # type: ignore[union-attr]
+            Broadcast.progress_message_id.is_not(None),  # type: ignore[union-attr]
+        )
     )
     return list(rows.scalars())
 

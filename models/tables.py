@@ -84,7 +84,8 @@ class BroadcastStatus(StrEnum):
     DRAFT = "draft"
     QUEUED = "queued"
     DONE = "done"
-    CANCELLED = "cancelled"
+    CANCELLED = "cancelled"  # a draft dropped before it was sent
+    STOPPED = "stopped"  # a coordinator stopped it while it was being sent
 
 
 # How close to a shift's site a location check-in must be, unless the shift says otherwise.

@@ -35,6 +35,7 @@ EXAMPLES: list[tuple[cd.CallbackData, str]] = [
     (cd.BroadcastAudience("all"), "bca:v1:all:-"),
     (cd.BroadcastConfirm(5), "bcy:v1:5"),
     (cd.BroadcastCancel(5), "bcn:v1:5"),
+    (cd.BroadcastStop(5), "bcs:v1:5"),
     (cd.ProgramStats(2026, 0), "st:v1:2026:0"),
     (cd.ShiftAction("qr", 12), "sh:v1:qr:12"),
     (cd.ShiftList(1), "shp:v1:1"),

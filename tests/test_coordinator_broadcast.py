@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from bot.sender import drain_once
-from handlers.coordinator.broadcast import refresh_progress
+from handlers.coordinator.broadcast_progress import refresh_progress
 from handlers.notices import render_notice
 from infra.i18n import Catalogs
 from models.tables import AuditLog, Broadcast, OutboxMessage
@@ -51,7 +51,7 @@ async def test_admin_broadcasts_to_everyone_once_even_when_confirming_twice(harn
     assert len(rows) == 6 and {r.priority for r in rows} == {20} and {r.kind for r in rows} == {"broadcast"}
     assert len({r.broadcast_id for r in rows}) == 1
     assert "Sending the broadcast" in confirm.text
-    await admin.press_data(confirm.inline_buttons()[0]["callback_data"] if confirm.inline_buttons() else "bcy:v1:1", confirm)
+    await admin.press_data("bcy:v1:1", confirm)  # a second tap on the stale "Send now"
     assert harness.telegram.callback_answers[-1]["text"] == "This broadcast was already sent. It is never sent twice."
     assert len(await _outbox(harness)) == 6
 
@@ -247,7 +247,7 @@ async def test_broadcast_with_a_photo_and_photos_outside_the_flow_are_left_to_th
 
 
 async def test_progress_is_followed_again_after_a_restart(harness):
-    from handlers.coordinator.broadcast import resume_progress_jobs
+    from handlers.coordinator.broadcast_progress import resume_progress_jobs
 
     await _program(harness)
     admin = harness.person(COORDINATOR_ID)
@@ -279,3 +279,33 @@ async def test_a_photo_broadcast_reaches_volunteers_as_a_photo_with_its_caption(
     photos = [params for method, params in harness.telegram.calls if method == "sendPhoto" and int(params["chat_id"]) != COORDINATOR_ID]
     assert len(photos) == 5 and all(p["photo"] == "photo-1" for p in photos)
     assert photos[0]["caption"] == "📢 <b>رسالة من برنامج التطوع</b>\n\nThe new vests have arrived"
+
+
+async def test_a_coordinator_stops_a_broadcast_midway_and_the_report_says_how_many_got_it(harness):
+    from handlers.coordinator.broadcast_progress import refresh_progress
+
+    await _program(harness)
+    admin = harness.person(COORDINATOR_ID)
+    await admin.send("/broadcast")
+    await admin.send("Wrong date in this message, sorry!")
+    await admin.press("👥 Everyone")
+    await admin.press("✅ Send now")
+    progress = admin.last()
+    harness.advance(seconds=2)
+    from bot.sender import drain_once
+
+    assert await drain_once(harness.app, limit=2) == 2
+    await refresh_progress(harness.app, 1)
+    assert progress.labels() == ["⛔ Stop sending"]
+    await admin.press("⛔ Stop sending", progress)
+    assert harness.telegram.callback_answers[-1]["text"] == "Stopped. Nothing more will be sent."
+    harness.advance(seconds=5)
+    assert await drain_once(harness.app) == 0
+    assert await refresh_progress(harness.app, 1) is True
+    assert progress.text.startswith("⛔ <b>Broadcast stopped</b>: 2 of 6 volunteers received it.")
+    assert "⏸ Not sent: 4" in progress.text and "Failed: 0" in progress.text
+    assert progress.labels() == []
+    statuses = sorted(r.status for r in await _outbox(harness))
+    assert statuses == ["dropped"] * 4 + ["sent"] * 2
+    await admin.press_data("bcs:v1:1", progress)  # a second tap once it is over
+    assert harness.telegram.callback_answers[-1]["text"] == "This broadcast has already finished."

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from bot.scheduling import run_sweeps
 from bot.sender import drain_once
-from handlers.coordinator.broadcast import refresh_progress
+from handlers.coordinator.broadcast_progress import refresh_progress
 from models import outbox
 from models.notices.kinds import NoticeKind
 from models.tables import OutboxMessage, OutboxStatus

@@ -8,7 +8,16 @@ from typing import Any
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from handlers import callback_data as cd
-from handlers.coordinator import attendance, broadcast, exports, onsite, opportunities, roles, stats
+from handlers.coordinator import (
+    attendance,
+    broadcast,
+    broadcast_progress,
+    exports,
+    onsite,
+    opportunities,
+    roles,
+    stats,
+)
 
 # Photos, locations and files are read by the coordinator flows first; a handler there stops the
 # update only when the sender is inside one of its flows, so volunteers are unaffected. Group -2:
@@ -41,6 +50,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         cd.BroadcastAudience: broadcast.choose_audience_button,
         cd.BroadcastConfirm: broadcast.confirm_broadcast_button,
         cd.BroadcastCancel: broadcast.cancel_broadcast_button,
+        cd.BroadcastStop: broadcast_progress.stop_broadcast_button,
         cd.ProgramStats: stats.stats_button,
         cd.ShiftAction: onsite.shift_button,
         cd.ShiftList: onsite.shift_page_button,
@@ -63,4 +73,4 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         exports.IMPORT_FLOW: exports.import_text,
     })
     if app.job_queue is not None:  # runs once the application starts (not in offline tests)
-        app.job_queue.run_once(broadcast.resume_progress_jobs, when=5, name="broadcast-progress:resume")
+        app.job_queue.run_once(broadcast_progress.resume_progress_jobs, when=5, name="broadcast-progress:resume")

@@ -7,13 +7,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
-from telegram.ext import Application, ApplicationHandlerStop
+from telegram.ext import ApplicationHandlerStop
 
 from handlers import callback_data as cd
-from handlers.common import center_name, clip, esc, load_volunteer, opportunity_title, reply, show
+from handlers.common import center_name, esc, load_volunteer, opportunity_title, reply, show
 from handlers.context import BotContext
 from handlers.coordinator.access import parse_or_refuse, peek_conversation, require_staff
+from handlers.coordinator.broadcast_progress import follow_progress
 from handlers.notices.announcements import announcement_text
 from infra.i18n import Translator
 from models.audit import record_action
@@ -22,18 +22,14 @@ from models.broadcasts import (
     Audience,
     BadAudience,
     ConfirmOutcome,
-    Progress,
     audience_center,
     audience_subject,
-    broadcast_progress,
     cancel_draft,
     confirm_broadcast,
     create_draft,
-    mark_finished,
     opportunities_to_address,
     remember_progress_message,
     shifts_to_address,
-    unfinished_broadcasts,
 )
 from models.coordination import Actor, managed_centers
 from models.tables import LANGUAGES, BroadcastStatus, Volunteer
@@ -42,7 +38,6 @@ from models.volunteers import read_conversation, write_conversation
 FLOW = "broadcast"
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
-PROGRESS_EVERY_SECONDS = 5
 MENU_LIMIT = 20
 
 
@@ -297,12 +292,7 @@ async def confirm_broadcast_button(update: Update, context: BotContext) -> None:
     assert message is not None
     async with context.transaction() as session:
         await remember_progress_message(session, broadcast_id=broadcast_id, chat_id=message.chat.id, message_id=message.message_id)
-    await refresh_progress(context.application, broadcast_id)
-    if context.job_queue is not None:
-        context.job_queue.run_repeating(
-            progress_job, interval=PROGRESS_EVERY_SECONDS, first=PROGRESS_EVERY_SECONDS,
-            name=f"broadcast-progress:{broadcast_id}", data=broadcast_id,
-        )
+    await follow_progress(context, broadcast_id)
 
 
 async def cancel_broadcast_button(update: Update, context: BotContext) -> None:
@@ -323,61 +313,3 @@ async def cancel_broadcast_button(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     await show(query, t.gettext("The broadcast was cancelled. Nothing was sent."))
-
-
-def render_progress(t: Translator, progress: Progress) -> str:
-    sent, unreachable, failed = progress.sent, progress.unreachable, progress.other_failures
-    counts = t.gettext("✅ Sent: {sent}\n🚫 Unreachable (blocked the bot): {unreachable}\n⚠️ Failed: {failed}").format(
-        sent=t.number(sent), unreachable=t.number(unreachable), failed=t.number(failed)
-    )
-    total = t.number(progress.total)
-    if progress.finished:
-        return t.gettext("📢 <b>Broadcast finished</b> ({total} volunteers)").format(total=total) + "\n" + counts
-    done = progress.total - progress.in_flight
-    return (
-        t.gettext("📤 <b>Sending the broadcast…</b> {done} of {total}").format(done=t.number(done), total=total)
-        + "\n" + counts
-    )
-
-
-async def refresh_progress(app: Application, broadcast_id: int) -> bool:  # type: ignore[type-arg]
-    """Edit the coordinator's progress message from the outbox counts; True once finished."""
-    services = app.bot_data.services
-    async with services.sessions() as session, session.begin():
-        progress = await broadcast_progress(session, broadcast_id=broadcast_id)
-        if progress is None or progress.broadcast.progress_message_id is None:
-            return True
-        finished = progress.finished
-        first_report = finished and await mark_finished(session, broadcast_id=broadcast_id, now=services.clock(), counts=progress.counts)
-        if finished and not first_report:
-            return True  # the final report was already written (by another job or before a restart)
-        broadcast = progress.broadcast
-    t = services.catalogs.for_language(broadcast.language)
-    try:
-        await app.bot.edit_message_text(
-            clip(render_progress(t, progress)), chat_id=broadcast.progress_chat_id,
-            message_id=broadcast.progress_message_id, parse_mode=ParseMode.HTML,
-        )
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
-    return finished
-
-
-async def progress_job(context: BotContext) -> None:
-    """Repeating job: update the progress message; stop once the final report is shown."""
-    assert context.job is not None
-    if await refresh_progress(context.application, int(context.job.data)):  # type: ignore[arg-type]
-        context.job.schedule_removal()
-
-
-async def resume_progress_jobs(context: BotContext) -> None:
-    """After a restart: follow again every broadcast whose final report is not written yet."""
-    async with context.services.sessions() as session:
-        waiting = await unfinished_broadcasts(session)
-    assert context.job_queue is not None
-    for broadcast in waiting:
-        context.job_queue.run_repeating(
-            progress_job, interval=PROGRESS_EVERY_SECONDS, first=1,
-            name=f"broadcast-progress:{broadcast.id}", data=broadcast.id,
-        )

@@ -19,6 +19,6 @@ class BroadcastFacts:
 
 async def load_broadcast(session: AsyncSession, payload: dict[str, Any], zone: tzinfo) -> BroadcastFacts | None:
     broadcast = await session.get(Broadcast, int(payload["broadcast_id"]))
-    if broadcast is None or broadcast.status == BroadcastStatus.CANCELLED:
+    if broadcast is None or broadcast.status in (BroadcastStatus.CANCELLED, BroadcastStatus.STOPPED):
         return None
     return BroadcastFacts(broadcast.text, broadcast.photo_file_id)
