@@ -134,3 +134,28 @@ async def test_exported_opportunities_file_sent_back_as_a_document_round_trips(h
     async with sessions(harness)() as session:
         shifts = (await session.execute(select(Shift))).scalars().all()
     assert [s.capacity for s in shifts] == [25]
+
+
+async def test_an_oversized_file_is_refused_before_it_is_downloaded(harness):
+    await _setup(harness)
+    coordinator = harness.person(COORDINATOR)
+    await coordinator.send("/importopps")
+    big = (HEADER + "\n" + "R-1,awali,pilgrims,عنوان,Title,,,2026-12-05 16:00,2026-12-05 20:00,10,,,300,all\n" * 12_000).encode()
+    sent = await coordinator.send_document("opportunities.csv", big)
+    assert sent[-1].text == "This file is too large to import: at most 5,000 lines and 1 MB. Please split it and send the parts one by one."
+    assert not [name for name, _ in harness.telegram.calls if name == "getFile"]
+
+
+async def test_a_coordinator_whose_role_was_revoked_mid_import_has_the_file_left_unread(harness):
+    from sqlalchemy import update
+
+    from models.tables import Volunteer
+
+    await _setup(harness)
+    coordinator = harness.person(COORDINATOR)
+    await coordinator.send("/importopps")
+    async with sessions(harness)() as session, session.begin():
+        await session.execute(update(Volunteer).where(Volunteer.telegram_id == COORDINATOR).values(role="volunteer"))
+    sent = await coordinator.send_document("opportunities.csv", HEADER.encode())
+    assert sent[-1].text == "Sorry, this is only for the program's coordinators."
+    assert not [name for name, _ in harness.telegram.calls if name == "getFile"]

@@ -5,23 +5,28 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InputFile, Update
+from telegram import Document, InputFile, Update
 
 from handlers.common import esc, load_volunteer, reply
 from handlers.context import BotContext
 from handlers.coordinator.access import peek_conversation, require_staff
 from infra.i18n import Translator
 from models.audit import recent_actions, record_action
-from models.coordination import Actor, center_by_code, managed_centers
+from models.coordination import Actor, center_by_code, load_actor, managed_centers
 from models.exports import EXPORT_KINDS, FORMATS, build_export
 from models.imports import export_csv, import_rows, within_managed_centers
-from models.opportunity_csv import ImportErrors, parse_csv
+from models.opportunity_csv import ImportErrors, ParsedRow, parse_csv
 from models.tables import Volunteer
 from models.volunteers import write_conversation
 
 IMPORT_FLOW = "import_opportunities"
+TOO_BIG = "too_big"
 MAX_DAYS = 366
 MAX_IMPORT_ERRORS = 15
+# An opportunities file is a few hundred lines; these bounds keep a mistaken (or hostile) upload
+# from tying up the bot: the size is checked before the download, the lines before the parse.
+MAX_IMPORT_BYTES = 1_000_000
+MAX_IMPORT_LINES = 5_000
 
 
 def _day(text: str) -> date | None:
@@ -130,7 +135,7 @@ async def import_text(update: Update, context: BotContext, session: AsyncSession
     """Text flow: a pasted CSV."""
     message = update.effective_message
     assert message is not None
-    await _import(update, context, session, volunteer, message.text or "")
+    await _import(update, context, session, volunteer, _parse(context, message.text or ""))
 
 
 async def import_document(update: Update, context: BotContext) -> None:
@@ -142,21 +147,55 @@ async def import_document(update: Update, context: BotContext) -> None:
         return
     if (await peek_conversation(update, context)).get("flow") != IMPORT_FLOW:
         return
-    file = await message.document.get_file()
-    text = bytes(await file.download_as_bytearray()).decode("utf-8", errors="replace")
+    # The role first, read without the write lock: a revoked coordinator's file is never fetched.
+    async with context.services.report_sessions() as reader:
+        allowed = await load_actor(reader, telegram_id=message.chat.id) is not None
+    parsed: list[ParsedRow] | ImportErrors | str | None = None
+    if allowed:
+        parsed = await _download_and_parse(context, message.document)
     async with context.unit_of_work(update) as session:
         if session is not None:
-            await _import(update, context, session, await load_volunteer(session, update, context), text)
+            await _import(update, context, session, await load_volunteer(session, update, context), parsed)
     raise ApplicationHandlerStop
 
 
-async def _import(update: Update, context: BotContext, session: AsyncSession, volunteer: Volunteer, text: str) -> None:
+async def _download_and_parse(context: BotContext, document: Document) -> list[ParsedRow] | ImportErrors | str:
+    """The file's rows, its errors, or "too_big", all outside the database's write lock."""
+    if (document.file_size or 0) > MAX_IMPORT_BYTES:
+        return TOO_BIG
+    file = await document.get_file()
+    content = bytes(await file.download_as_bytearray())
+    if len(content) > MAX_IMPORT_BYTES:
+        return TOO_BIG
+    return _parse(context, content.decode("utf-8", errors="replace"))
+
+
+def _parse(context: BotContext, text: str) -> list[ParsedRow] | ImportErrors | str:
+    if text.count("\n") > MAX_IMPORT_LINES:
+        return TOO_BIG
+    try:
+        return parse_csv(text, zone=context.settings.zone)
+    except ImportErrors as errors:
+        return errors
+
+
+async def _import(
+    update: Update, context: BotContext, session: AsyncSession, volunteer: Volunteer,
+    parsed: list[ParsedRow] | ImportErrors | str | None,
+) -> None:
     actor, t = await require_staff(update, context, session, action="opportunity.import")
-    if actor is None:
+    if actor is None or parsed is None:
         write_conversation(volunteer, None)
         return
+    if parsed == TOO_BIG:
+        await reply(update, t.gettext("This file is too large to import: at most {lines} lines and 1 MB. Please split it and send the parts one by one.").format(
+            lines=t.number(MAX_IMPORT_LINES)))
+        return
     try:
-        rows = parse_csv(text, zone=context.settings.zone)
+        if isinstance(parsed, ImportErrors):
+            raise parsed
+        assert isinstance(parsed, list)
+        rows = parsed
         if not await within_managed_centers(session, actor=actor, rows=rows):
             await require_staff(update, context, session, action="opportunity.import", center_id=-1, target="csv")
             return
