@@ -164,6 +164,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An engine with SQLite made fit for concurrent writers (WAL, busy timeout, BEGIN IMMEDIATE)."""
     url = normalize_url(url)
     parsed = make_url(url)
+    # A failed statement's error would print its parameters: phone numbers, names, conversations.
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() != "sqlite":
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 10)

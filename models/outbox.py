@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -134,7 +135,13 @@ async def taken_keys(session: AsyncSession, keys: list[str], *, chunk: int = 500
     return taken
 
 
+# A bot token as Telegram issues them (the Bot API URL carries it, and network errors quote URLs).
+BOT_TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}")
+
+
 def _clip_error(text: str) -> str:
+    """A stored error: never a token (errors of the HTTP layer can quote the request URL), at most 300 characters."""
+    text = BOT_TOKEN.sub("<token>", text)
     return text if len(text) <= 300 else text[:299] + "…"
 
 

@@ -252,3 +252,10 @@ async def test_background_sender_wakes_for_new_messages_and_stops_cleanly(harnes
     await sender.stop()
     assert texts(harness, 24) == ["note 1"]
     assert [r.status for r in await rows(harness)] == ["sent"]
+
+
+def test_a_stored_error_never_keeps_the_bot_token():
+    token = "123456789:AAH" + "x" * 32
+    error = f"NetworkError: Cannot connect to https://api.telegram.org/bot{token}/sendMessage"
+    stored = outbox._clip_error(error)
+    assert token not in stored and "<token>" in stored
