@@ -136,7 +136,7 @@ async def taken_keys(session: AsyncSession, keys: list[str], *, chunk: int = 500
 
 
 # A bot token as Telegram issues them (the Bot API URL carries it, and network errors quote URLs).
-BOT_TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}")
+BOT_TOKEN = re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{30,}")
 
 
 def _clip_error(text: str) -> str:
