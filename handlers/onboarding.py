@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -12,13 +13,14 @@ from telegram import (
     Update,
 )
 
-from infra.i18n import N_, Translator
 from handlers import callback_data as cd
 from handlers.common import center_name, esc, load_volunteer, main_menu, reply, show
 from handlers.context import BotContext
+from infra.i18n import N_, Translator
 from models.tables import OnboardingStep, Volunteer
 from models.volunteers import (
     InvalidName,
+    accepts_onboarding_answer,
     choose_language,
     is_registered,
     list_centers,
@@ -188,6 +190,9 @@ async def choose_center_button(update: Update, context: BotContext) -> None:
             return
         volunteer = await load_volunteer(session, update, context)
         t = context.translator(volunteer.language)
+        if not accepts_onboarding_answer(volunteer, "center"):
+            await _refuse_profile_change(query, t, volunteer)
+            return
         if not await set_center(session, volunteer, center_id=center_id):
             await query.answer(t.gettext("This center is no longer available. Please choose another."), show_alert=True)
             return
@@ -195,6 +200,15 @@ async def choose_center_button(update: Update, context: BotContext) -> None:
         await show(query, t.gettext("Center saved."))
         if volunteer.onboarding_step == OnboardingStep.GENDER:
             await prompt_step(update, context, session, volunteer)
+
+
+async def _refuse_profile_change(query: CallbackQuery, t: Translator, volunteer: Volunteer) -> None:
+    """An onboarding button after registration: nothing changes, and they learn whom to ask."""
+    await query.answer(
+        t.gettext("Your profile is already complete, so this button no longer changes it. "
+                  "To change your center or other details, please ask a coordinator of your center."),
+        show_alert=True,
+    )
 
 
 async def page_centers_button(update: Update, context: BotContext) -> None:
@@ -219,12 +233,14 @@ async def choose_gender_button(update: Update, context: BotContext) -> None:
             return
         volunteer = await load_volunteer(session, update, context)
         t = context.translator(volunteer.language)
-        first_time = not is_registered(volunteer)
-        if volunteer.onboarding_step not in (OnboardingStep.GENDER, None):
+        if is_registered(volunteer):
+            await _refuse_profile_change(query, t, volunteer)
+            return
+        if not set_gender(volunteer, gender=gender, now=context.now()):
             await query.answer()
             await prompt_step(update, context, session, volunteer)
             return
-        set_gender(volunteer, gender=gender, now=context.now())
+        first_time = True
         await query.answer()
         await show(query, t.gettext("Saved."))
         await welcome_registered(update, context, volunteer, first_time=first_time)

@@ -96,9 +96,24 @@ def set_phone(volunteer: Volunteer, *, phone: str | None) -> None:
         volunteer.onboarding_step = OnboardingStep.CENTER
 
 
+# The onboarding steps at which each onboarding answer counts. The center may still be changed
+# from its list while the gender is asked; once registered, an old or forged onboarding button
+# (`gen:v1:female`, `ctr:v1:<id>`) changes nothing: a registered man cannot become a woman to
+# take a women-only shift, nor move himself into another coordinator's center.
+ANSWERED_AT: dict[str, tuple[OnboardingStep, ...]] = {
+    "center": (OnboardingStep.CENTER, OnboardingStep.GENDER),
+    "gender": (OnboardingStep.GENDER,),
+}
+
+
+def accepts_onboarding_answer(volunteer: Volunteer, answer: str) -> bool:
+    """Is this onboarding answer ("center", "gender") still open to this volunteer?"""
+    return volunteer.onboarding_step in ANSWERED_AT[answer]
+
+
 async def set_center(session: AsyncSession, volunteer: Volunteer, *, center_id: int) -> bool:
-    """Pick a center; False when no such center exists."""
-    if await session.get(Center, center_id) is None:
+    """Pick a center during onboarding; False when no such center exists or it is not asked now."""
+    if not accepts_onboarding_answer(volunteer, "center") or await session.get(Center, center_id) is None:
         return False
     volunteer.center_id = center_id
     if volunteer.onboarding_step == OnboardingStep.CENTER:
@@ -106,12 +121,15 @@ async def set_center(session: AsyncSession, volunteer: Volunteer, *, center_id: 
     return True
 
 
-def set_gender(volunteer: Volunteer, *, gender: str, now: datetime) -> None:
-    """Record the gender; this is the last onboarding step."""
+def set_gender(volunteer: Volunteer, *, gender: str, now: datetime) -> bool:
+    """Record the gender, the last onboarding step; False when it is not asked now."""
+    if not accepts_onboarding_answer(volunteer, "gender"):
+        return False
     volunteer.gender = Gender(gender).value
     if volunteer.onboarding_step == OnboardingStep.GENDER:
         volunteer.onboarding_step = None
         volunteer.registered_at = now
+    return True
 
 
 def read_conversation(volunteer: Volunteer) -> dict[str, Any]:
