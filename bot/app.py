@@ -130,6 +130,7 @@ def build_application(
     engine: AsyncEngine | None = None,
     clock: Callable[[], datetime] = utcnow,
     request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
     run_migrations: bool = True,
     register_menu: bool = True,
     start_background_work: bool = True,
@@ -156,7 +157,8 @@ def build_application(
         builder = builder.request(request).get_updates_request(request)
     else:
         # PTB's defaults (a large pool for calls, one connection for getUpdates), over aiohttp.
-        builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(connection_pool_size=1))
+        polling = get_updates_request or AiohttpRequest(connection_pool_size=1)
+        builder = builder.request(AiohttpRequest()).get_updates_request(polling)
     owns_engine = engine is None
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]

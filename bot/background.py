@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
+from bot.backups import schedule_backups
 from bot.scheduling import schedule_sweeps
 
 
@@ -11,6 +12,7 @@ async def start_background(app: Application) -> None:  # type: ignore[type-arg]
     """Called at the end of post_init."""
     app.bot_data.sender.start()
     schedule_sweeps(app)
+    schedule_backups(app)
 
 
 async def stop_background(app: Application) -> None:  # type: ignore[type-arg]

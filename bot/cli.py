@@ -1,51 +1,49 @@
-"""The `volunteer-bot` command: run, migrate, import-opportunities, seed-demo, demo."""
+"""The `volunteer-bot` command: run, doctor, backup, restore, migrate, import-opportunities, seed-demo, demo."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from pathlib import Path
 
 from pydantic import ValidationError
 
-log = logging.getLogger("volunteer_bot")
-
 
 def _settings():  # type: ignore[no-untyped-def]
-    from infra.settings import Settings
+    from infra.settings import Settings, settings_problems
 
     try:
         return Settings()  # type: ignore[call-arg]
     except ValidationError as exc:
-        for error in exc.errors():
-            field = ".".join(str(part) for part in error["loc"]).upper() or "settings"
-            message = "is required (set it in the environment or in .env)" if error["type"] == "missing" else error["msg"]
-            print(f"volunteer-bot: {field} {message}", file=sys.stderr)
+        for problem in settings_problems(exc):
+            print(f"volunteer-bot: {problem}", file=sys.stderr)
         raise SystemExit(2) from None
 
 
-def _configure_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request URL, and the URL contains the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-
-
 def cmd_run(args: argparse.Namespace) -> int:
-    from telegram import Update
-
-    from bot.app import build_application
+    from bot.startup import run
 
     settings = _settings()
-    app = build_application(settings)
-    log.info("starting long polling (database: %s)", settings.database_url.split("@")[-1])
-    app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
-    return 0
+    return run(settings, args.log_filter)
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from bot.doctor import run_doctor
+
+    return run_doctor(_database_url(), _timezone())
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from bot.backups import backup_command
+
+    return backup_command(_database_url(), args.file, backup_dir=_setting("BACKUP_DIR"))
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from bot.backups import restore_command
+
+    return restore_command(_database_url(), args.file, assume_yes=args.yes)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -56,14 +54,17 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _database_url() -> str:
+def _setting(name: str) -> str | None:
+    """One setting without validating the others (commands that need no token)."""
     import os
 
     from dotenv import dotenv_values  # pydantic-settings depends on python-dotenv
 
-    return os.environ.get("DATABASE_URL") or dotenv_values(".env").get("DATABASE_URL") or (
-        "sqlite+aiosqlite:///./data/volunteer-bot.sqlite3"
-    )
+    return os.environ.get(name) or dotenv_values(".env").get(name) or None
+
+
+def _database_url() -> str:
+    return _setting("DATABASE_URL") or "sqlite+aiosqlite:///./data/volunteer-bot.sqlite3"
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -73,11 +74,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _timezone() -> str:
-    import os
-
-    from dotenv import dotenv_values
-
-    return os.environ.get("TIMEZONE") or dotenv_values(".env").get("TIMEZONE") or "Asia/Riyadh"
+    return _setting("TIMEZONE") or "Asia/Riyadh"
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> int:
@@ -94,9 +91,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="volunteer-bot", description="The volunteer program's Telegram bot.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("-v", "--verbose", action="store_true", help="more detail in the log (never tokens or personal data)")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the bot (long polling)").set_defaults(func=cmd_run)
+    commands.add_parser("doctor", help="check the settings, Telegram, the database and the fonts").set_defaults(func=cmd_doctor)
+    backup = commands.add_parser("backup", help="copy the SQLite database, safely while the bot runs")
+    backup.add_argument("file", nargs="?", help="where to write it (default: BACKUP_DIR, or data/backups/)")
+    backup.set_defaults(func=cmd_backup)
+    restore = commands.add_parser("restore", help="put a backup in place of the SQLite database (the bot stopped)")
+    restore.add_argument("file")
+    restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    restore.set_defaults(func=cmd_restore)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
     importer = commands.add_parser("import-opportunities", help="import opportunities from a CSV file")
     importer.add_argument("file")
@@ -108,8 +113,13 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--database", default="./data/demo.sqlite3", help="SQLite file for the demo")
     demo.set_defaults(func=cmd_demo)
     args = parser.parse_args(argv)
-    _configure_logging(args.verbose)
-    return int(args.func(args) or 0)
+    from bot.logs import configure_logging
+
+    args.log_filter = configure_logging(args.verbose)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

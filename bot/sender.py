@@ -51,6 +51,7 @@ from models.tables import OutboxMessage, OutboxStatus
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
+STOP_GRACE_S = 5.0  # a stop waits this long for sends in flight, then gives them back (see stop)
 CHAT_SPACING = timedelta(seconds=1)
 SEND_TIMEOUTS = {"connect_timeout": 5.0, "read_timeout": 10.0, "write_timeout": 10.0, "pool_timeout": 5.0}
 IDLE_POLL_S = 1.0
@@ -158,8 +159,12 @@ class OutboxSender:
         self._stopping = False
         self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox-sender")
 
-    async def stop(self, timeout: float = 15.0) -> None:
-        """Stop claiming, let the sends in flight finish and be recorded, then end the loop."""
+    async def stop(self, timeout: float = STOP_GRACE_S) -> None:
+        """Stop claiming, let the sends in flight finish and be recorded, then end the loop.
+
+        Sends still out after `timeout` are cancelled and queued again as uncertain sends (the
+        request may have left): after a stop, no row of ours is left "sending".
+        """
         self._stopping = True
         self.services.outbox_bell.ring()
         if self._task is not None:
@@ -170,7 +175,26 @@ class OutboxSender:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await self._task
             self._task = None
-        await self.close()
+        try:
+            await self._give_back_unfinished()
+        finally:
+            await self.close()
+
+    async def _give_back_unfinished(self) -> None:
+        out = dict(self._in_flight)
+        for task in out.values():
+            task.cancel()
+        await asyncio.gather(*out.values(), return_exceptions=True)
+        await self._flush()  # those that finished before they could be cancelled
+        held = [outbox_id for outbox_id, task in out.items() if task.cancelled()]
+        if not held:
+            return
+        now = self.services.clock()
+        async with transaction(self.services.sessions) as session:
+            # Their lease ends now: recovery treats them as any abandoned send (resent at most once).
+            await outbox.renew_leases(session, ids=held, until=now)
+            requeued, closed = await outbox.recover_abandoned(session, now=now)
+        log.info("outbox: %d sends still out at stop queued once more, %d closed as uncertain", requeued, closed)
 
     async def close(self) -> None:
         """Release the HTTP connections of the bulk path."""

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from models.tables import DEFAULT_RADIUS_M, LANGUAGES
 
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
+# The placeholder in .env.example: shaped like a token, so the pattern alone lets it through.
+EXAMPLE_TOKEN = "123456789:replace-with-the-token-from-BotFather-xxxxxxx"
+PLACEHOLDER_MESSAGE = "edit .env: TELEGRAM_BOT_TOKEN is still the example (put the token @BotFather gave you there)"
 
 
 class Settings(BaseSettings):
@@ -45,16 +49,37 @@ class Settings(BaseSettings):
     send_rate_per_second: float = 30.0
     interactive_share: float = Field(default=0.5, ge=0.0, le=1.0)
 
+    # Operations: how long start-up waits for Telegram and the database; the daily backup.
+    startup_retry_seconds: float = Field(default=120.0, ge=0.0)
+    backup_dir: Path | None = None
+    backup_keep: int = Field(default=7, ge=1)
+
     @field_validator("telegram_bot_token")
     @classmethod
     def _token_looks_real(cls, value: SecretStr) -> SecretStr:
         # Refuse placeholders early: a clear message beats a 401 traceback from Telegram.
+        if value.get_secret_value().strip() == EXAMPLE_TOKEN:
+            raise ValueError(PLACEHOLDER_MESSAGE)
         if not TOKEN_PATTERN.match(value.get_secret_value().strip()):
             raise ValueError(
                 "TELEGRAM_BOT_TOKEN does not look like a bot token "
                 "(expected digits, a colon and at least 30 letters, e.g. 123456:ABC-DEF...)"
             )
         return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("TELEGRAM_API_BASE_URL must start with http:// or https://, e.g. http://127.0.0.1:8081/bot")
+        return value.rstrip("/")  # PTB appends the token right after it
+
+    @field_validator("backup_dir", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("coordinator_ids", mode="before")
     @classmethod
@@ -100,3 +125,17 @@ class Settings(BaseSettings):
     @property
     def bot_id(self) -> int:
         return int(self.telegram_bot_token.get_secret_value().split(":", 1)[0])
+
+
+def settings_problems(error: ValidationError) -> list[str]:
+    """One sentence per invalid setting, naming the variable (never echoing a secret's value)."""
+    problems = []
+    for item in error.errors():
+        field = ".".join(str(part) for part in item["loc"]).upper() or "settings"
+        if item["type"] == "missing":
+            problems.append(f"{field} is required (set it in the environment or in .env)")
+            continue
+        cause = (item.get("ctx") or {}).get("error")
+        message = str(cause) if isinstance(cause, ValueError) else item["msg"]
+        problems.append(message if field in message else f"{field}: {message}")
+    return problems

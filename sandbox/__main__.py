@@ -44,6 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--duplicate-updates", action="store_true", help="deliver every update twice"
     )
+    parser.add_argument(
+        "--token",
+        action="append",
+        dest="tokens",
+        help="accept only this token (repeatable); others get 401 Unauthorized",
+    )
     return parser
 
 
@@ -58,6 +64,7 @@ async def serve(args: argparse.Namespace) -> None:
         personas=args.personas,
         locations=args.locations,
         duplicate_updates=args.duplicate_updates,
+        tokens=args.tokens,
     )
     await standin.start(args.host, args.port, web_port=None if args.web_port < 0 else args.web_port)
     logging.getLogger("sandbox").info(

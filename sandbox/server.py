@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -57,7 +58,11 @@ class TelegramStandIn:
         seed: int | None = 0,
         max_recorded_calls: int = 100_000,
         web_port: int | None = None,
+        tokens: Iterable[str] | None = None,
     ) -> None:
+        # None: any token shaped like Telegram's is accepted; else only these (others get 401).
+        self.accepted_tokens: set[str] | None = None if tokens is None else set(tokens)
+        self.rejected_tokens: set[str] = set()
         self.state = SandboxState(
             bot_username=bot_username,
             bot_name=bot_name,
@@ -208,6 +213,15 @@ class TelegramStandIn:
         """No 429s from flood control (injected 429 faults still apply)."""
         self.set_rate_limits(global_per_second=None, chat_burst=None, chat_per_second=None)
 
+    def reject_token(self, token: str) -> None:
+        """Answer 401 Unauthorized to this token from now on, as Telegram does once it is revoked."""
+        self.rejected_tokens.add(token)
+
+    def _accepts(self, token: str) -> bool:
+        if token in self.rejected_tokens:
+            return False
+        return self.accepted_tokens is None or token in self.accepted_tokens
+
     def redeliver(self, update_id: int) -> None:
         """Deliver an already-issued update again, same update_id (idempotency tests)."""
         self.state.updates.redeliver(update_id)
@@ -266,7 +280,7 @@ class TelegramStandIn:
         params = Params({})
         try:
             token = TOKEN_PATTERN.fullmatch(request.match_info["token"])
-            if token is None:
+            if token is None or not self._accepts(token.group(0)):
                 raise unauthorized()
             self.state.bot_id = int(token.group(1))
             handler = BOT_API_METHODS.get(method.lower())

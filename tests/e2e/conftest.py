@@ -135,9 +135,12 @@ async def bot_process(
         yield running
     finally:
         process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
+        # Wait without blocking the loop: the stopping bot still talks to the stand-in on it.
+        for _ in range(200):
+            if process.poll() is not None:
+                break
+            await asyncio.sleep(0.05)
+        else:
             process.kill()
             process.wait(timeout=5)
 
