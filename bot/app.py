@@ -25,6 +25,7 @@ from bot.aiohttp_request import AiohttpRequest
 from bot.background import start_background, stop_background
 from bot.process import ProcessData
 from bot.ratelimit import PriorityRateLimiter
+from bot.refusals import RefusalTolerantBot
 from bot.sender import OutboxSender
 from handlers.context import BotContext
 from handlers.coordinator.roles import set_staff_menu
@@ -45,6 +46,9 @@ from models.coordination import list_staff
 from models.tables import LANGUAGES
 
 log = logging.getLogger(__name__)
+# Telegram's own Bot API (python-telegram-bot's defaults), unless the settings name another server.
+TELEGRAM_BOT_API = "https://api.telegram.org/bot"
+TELEGRAM_FILE_API = "https://api.telegram.org/file/bot"
 # Updates handled at the same time (those of one chat still one after the other).
 CONCURRENT_UPDATES = 64
 
@@ -136,29 +140,27 @@ def build_application(
     start_background_work: bool = True,
 ) -> Application:  # type: ignore[type-arg]
     """The bot, ready for run_polling() or, in tests, initialize() and process_update()."""
-    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
-        ApplicationBuilder()
-        .token(settings.telegram_bot_token.get_secret_value())
-        .context_types(ContextTypes(context=BotContext, bot_data=ProcessData))
-        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
-        .defaults(Defaults(tzinfo=settings.zone))
-        # Every call is paced here (global rate; replies to volunteers before outbox sends).
-        .rate_limiter(
-            PriorityRateLimiter(
-                rate=settings.send_rate_per_second, interactive_share=settings.interactive_share, clock=clock
-            )
-        )
-    )
-    if settings.telegram_api_base_url:
-        builder = builder.base_url(settings.telegram_api_base_url)
-    if settings.telegram_api_file_url:
-        builder = builder.base_file_url(settings.telegram_api_file_url)
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+        calls = updates = request
     else:
         # PTB's defaults (a large pool for calls, one connection for getUpdates), over aiohttp.
-        polling = get_updates_request or AiohttpRequest(connection_pool_size=1)
-        builder = builder.request(AiohttpRequest()).get_updates_request(polling)
+        calls, updates = AiohttpRequest(), get_updates_request or AiohttpRequest(connection_pool_size=1)
+    bot = RefusalTolerantBot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.telegram_api_base_url or TELEGRAM_BOT_API, base_file_url=settings.telegram_api_file_url or TELEGRAM_FILE_API,
+        request=calls, get_updates_request=updates,
+        defaults=Defaults(tzinfo=settings.zone),
+        # Every call is paced here (global rate; replies to volunteers before outbox sends).
+        rate_limiter=PriorityRateLimiter(
+            rate=settings.send_rate_per_second, interactive_share=settings.interactive_share, clock=clock
+        ),
+    )
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
+        ApplicationBuilder()
+        .bot(bot)
+        .context_types(ContextTypes(context=BotContext, bot_data=ProcessData))
+        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
+    )
     owns_engine = engine is None
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]

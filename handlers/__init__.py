@@ -30,6 +30,7 @@ from handlers import (
 )
 from handlers import callback_data as cd
 from handlers.context import remember_update
+from handlers.inline_presses import InlinePressHandler, refuse_inline_press
 
 
 # Groups run in order, and within a group only the first matching handler: the edit guard has a
@@ -44,6 +45,8 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(TypeHandler(Update, edits.make_edit_guard()), group=EDIT_GUARD_GROUP)
     # Before anything else: remember the update id so the first transaction claims it.
     app.add_handler(TypeHandler(Update, remember_update), group=-1)
+    # A press on an inline message has no chat to answer in: first, so no feature's pattern takes it.
+    app.add_handler(InlinePressHandler(refuse_inline_press))
     # Features with their own commands and buttons come first, so their patterns win.
     reminders.register(app)
     settings.register(app)

@@ -125,11 +125,39 @@ async def reply(update: Update, text: str, markup: Any = None) -> Message:
     return await chat.send_message(clip(text), parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
+# Telegram's answers to an edit of a message that is gone (deleted since the press was sent).
+GONE = ("message to edit not found", "message can't be edited")
+
+
 async def show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Replace the pressed message's text and buttons (an inline flow stays in one bubble)."""
-    try:
-        await query.edit_message_text(clip(text), parse_mode=ParseMode.HTML, reply_markup=markup)
-    except BadRequest as exc:
-        # Pressing the same button twice would edit to identical content; that is not an error.
-        if "not modified" not in str(exc).lower():
-            raise
+    """Replace the pressed message's text and buttons (an inline flow stays in one bubble).
+
+    A message the bot can no longer access (deleted, or too old: the press carries it with date 0)
+    cannot be edited: the volunteer gets the answer as a fresh message instead. Pressing the same
+    button twice edits to the same content; the bot (bot.refusals) takes Telegram's refusal.
+    """
+    message = query.message
+    if message is not None and message.is_accessible:
+        try:
+            await query.edit_message_text(clip(text), parse_mode=ParseMode.HTML, reply_markup=markup)
+            return
+        except BadRequest as exc:
+            if not any(reason in exc.message.lower() for reason in GONE):
+                raise
+    if message is not None:
+        await message.chat.send_message(clip(text), parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def show_buttons(query: CallbackQuery, markup: InlineKeyboardMarkup, *, text_if_gone: str | None = None) -> None:
+    """Replace only the pressed message's buttons; when the message is gone, send `text_if_gone`
+    with them as a fresh message (or nothing, when the answer to the press said it all)."""
+    message = query.message
+    if message is not None and message.is_accessible:
+        try:
+            await query.edit_message_reply_markup(markup)
+            return
+        except BadRequest as exc:
+            if not any(reason in exc.message.lower() for reason in GONE):
+                raise
+    if message is not None and text_if_gone is not None:
+        await message.chat.send_message(clip(text_if_gone), parse_mode=ParseMode.HTML, reply_markup=markup)

@@ -150,6 +150,9 @@ async def handle_error(update: object, context: BotContext) -> None:
     error = context.error
     if isinstance(error, cd.BadCallback) and isinstance(update, Update) and update.callback_query:
         log.warning("refused a forged or stale callback payload")
+        # The error handler gets a context of its own: claim the update here too, or a redelivered
+        # forgery would be answered twice.
+        context.update_id = update.update_id
         await stale_button(update, context)
         return
     if isinstance(error, Forbidden):

@@ -14,7 +14,7 @@ from telegram import (
 )
 
 from handlers import callback_data as cd
-from handlers.common import center_name, esc, load_volunteer, main_menu, reply, show
+from handlers.common import center_name, esc, load_volunteer, main_menu, reply, show, show_buttons
 from handlers.context import BotContext
 from infra.i18n import N_, Translator
 from models.tables import OnboardingStep, Volunteer
@@ -220,7 +220,7 @@ async def page_centers_button(update: Update, context: BotContext) -> None:
         volunteer = await load_volunteer(session, update, context)
         t = context.translator(volunteer.language)
         await query.answer()
-        await query.edit_message_reply_markup(await centers_keyboard(session, t, page))
+        await show_buttons(query, await centers_keyboard(session, t, page), text_if_gone=t.gettext("Choose a center:"))
 
 
 async def choose_gender_button(update: Update, context: BotContext) -> None:

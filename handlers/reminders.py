@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from handlers import callback_data as cd
+from handlers.common import show_buttons
 from handlers.context import BotContext
 from handlers.gate import require_registration
 from handlers.notices.journey import shift_buttons
@@ -32,7 +33,7 @@ async def confirm_attendance_button(update: Update, context: BotContext) -> None
         return
     signup, shift = found.signup, found.shift
     await query.answer(t.gettext("Thank you! See you there."))
-    await query.edit_message_reply_markup(shift_buttons(t, signup, shift, attending=False))
+    await show_buttons(query, shift_buttons(t, signup, shift, attending=False))
 
 
 async def send_directions_button(update: Update, context: BotContext) -> None:

@@ -1,8 +1,11 @@
 """An offline stand-in for Telegram's HTTP API inside the test process (PTB's test-suite pattern).
 
 It answers the bot's requests the way Telegram would, enforces the limits the bot must respect
-(4096-character texts, 64-byte callback data, one answer per callback query) and records every
-message so tests can read what a volunteer would see and press the buttons they would press.
+(4096-character texts and 1024-character captions as Telegram counts them, after parsing the HTML;
+64-byte callback data; one answer of at most 200 characters per callback query), refuses what
+Telegram refuses (malformed HTML, an edit to the same content, an answer to a query answered before
+or too late) and records every message so tests can read what a volunteer would see and press the
+buttons they would press.
 """
 
 from __future__ import annotations
@@ -10,12 +13,16 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+from sandbox.errors import BotApiError
+from sandbox.formatting import parse_formatted, utf16_length
 
 BOT_ID = 7000000001
 TOKEN = f"{BOT_ID}:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw-test"
@@ -32,6 +39,11 @@ class SentMessage:
     # A sent document or photo: its file name and bytes.
     file_name: str | None = None
     file: bytes | None = None
+    # What the volunteer sees: the text with its HTML parsed (tags become entities).
+    plain: str = ""
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    parse_mode: str | None = None
+    method: str = "sendMessage"
 
     def inline_buttons(self) -> list[dict[str, Any]]:
         if not self.reply_markup or "inline_keyboard" not in self.reply_markup:
@@ -60,6 +72,14 @@ class TelegramDouble(BaseRequest):
     messages: list[SentMessage] = field(default_factory=list)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     answered_queries: dict[str, int] = field(default_factory=dict)
+    # Every answerCallbackQuery per query id, refused ones included (a query is answered once).
+    answer_attempts: dict[str, int] = field(default_factory=dict)
+    # Queries whose answer comes too late: Telegram refuses it ("query is too old").
+    late_queries: set[str] = field(default_factory=set)
+    # Edits of messages sent through inline mode (inline_message_id): they live in other chats.
+    inline_edits: list[dict[str, Any]] = field(default_factory=list)
+    # Every refusal answered, by method and reason ("editMessageText: message is not modified").
+    refused: Counter[str] = field(default_factory=Counter)
     callback_answers: list[dict[str, Any]] = field(default_factory=list)
     blocked: set[int] = field(default_factory=set)
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -118,6 +138,7 @@ class TelegramDouble(BaseRequest):
         try:
             result = self._answer(name, params)
         except TelegramError as exc:
+            self.refused[f"{name}: {exc.description.split(':', 2)[1].strip() if ':' in exc.description else exc.description}"] += 1
             body: dict[str, Any] = {"ok": False, "error_code": exc.code, "description": exc.description}
             if exc.parameters:
                 body["parameters"] = exc.parameters
@@ -145,37 +166,52 @@ class TelegramDouble(BaseRequest):
                     "file_path": f"documents/{file_id}.csv"}
         if name == "answerCallbackQuery":
             query_id = p["callback_query_id"]
-            if query_id in self.answered_queries:
+            self.answer_attempts[query_id] = self.answer_attempts.get(query_id, 0) + 1
+            if query_id in self.answered_queries or query_id in self.late_queries:
                 raise TelegramError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+            if utf16_length(p.get("text") or "") > 200:
+                raise TelegramError(400, "Bad Request: MESSAGE_TOO_LONG")
             self.answered_queries[query_id] = 1
             self.callback_answers.append(p)
             return True
         chat_id = int(p.get("chat_id", 0))
-        if chat_id in self.blocked and name.startswith("send"):
+        if chat_id in self.blocked and name.startswith(("send", "edit")):
             raise TelegramError(403, "Forbidden: bot was blocked by the user")
         if name in ("sendMessage", "sendPhoto", "sendDocument", "sendLocation"):
             text = p.get("text") or p.get("caption") or ""
-            if name == "sendMessage" and not text.strip():
+            plain, entities = _formatted(text, p.get("parse_mode"), caption=name != "sendMessage")
+            if name == "sendMessage" and not plain.strip():
                 raise TelegramError(400, "Bad Request: message text is empty")
-            if len(text) > 4096:
-                raise TelegramError(400, "Bad Request: message is too long")
             markup = _json(p.get("reply_markup"))
             _check_markup(markup)
-            message = SentMessage(chat_id, next(self._ids), text, markup)
+            message = SentMessage(
+                chat_id, next(self._ids), text, markup, plain=plain, entities=entities, parse_mode=p.get("parse_mode"), method=name
+            )
             if "_file" in p:
                 message.file_name, message.file = p["_file"]
             self.messages.append(message)
             return self._message_json(message)
         if name in ("editMessageText", "editMessageReplyMarkup", "editMessageCaption"):
-            message = self.find(chat_id, int(p["message_id"]))
             markup = _json(p.get("reply_markup"))
             _check_markup(markup)
-            new_text = p.get("text", p.get("caption", message.text))
-            if new_text == message.text and markup == message.reply_markup:
+            if "inline_message_id" in p:
+                self.inline_edits.append(p)
+                return True
+            message = self.find(chat_id, int(p["message_id"]))
+            if name == "editMessageText" and message.method != "sendMessage":
+                raise TelegramError(400, "Bad Request: there is no text in the message to edit")
+            if name == "editMessageCaption" and message.method == "sendMessage":
+                raise TelegramError(400, "Bad Request: there is no caption in the message to edit")
+            if "text" not in p and "caption" not in p:  # only the buttons change
+                new_text, plain, entities, mode = message.text, message.plain, message.entities, message.parse_mode
+            else:
+                new_text, mode = p.get("text", p.get("caption", "")), p.get("parse_mode")
+                plain, entities = _formatted(new_text, mode, caption=name == "editMessageCaption")
+            # Telegram compares what the volunteer would see, not the source text.
+            if (plain, entities, markup) == (message.plain, message.entities, message.reply_markup):
                 raise TelegramError(400, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same")
-            if len(new_text) > 4096:
-                raise TelegramError(400, "Bad Request: message is too long")
             message.text, message.reply_markup = new_text, markup  # no markup: keyboard removed
+            message.plain, message.entities, message.parse_mode = plain, entities, mode
             message.edits += 1
             return self._message_json(message)
         if name == "deleteMessage":
@@ -195,8 +231,10 @@ class TelegramDouble(BaseRequest):
             "date": int(time.time()),
             "chat": {"id": message.chat_id, "type": "private"},
             "from": {"id": BOT_ID, "is_bot": True, "first_name": "Volunteer Bot"},
-            "text": message.text,
+            "text": message.plain or message.text,
         }
+        if message.entities:
+            data["entities"] = message.entities
         if message.reply_markup and "inline_keyboard" in message.reply_markup:
             data["reply_markup"] = message.reply_markup
         return data
@@ -213,6 +251,17 @@ def _json(value: Any) -> Any:
     if isinstance(value, str):
         return json.loads(value)
     return value
+
+
+def _formatted(text: str, parse_mode: str | None, *, caption: bool = False) -> tuple[str, list[dict[str, Any]]]:
+    """The text as Telegram shows it, refused as Telegram refuses it (bad HTML, too long)."""
+    try:
+        plain, entities = parse_formatted(text, parse_mode)
+    except BotApiError as exc:
+        raise TelegramError(exc.status, exc.description) from None
+    if utf16_length(plain) > (1024 if caption else 4096):
+        raise TelegramError(400, "Bad Request: message caption is too long" if caption else "Bad Request: message is too long")
+    return plain, entities
 
 
 def _check_markup(markup: dict[str, Any] | None) -> None:

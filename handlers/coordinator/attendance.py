@@ -197,7 +197,7 @@ async def add_hours_command(update: Update, context: BotContext) -> None:
         actor, t = await require_staff(update, context, session, action="attendance.add_manual")
         if actor is None:
             return
-        usage = t.gettext("Usage: /addhours <telegram id or phone> <hours> <reason>\nExample: /addhours 966500000000 3 Ramadan iftar at the center")
+        usage = esc(t.gettext("Usage: /addhours <telegram id or phone> <hours> <reason>\nExample: /addhours 966500000000 3 Ramadan iftar at the center"))
         amount = parse_amount(" ".join(args[1:]), hours_default=True) if len(args) >= 3 else None
         if amount is None:
             await reply(update, usage)

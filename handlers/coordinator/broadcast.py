@@ -290,6 +290,8 @@ async def confirm_broadcast_button(update: Update, context: BotContext) -> None:
     assert result.broadcast is not None
     message = query.message
     assert message is not None
+    if not message.is_accessible:  # the preview is gone (deleted, or too old): report in a new message
+        message = await message.chat.send_message(t.gettext("Sending…"))
     async with context.transaction() as session:
         await remember_progress_message(session, broadcast_id=broadcast_id, chat_id=message.chat.id, message_id=message.message_id)
     await follow_progress(context, broadcast_id)

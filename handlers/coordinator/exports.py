@@ -43,7 +43,7 @@ async def export_command(update: Update, context: BotContext) -> None:
         actor, t = await require_staff(update, context, session, action="export.data")
         if actor is None:
             return
-        usage = t.gettext("Usage: /export <volunteers|attendance|hours> <csv|xlsx> <from YYYY-MM-DD> <to YYYY-MM-DD> [center code]\nExample: /export hours xlsx 2026-01-01 2026-12-31 awali")
+        usage = esc(t.gettext("Usage: /export <volunteers|attendance|hours> <csv|xlsx> <from YYYY-MM-DD> <to YYYY-MM-DD> [center code]\nExample: /export hours xlsx 2026-01-01 2026-12-31 awali"))
         if len(args) not in (4, 5) or args[0] not in EXPORT_KINDS or args[1] not in FORMATS:
             await reply(update, usage)
             return

@@ -94,10 +94,10 @@ async def assign_role_command(update: Update, context: BotContext) -> None:
         actor, t = await require_staff(update, context, session, action="role.assign", admin_only=True, target=" ".join(args)[:128])
         if actor is None:
             return
-        usage = t.gettext(
+        usage = esc(t.gettext(
             "Usage: /role <telegram id> <volunteer|coordinator|admin> [center codes]\n"
             "Example: /role 123456789 coordinator awali shoqiyah"
-        )
+        ))
         if len(args) < 2 or not args[0].isdigit() or args[1] not in ROLE_LABELS:
             await reply(update, usage)
             return

@@ -1,0 +1,1 @@
+"""Property-based runs of hostile updates through the real Application (issue 15)."""
