@@ -35,6 +35,11 @@ async def _migrate(path: Path) -> None:
         await engine.dispose()
 
 
+def auto_closed(record: int) -> tuple[int, str | None]:
+    """One record in 50 is a forgotten check-out the sweep closed: flagged, its hours pending review."""
+    return (1, "auto_checkout") if record % 50 == 0 else (0, None)
+
+
 def fill(path: Path, *, volunteers: int, opportunities: int, attendances: int, seed: int = 1446) -> dict[str, int]:
     """Insert the rows; returns counts per table."""
     rng = random.Random(seed)
@@ -103,7 +108,7 @@ def fill(path: Path, *, volunteers: int, opportunities: int, attendances: int, s
             db.executemany("INSERT INTO signup (id, shift_id, volunteer_id, status, signed_up_at) VALUES (?,?,?,?,?)", signups)
             db.executemany(
                 "INSERT INTO attendance (signup_id, shift_id, volunteer_id, checked_in_at, checked_out_at, method,"
-                " credited_minutes, flagged) VALUES (?,?,?,?,?,?,?,0)",
+                " credited_minutes, flagged, flag_reason) VALUES (?,?,?,?,?,?,?,?,?)",
                 attendance,
             )
         signups.clear()
@@ -120,7 +125,7 @@ def fill(path: Path, *, volunteers: int, opportunities: int, attendances: int, s
             signups.append((signup_id, shift_id, volunteer_id, "confirmed", _ts(start - timedelta(days=3))))
             minutes = 240
             attendance.append((signup_id, shift_id, volunteer_id, _ts(start), _ts(start + timedelta(minutes=minutes)),
-                               "location" if signup_id % 2 else "code", minutes))
+                               "location" if signup_id % 2 else "code", minutes, *auto_closed(signup_id)))
             signup_id += 1
         if len(signups) >= BATCH:
             flush()

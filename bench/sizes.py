@@ -31,6 +31,7 @@ from models.milestones import (
     queue_milestone_thanks,
     queue_volunteer_day,
 )
+from models.offers import answer_offer, expire_offers
 from models.opportunities import BrowseFilter, browse_opportunities, opportunity_detail
 from models.reminders import (
     close_forgotten_checkouts,
@@ -38,7 +39,7 @@ from models.reminders import (
     no_show_candidates,
     queue_due_reminders,
 )
-from models.signups import my_schedule, sign_up
+from models.signups import OfferRules, my_schedule, sign_up
 from models.tables import Attendance, Opportunity, Shift, Signup, Volunteer
 
 PAGE_SIZE = 6  # infra.settings.Settings.page_size
@@ -330,6 +331,7 @@ async def run(path: str, runs: int, explain: bool) -> None:
         }
         for name, call in sweeps.items():
             pages.append((name, await timed(factory, max(3, runs // 50), call)))
+        pages += await offer_timings(factory, runs, now=now, opportunity_ids=opportunity_ids, volunteers=heavy)
 
         slow = [name for name, samples in pages if report(name, samples) > SLOW_MS]
         if explain:
@@ -338,6 +340,45 @@ async def run(path: str, runs: int, explain: bool) -> None:
             print("slow (p95 > 20 ms):", ", ".join(slow))
     finally:
         await engine.dispose()
+
+
+async def offer_timings(
+    factory: async_sessionmaker[AsyncSession], runs: int, *, now: datetime, opportunity_ids: list[int], volunteers: list[int]
+) -> list[tuple[str, list[float]]]:
+    """A seat offered two hours before the start: accepting it, and the sweep that passes on an
+    unanswered one (the next in line gets their own offer). Set up in the rolled-back transaction."""
+    rules = OfferRules()
+
+    async def seat_offered(s: AsyncSession, i: int) -> None:
+        shift = Shift(opportunity_id=opportunity_ids[i % len(opportunity_ids)], starts_at=now + timedelta(hours=2),
+                      ends_at=now + timedelta(hours=5), capacity=1, seats_taken=1, checkin_code=f"offer-{i}-{rng_id()}")
+        s.add(shift)
+        await s.flush()
+        first, second = volunteers[i % len(volunteers)], volunteers[(i + 1) % len(volunteers)]
+        s.add(Signup(shift_id=shift.id, volunteer_id=first, status="offered", signed_up_at=now - timedelta(days=1),  # type: ignore[arg-type]
+                     promoted_at=now, offer_expires_at=now + timedelta(minutes=30)))
+        s.add(Signup(shift_id=shift.id, volunteer_id=second, status="waitlisted", signed_up_at=now - timedelta(hours=20)))  # type: ignore[arg-type]
+        await s.flush()
+
+    async def accept(s: AsyncSession, i: int) -> None:
+        signup = (await s.execute(select(Signup).where(Signup.status == "offered").limit(1))).scalar_one()
+        volunteer = await s.get(Volunteer, signup.volunteer_id)
+        assert volunteer is not None
+        result = await answer_offer(s, volunteer=volunteer, signup_id=signup.id, accept=True, now=now, offers=rules)  # type: ignore[arg-type]
+        assert result.outcome.name == "ACCEPTED", result.outcome
+
+    async def expire(s: AsyncSession, i: int) -> None:
+        assert await expire_offers(s, now=now + timedelta(minutes=31), offers=rules) >= 1
+
+    return [
+        ("answer_offer (accept)", await timed(factory, runs, accept, seat_offered)),
+        ("sweep: expired offers, none due", await timed(factory, max(3, runs // 50), lambda s, i: expire_offers(s, now=now, offers=rules))),
+        ("sweep: expired offers, one passed on", await timed(factory, max(3, runs // 10), expire, seat_offered)),
+    ]
+
+
+def rng_id() -> str:
+    return f"{random.random():.12f}"
 
 
 async def print_plans(

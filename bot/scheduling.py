@@ -17,13 +17,14 @@ from models.milestones import (
     plan_milestone_thanks,
     queue_volunteer_day,
 )
+from models.offers import expire_offers
+from models.outbox import prune_outbox
 from models.reminders import (
     close_forgotten_checkouts,
     mark_no_shows,
     no_show_candidates,
     queue_due_reminders,
 )
-from models.outbox import prune_outbox
 from models.updates import forget_old_updates
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class SweepReport:
 
     @property
     def queued(self) -> int:
-        return sum(v for k, v in self.counts.items() if k not in ("dropped", "no_shows", "forgotten_updates", "pruned_outbox"))
+        return sum(v for k, v in self.counts.items() if k not in ("dropped", "no_shows", "forgotten_updates", "pruned_outbox", "expired_offers"))
 
 
 async def run_sweeps(services: Services) -> SweepReport:
@@ -63,6 +64,8 @@ async def run_sweeps(services: Services) -> SweepReport:
     # session, without SQLite's write lock, so the catch-up scans after a start (about a second
     # each at 2M records) do not stall volunteers' updates; the write checks its rows again.
     steps: dict[str, Any] = {
+        # Unanswered seat offers pass to the next in line first, whose own offer then goes out.
+        "expired_offers": lambda s: expire_offers(s, now=now, offers=settings.offer_rules),
         "reminders": lambda s: queue_due_reminders(s, now=now, hours_before=settings.reminder_hours_before),
         "auto_checkouts": lambda s: close_forgotten_checkouts(s, now=now, grace_minutes=settings.checkout_grace_minutes),
         "no_shows": (

@@ -22,6 +22,7 @@ from handlers import (
     coordinator,
     edits,
     general,
+    offers,
     onboarding,
     reminders,
     schedule,
@@ -31,7 +32,6 @@ from handlers import (
 from handlers import callback_data as cd
 from handlers.context import remember_update
 from handlers.inline_presses import InlinePressHandler, refuse_inline_press
-
 
 # Groups run in order, and within a group only the first matching handler: the edit guard has a
 # group of its own before the coordinator flows' group (-2) and the update-id group (-1).
@@ -49,6 +49,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(InlinePressHandler(refuse_inline_press))
     # Features with their own commands and buttons come first, so their patterns win.
     reminders.register(app)
+    offers.register(app)
     settings.register(app)
     coordinator.register(app)
 

@@ -128,7 +128,7 @@ async def check_out_now(update: Update, context: BotContext) -> None:
 
 
 async def show_hours(update: Update, context: BotContext) -> None:
-    """/hours: total, this year, shifts completed and the next milestone."""
+    """/hours: confirmed total and this year's, hours pending review, shifts completed, the next milestone."""
     async with context.transaction() as session:
         volunteer = await require_registration(update, context, session)
         if volunteer is None:
@@ -147,8 +147,16 @@ async def show_hours(update: Update, context: BotContext) -> None:
         t.gettext("<b>⏱ Your volunteer hours</b>"),
         t.gettext("Total: {duration}").format(duration=t.duration(summary.total_minutes)),
         t.gettext("This year: {duration}").format(duration=t.duration(summary.year_minutes)),
-        t.ngettext("{n} shift completed", "{n} shifts completed", summary.shifts_completed).format(n=t.number(summary.shifts_completed)),
     ]
+    if summary.pending_minutes:
+        lines.append(
+            t.gettext("⏳ Pending review: {duration}, not counted until a coordinator confirms it.").format(
+                duration=t.duration(summary.pending_minutes)
+            )
+        )
+    lines.append(
+        t.ngettext("{n} shift completed", "{n} shifts completed", summary.shifts_completed).format(n=t.number(summary.shifts_completed))
+    )
     if summary.next_milestone_hours is not None:
         lines.append(
             t.ngettext(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from infra.i18n import Translator
 from handlers import callback_data as cd
 from handlers.callback_data import Browse
 from handlers.common import (
@@ -20,6 +19,8 @@ from handlers.common import (
 )
 from handlers.context import BotContext
 from handlers.gate import require_registration
+from handlers.offers import offer_buttons, offer_deadline
+from infra.i18n import Translator
 from models.opportunities import (
     BrowseFilter,
     OpportunityDetail,
@@ -104,6 +105,9 @@ def render_detail(t: Translator, detail: OpportunityDetail, state: Browse) -> tu
         if view.my_status == SignupStatus.CONFIRMED:
             lines.append(t.gettext("✅ You are signed up."))
             rows.append([InlineKeyboardButton(t.gettext("Cancel shift {number}").format(number=t.number(number)), callback_data=cd.Cancel(view.my_signup_id or 0).data)])
+        elif view.my_status == SignupStatus.OFFERED:
+            lines.append(offer_deadline(t, view.my_offer_expires_at))
+            rows.append(offer_buttons(t, view.my_signup_id or 0, number=t.number(number)))
         elif view.my_status == SignupStatus.WAITLISTED:
             lines.append(t.gettext("⏳ You are on the waitlist."))
             rows.append([InlineKeyboardButton(t.gettext("Leave waitlist {number}").format(number=t.number(number)), callback_data=cd.Cancel(view.my_signup_id or 0).data)])

@@ -227,6 +227,14 @@ class CancelKept(CallbackData, prefix="cxn"):
     signup_id: int
 
 
+@dataclass(frozen=True)
+class OfferAnswer(CallbackData, prefix="ofr"):
+    """ "✅ Yes, I'll come" / "No, thanks" to a seat offered close to the start."""
+
+    signup_id: int
+    answer: Literal["yes", "no"]
+
+
 # -- Reminders and settings -----------------------------------------------------------------------
 @dataclass(frozen=True)
 class ReminderAttending(CallbackData, prefix="rmok"):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from infra.i18n import Translator
 from handlers import callback_data as cd
 from handlers.common import esc, opportunity_title, reply
 from handlers.context import BotContext
 from handlers.gate import require_registration
+from handlers.offers import offer_buttons, offer_deadline
+from infra.i18n import Translator
 from models.signups import ScheduleEntry, my_schedule
 from models.tables import SignupStatus
 
@@ -21,6 +22,10 @@ def render_schedule(t: Translator, upcoming: list[ScheduleEntry], past: list[Sch
     for number, entry in enumerate(upcoming, start=1):
         title = esc(opportunity_title(entry.opportunity, t.language))
         lines.append(f"\n{t.number(number)}. <b>{title}</b>\n{t.span(entry.shift.starts_at, entry.shift.ends_at)}")
+        if entry.signup.status == SignupStatus.OFFERED:
+            lines.append(offer_deadline(t, entry.signup.offer_expires_at))
+            rows.append(offer_buttons(t, entry.signup.id or 0, number=t.number(number)))
+            continue
         if entry.signup.status == SignupStatus.WAITLISTED:
             lines.append(t.gettext("⏳ Waitlist, number {n} in line").format(n=t.number(entry.waitlist_position or 1)))
             label = t.gettext("Leave waitlist {number}")

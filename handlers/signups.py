@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from infra.i18n import Translator
 from handlers import callback_data as cd
 from handlers.common import esc, opportunity_title, reply, show
 from handlers.context import BotContext
 from handlers.gate import require_registration
+from handlers.offers import offer_buttons, offer_deadline
+from infra.i18n import Translator
 from models.signups import CancelOutcome, SignupOutcome, SignupResult, cancel_signup, sign_up
 
 
@@ -40,6 +41,10 @@ def render_signup_result(t: Translator, result: SignupResult) -> tuple[str, Inli
             when=t.span(conflict.starts_at, conflict.ends_at) if conflict else ""
         )
         return text, None
+    elif outcome == SignupOutcome.OFFERED:
+        assert result.signup is not None and result.signup.id is not None
+        text = "<b>{title}</b>\n{when}\n\n" + offer_deadline(t, result.signup.offer_expires_at)
+        markup = InlineKeyboardMarkup([offer_buttons(t, result.signup.id)])
     elif outcome == SignupOutcome.ALREADY_CONFIRMED:
         text = t.gettext("You are already signed up for this shift.")
     else:
@@ -122,7 +127,9 @@ async def cancel_signup_button(update: Update, context: BotContext) -> None:
         if volunteer is None:
             return
         t = context.translator(volunteer.language)
-        result = await cancel_signup(session, volunteer=volunteer, signup_id=signup_id, now=context.now())
+        result = await cancel_signup(
+            session, volunteer=volunteer, signup_id=signup_id, now=context.now(), offers=context.settings.offer_rules
+        )
     texts = {
         CancelOutcome.CANCELLED: t.gettext("Your seat is cancelled. Thank you for letting us know in time."),
         CancelOutcome.LEFT_WAITLIST: t.gettext("You have left the waitlist."),

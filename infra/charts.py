@@ -28,6 +28,7 @@ class Bar:
     label: str
     value_text: str
     percent: float
+    pending_percent: float = 0.0  # drawn lighter after `percent` (hours waiting for review)
 
 
 def visual(text: str, rtl: bool) -> str:
@@ -49,8 +50,11 @@ def progress_chart(*, title: str, bars: list[Bar], rtl: bool, target_caption: st
     font = _font()
     positions = list(range(len(bars)))[::-1]
     drawn = [min(bar.percent, 100.0) for bar in bars]
+    pending = [min(bar.pending_percent, 100.0 - done) for bar, done in zip(bars, drawn, strict=True)]
     axes.barh(positions, [100.0] * len(bars), color="#e6e6e6", height=0.55)
     axes.barh(positions, drawn, color="#1b7f5f", height=0.55)
+    if any(pending):
+        axes.barh(positions, pending, left=drawn, color="#a8d5c2", height=0.55)
     axes.set_xlim(0, 100)
     axes.set_yticks(positions)
     axes.set_yticklabels([visual(bar.label, rtl) for bar in bars], fontfamily=font, fontsize=12)

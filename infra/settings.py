@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from models.signups import OfferRules
 from models.tables import DEFAULT_RADIUS_M, LANGUAGES
 
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
@@ -42,6 +44,10 @@ class Settings(BaseSettings):
     page_size: int = 6
     milestones_hours: Annotated[tuple[int, ...], NoDecode] = (10, 25, 50, 100, 250, 500, 1000)
     reminder_hours_before: Annotated[tuple[int, ...], NoDecode] = (24, 2)
+    # A seat that frees up less than this long before the start is offered to the next in line,
+    # who must accept within the answer time (never past the start), or it passes on.
+    waitlist_offer_hours_before: float = Field(default=3.0, ge=0.0)
+    waitlist_offer_answer_minutes: int = Field(default=30, ge=1)
     sar_per_hour: float = 21.7
     target_volunteers: int = 100_000
     target_opportunities: int = 3_000
@@ -117,6 +123,13 @@ class Settings(BaseSettings):
         if value not in LANGUAGES:
             raise ValueError(f"DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}")
         return value
+
+    @property
+    def offer_rules(self) -> OfferRules:
+        return OfferRules(
+            window=timedelta(hours=self.waitlist_offer_hours_before),
+            answer_within=timedelta(minutes=self.waitlist_offer_answer_minutes),
+        )
 
     @property
     def zone(self) -> ZoneInfo:

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models import hours
 from models.tables import (
     Attendance,
     Opportunity,
@@ -225,10 +226,13 @@ async def check_out(
 
 @dataclass
 class HoursSummary:
-    total_minutes: int
-    year_minutes: int
+    """A volunteer's hours: the confirmed ones count (models.hours), the pending ones are shown apart."""
+
+    total_minutes: int  # confirmed
+    year_minutes: int  # confirmed, this year
     shifts_completed: int
     next_milestone_hours: int | None
+    pending_minutes: int = 0  # waiting for a coordinator's review, all time
 
     @property
     def minutes_to_next_milestone(self) -> int | None:
@@ -244,26 +248,23 @@ async def hours_summary(
     year_start: datetime,
     milestones_hours: tuple[int, ...],
 ) -> HoursSummary:
-    """All credited time, this year's, completed shifts and the next milestone."""
-    completed = Attendance.checked_out_at.is_not(None)  # type: ignore[union-attr]
-    total, shifts = (
+    """Confirmed time (all of it and this year's), pending time, completed shifts, the next milestone."""
+    this_year = Attendance.checked_in_at >= year_start
+    total, year, pending, shifts = (
         await session.execute(
-            select(func.coalesce(func.sum(Attendance.credited_minutes), 0), func.count(Attendance.shift_id)).where(
-                Attendance.volunteer_id == volunteer_id, completed
-            )
+            select(
+                hours.total(hours.confirmed_minutes()),
+                hours.total(case((this_year, hours.confirmed_minutes()), else_=0)),
+                hours.total(hours.pending_minutes()),
+                func.count(Attendance.shift_id),
+            ).where(Attendance.volunteer_id == volunteer_id, Attendance.checked_out_at.is_not(None))  # type: ignore[union-attr]
         )
     ).one()
-    year = (
-        await session.execute(
-            select(func.coalesce(func.sum(Attendance.credited_minutes), 0)).where(
-                Attendance.volunteer_id == volunteer_id, completed, Attendance.checked_in_at >= year_start
-            )
-        )
-    ).scalar_one()
     upcoming = [m for m in sorted(milestones_hours) if m * 60 > total]
     return HoursSummary(
         total_minutes=int(total),
         year_minutes=int(year),
         shifts_completed=int(shifts),
         next_milestone_hours=upcoming[0] if upcoming else None,
+        pending_minutes=int(pending),
     )

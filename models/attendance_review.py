@@ -12,6 +12,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.audit import record_action
+from models.hours import confirm_record
 from models.notices.kinds import NoticeKind
 from models.outbox import PRIORITY_NOTICE, enqueue
 from models.tables import Attendance, Opportunity, Shift, Signup, SignupStatus, Volunteer
@@ -31,6 +32,7 @@ class Roster:
     missing: list[tuple[Volunteer, Signup]] = field(default_factory=list)  # ended without a check-in
     expected: list[tuple[Volunteer, Signup]] = field(default_factory=list)  # not started yet
     no_shows: list[tuple[Volunteer, Signup]] = field(default_factory=list)
+    offered: list[tuple[Volunteer, Signup]] = field(default_factory=list)  # a seat held for their answer
 
 
 async def shift_roster(session: AsyncSession, *, shift_id: int, now: datetime) -> Roster | None:
@@ -45,12 +47,14 @@ async def shift_roster(session: AsyncSession, *, shift_id: int, now: datetime) -
         select(Signup, Volunteer, Attendance)
         .join(Volunteer, Volunteer.id == Signup.volunteer_id)
         .outerjoin(Attendance, Attendance.signup_id == Signup.id)
-        .where(Signup.shift_id == shift_id, Signup.status.in_((SignupStatus.CONFIRMED, SignupStatus.NO_SHOW)))  # type: ignore[attr-defined]
+        .where(Signup.shift_id == shift_id, Signup.status.in_((SignupStatus.CONFIRMED, SignupStatus.NO_SHOW, SignupStatus.OFFERED)))  # type: ignore[attr-defined]
         .order_by(Volunteer.display_name, Volunteer.id)
     )
     for signup, volunteer, attendance in rows:
         if signup.status == SignupStatus.NO_SHOW:
             roster.no_shows.append((volunteer, signup))
+        elif signup.status == SignupStatus.OFFERED:
+            roster.offered.append((volunteer, signup))
         elif attendance is not None:
             (roster.left if attendance.checked_out_at else roster.here).append((volunteer, attendance))
         elif now < shift.starts_at + LATE_AFTER:
@@ -142,7 +146,8 @@ async def adjust_credited_minutes(
     before = attendance.credited_minutes
     if attendance.checked_out_at is None:
         attendance.checked_out_at = now
-    attendance.credited_minutes, attendance.flagged, attendance.flag_reason = minutes, False, "reviewed"
+    attendance.credited_minutes = minutes
+    confirm_record(attendance, now=now)
     await record_action(
         session, actor_telegram_id=actor_telegram_id, action="attendance.adjust", target=f"attendance:{attendance_id}",
         detail=f"{before} -> {minutes} min: {reason}", now=now,
@@ -158,7 +163,8 @@ async def keep_as_is(session: AsyncSession, *, attendance_id: int, actor_telegra
         raise ReviewError(ReviewProblem.OPEN)
     if not attendance.flagged:
         raise ReviewError(ReviewProblem.REVIEWED)
-    reason, attendance.flagged, attendance.flag_reason = attendance.flag_reason, False, "reviewed"
+    reason = attendance.flag_reason
+    confirm_record(attendance, now=now)
     await record_action(
         session, actor_telegram_id=actor_telegram_id, action="attendance.keep", target=f"attendance:{attendance_id}",
         detail=f"kept {attendance.credited_minutes} min (was flagged: {reason})", now=now,

@@ -16,7 +16,7 @@ from models.audit import record_action
 from models.notices.shift_holders import notify_shift_holders
 from models.numerals import ascii_digits
 from models.opportunities import new_checkin_code
-from models.signups import HELD, promote_waitlist
+from models.signups import HELD, OfferRules, promote_waitlist
 from models.tables import (
     CATEGORIES,
     MAX_CAPACITY,
@@ -150,7 +150,7 @@ class ShiftChange:
 
 
 async def change_shift(
-    session: AsyncSession, *, shift_id: int, spec: ShiftSpec, actor_telegram_id: int, now: datetime
+    session: AsyncSession, *, shift_id: int, spec: ShiftSpec, actor_telegram_id: int, now: datetime, offers: OfferRules
 ) -> ShiftChange:
     """New times and capacity; refuses a capacity below the seats already taken.
 
@@ -163,7 +163,7 @@ async def change_shift(
     before = f"{shift.starts_at.isoformat()}..{shift.ends_at.isoformat()} cap={shift.capacity}"
     shift.starts_at, shift.ends_at, shift.capacity = spec.starts_at, spec.ends_at, spec.capacity
     await session.flush()
-    await promote_waitlist(session, shift=shift, now=now)  # more seats may let waiting volunteers in
+    await promote_waitlist(session, shift=shift, now=now, offers=offers)  # more seats may let waiting volunteers in
     await record_action(
         session, actor_telegram_id=actor_telegram_id, action="shift.change", target=f"shift:{shift_id}",
         detail=f"{before} -> {spec.starts_at.isoformat()}..{spec.ends_at.isoformat()} cap={spec.capacity}", now=now,

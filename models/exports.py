@@ -13,17 +13,22 @@ import xlsxwriter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models import hours
 from models.tables import Attendance, Center, Opportunity, Shift, Volunteer
 
 EXPORT_KINDS = ("volunteers", "attendance", "hours")
 FORMATS = ("csv", "xlsx")
 BATCH = 5_000
 
+# Minutes are confirmed or pending review (models.hours): every file shows the two apart, and only
+# confirmed ones are official. An attendance row says which it is: confirmed, pending or open.
 HEADERS = {
-    "volunteers": ["volunteer_id", "name", "phone", "gender", "center", "language", "registered_at", "minutes_in_range"],
+    "volunteers": ["volunteer_id", "name", "phone", "gender", "center", "language", "registered_at",
+                   "confirmed_minutes_in_range", "pending_minutes_in_range"],
     "attendance": ["attendance_id", "volunteer_id", "name", "center", "opportunity", "shift_starts_at",
-                   "checked_in_at", "checked_out_at", "method", "credited_minutes", "flagged", "flag_reason"],
-    "hours": ["volunteer_id", "name", "phone", "gender", "center", "records", "minutes", "hours"],
+                   "checked_in_at", "checked_out_at", "method", "credited_minutes", "hours_status", "flagged", "flag_reason"],
+    "hours": ["volunteer_id", "name", "phone", "gender", "center", "records",
+              "confirmed_minutes", "confirmed_hours", "pending_minutes", "pending_hours"],
 }
 
 
@@ -47,9 +52,12 @@ async def export_rows(
         # Volunteers in id order, each joined to their own records through the per-volunteer
         # index (volunteer_id, checked_in_at, minutes): no sort of the period's records. Counting
         # minutes rather than ids keeps it index-only (PostgreSQL otherwise scans the table).
+        # Pending minutes come from the flagged records alone (models.hours.pending_of): the total
+        # stays index-only and the confirmed part is the difference.
         query = (
             select(*person, Volunteer.language, Volunteer.registered_at,
-                   func.count(Attendance.credited_minutes), func.coalesce(func.sum(Attendance.credited_minutes), 0))
+                   func.count(Attendance.credited_minutes), func.coalesce(func.sum(Attendance.credited_minutes), 0),
+                   hours.pending_of(Volunteer.id, start=start, end=end))
             .outerjoin(Center, Center.id == Volunteer.center_id)
             .group_by(*person, Volunteer.language, Volunteer.registered_at)
             .order_by(Volunteer.id)
@@ -88,14 +96,18 @@ async def export_rows(
 def _format_row(kind: str, row: Any, zone: tzinfo) -> list[Any]:
     """One database row as the cells of the file."""
     if kind == "volunteers":
-        vid, name, phone, gender, code, language, registered_at, _, spent = row
-        return [vid, name or "", phone or "", gender or "", code or "", language, _local(registered_at, zone), int(spent)]
+        vid, name, phone, gender, code, language, registered_at, _, spent, pending = row
+        return [vid, name or "", phone or "", gender or "", code or "", language, _local(registered_at, zone),
+                int(spent) - int(pending), int(pending)]
     if kind == "hours":
-        vid, name, phone, gender, code, _, _, records, spent = row
-        return [vid, name or "", phone or "", gender or "", code or "", int(records), int(spent), round(int(spent) / 60, 2)]
+        vid, name, phone, gender, code, _, _, records, spent, pending = row
+        confirmed = int(spent) - int(pending)
+        return [vid, name or "", phone or "", gender or "", code or "", int(records),
+                confirmed, round(confirmed / 60, 2), int(pending), round(int(pending) / 60, 2)]
     aid, vid, name, code, ref, shift_start, checked_in, checked_out, method, minutes, flagged, reason = row
+    status = "open" if checked_out is None else "pending_review" if flagged else "confirmed"
     return [aid, vid, name or "", code or "", ref or "", _local(shift_start, zone), _local(checked_in, zone),
-            _local(checked_out, zone), method, minutes, "yes" if flagged else "", reason or ""]
+            _local(checked_out, zone), method, minutes, status, "yes" if flagged else "", reason or ""]
 
 
 def _cell(value: Any) -> Any:

@@ -34,7 +34,7 @@ from models.opportunity_csv import (
     RowError,
     format_csv,
 )
-from models.signups import promote_waitlist
+from models.signups import DEFAULT_OFFER_RULES, OfferRules, promote_waitlist
 from models.tables import (
     Center,
     Opportunity,
@@ -93,9 +93,13 @@ class _CenterFinder:
         return center
 
 
-async def import_rows(session: AsyncSession, rows: list[ParsedRow], *, now: datetime) -> ImportResult:
+async def import_rows(
+    session: AsyncSession, rows: list[ParsedRow], *, now: datetime, offers: OfferRules = DEFAULT_OFFER_RULES
+) -> ImportResult:
     """Create or update the rows' opportunities and shifts, in the caller's transaction; a shift
-    whose capacity rose gives its new seats to its waitlist first (each promoted volunteer is told).
+    whose capacity rose gives its new seats to its waitlist first (each promoted volunteer is told;
+    close to the start they are offered under `offers`: the bot passes its settings, the command
+    line, which reads no bot settings, the program's defaults).
 
     Raises ImportErrors, having changed nothing, when a row cannot be applied: its capacity is below
     the seats already taken on that shift.
@@ -136,7 +140,7 @@ async def import_rows(session: AsyncSession, rows: list[ParsedRow], *, now: date
     # The seats a raised capacity adds are the waitlist's, as a freed seat is: left open, a newcomer
     # would take them ahead of the volunteers who have been waiting.
     for shift in raised:
-        result.waitlist_promoted += len(await promote_waitlist(session, shift=shift, now=now))
+        result.waitlist_promoted += len(await promote_waitlist(session, shift=shift, now=now, offers=offers))
     return result
 
 

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import String, and_, cast, exists, func, literal, or_, select
+from sqlalchemy import String, and_, cast, exists, func, literal, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import year_bounds
+from models.hours import pending_of
 from models.outbox import (
     PRIORITY_BROADCAST,
     PRIORITY_NOTICE,
@@ -61,7 +62,8 @@ async def queue_milestone_thanks(
     milestones_hours: tuple[int, ...],
     lookback: timedelta = MILESTONE_LOOKBACK,
 ) -> MilestoneSweep:
-    """Thank volunteers after their first completed shift and on crossing an hour milestone.
+    """Thank volunteers after their first completed shift and when their confirmed hours cross a
+    milestone (hours pending review count once a coordinator confirms them).
 
     Crossing several milestones at once (hours imported, a long absence of the bot) sends the
     highest only; the lower ones are recorded as dropped so they are never sent later.
@@ -80,12 +82,17 @@ async def plan_milestone_thanks(
     """The thank-you rows due (not queued before): only reads, so the scan of a catch-up after a
     restart (seconds at 2M records) can run without holding SQLite's write lock."""
     completed = Attendance.checked_out_at.is_not(None)  # type: ignore[union-attr]
-    recent = select(Attendance.volunteer_id).where(completed, Attendance.checked_out_at >= now - lookback)  # type: ignore[operator]
+    # Milestones count confirmed hours (models.hours): a volunteer is looked at again when they
+    # finish a shift, and when a coordinator confirms a record (that can be what crosses the line).
+    recent = union(
+        select(Attendance.volunteer_id).where(completed, Attendance.checked_out_at >= now - lookback),  # type: ignore[operator]
+        select(Attendance.volunteer_id).where(Attendance.reviewed_at >= now - lookback),  # type: ignore[operator]
+    )
     query = (
         select(
             Volunteer.id,
             Volunteer.telegram_id,
-            func.sum(Attendance.credited_minutes),
+            func.sum(Attendance.credited_minutes) - pending_of(Volunteer.id),
             func.min(Attendance.checked_out_at),
             func.min(Attendance.id),
         )

@@ -47,6 +47,7 @@ class ShiftView:
     seats_left: int
     my_status: str | None = None  # the viewer's sign-up status on this shift, if any
     my_signup_id: int | None = None
+    my_offer_expires_at: datetime | None = None  # when a seat is offered to the viewer
 
 
 @dataclass
@@ -114,7 +115,7 @@ async def opportunity_detail(
             select(Signup).where(
                 Signup.volunteer_id == volunteer_id,
                 Signup.shift_id.in_([v.shift.id for v in views]),  # type: ignore[union-attr]
-                Signup.status.in_([SignupStatus.CONFIRMED, SignupStatus.WAITLISTED]),  # type: ignore[attr-defined]
+                Signup.status.in_([SignupStatus.CONFIRMED, SignupStatus.OFFERED, SignupStatus.WAITLISTED]),  # type: ignore[attr-defined]
             )
         )
         by_shift = {s.shift_id: s for s in mine.scalars()}
@@ -122,6 +123,7 @@ async def opportunity_detail(
             signup = by_shift.get(view.shift.id)  # type: ignore[arg-type]
             if signup is not None:
                 view.my_status, view.my_signup_id = signup.status, signup.id
+                view.my_offer_expires_at = signup.offer_expires_at
     return OpportunityDetail(opportunity=opportunity, center=center, shifts=views)
 
 

@@ -83,7 +83,10 @@ async def queue_due_reminders(
     )
     plans: list[tuple[str, dict[str, object]]] = []
     for signup, shift, volunteer in await session.execute(query):
-        offsets = due_offsets(starts_at=shift.starts_at, signed_up_at=signup.signed_up_at, now=now, hours_before=hours_before)
+        # A seat given from the waitlist is held since its promotion: a reminder whose moment came
+        # before it would only repeat the message that just told them the seat is theirs.
+        held_since = max(signup.signed_up_at, signup.promoted_at or signup.signed_up_at)
+        offsets = due_offsets(starts_at=shift.starts_at, signed_up_at=held_since, now=now, hours_before=hours_before)
         started = shift.starts_at <= now
         for index, hours in enumerate(offsets):
             reason = None

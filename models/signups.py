@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import and_, func, select, update
@@ -22,7 +22,29 @@ from models.tables import (
     Volunteer,
 )
 
-HELD = (SignupStatus.CONFIRMED.value, SignupStatus.WAITLISTED.value)
+# A place on a shift: a seat (confirmed, or offered and held for an answer) or a waitlist place.
+HELD = (SignupStatus.CONFIRMED.value, SignupStatus.OFFERED.value, SignupStatus.WAITLISTED.value)
+# What takes one of the shift's seats (counted in Shift.seats_taken).
+SEATED = (SignupStatus.CONFIRMED.value, SignupStatus.OFFERED.value)
+
+
+@dataclass(frozen=True)
+class OfferRules:
+    """Close to the start a freed seat is not given but offered: the next in line may be on their
+    way elsewhere by now, and a seat given to someone who will not come is lost to the shift.
+    They must accept within `answer_within` (never past the start), or it passes on."""
+
+    window: timedelta = timedelta(hours=3)
+    answer_within: timedelta = timedelta(minutes=30)
+
+    def applies(self, shift: Shift, now: datetime) -> bool:
+        return shift.starts_at - now < self.window
+
+    def deadline(self, shift: Shift, now: datetime) -> datetime:
+        return min(now + self.answer_within, shift.starts_at)
+
+
+DEFAULT_OFFER_RULES = OfferRules()  # the settings' defaults, for callers that read no settings
 
 
 class SignupOutcome(StrEnum):
@@ -34,6 +56,7 @@ class SignupOutcome(StrEnum):
     OVERLAP = "overlap"
     ALREADY_CONFIRMED = "already_confirmed"
     ALREADY_WAITLISTED = "already_waitlisted"
+    OFFERED = "offered"  # a seat is already held for them: they answer the offer
     UNAVAILABLE = "unavailable"  # unknown, cancelled or unpublished shift
 
 
@@ -63,7 +86,7 @@ class CancelResult:
     promoted: list[Signup] = field(default_factory=list)
 
 
-async def _lock_shift(session: AsyncSession, shift_id: int) -> Shift | None:
+async def lock_shift(session: AsyncSession, shift_id: int) -> Shift | None:
     # FOR UPDATE serialises sign-ups per shift on PostgreSQL; SQLite already holds its write lock.
     result = await session.execute(
         select(Shift).where(Shift.id == shift_id).with_for_update().execution_options(populate_existing=True)
@@ -79,7 +102,7 @@ async def _overlapping_shift(
         .join(Signup, Signup.shift_id == Shift.id)
         .where(
             Signup.volunteer_id == volunteer_id,
-            Signup.status == SignupStatus.CONFIRMED,
+            Signup.status.in_(SEATED),  # type: ignore[attr-defined]  # a seat held for them is theirs to take
             Shift.id != shift.id,
             Shift.status == ShiftStatus.ACTIVE,
             Shift.starts_at < shift.ends_at,
@@ -98,6 +121,13 @@ async def _take_seat(session: AsyncSession, shift_id: int) -> bool:
         .values(seats_taken=Shift.seats_taken + 1)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def release_seat(session: AsyncSession, shift: Shift) -> None:
+    """Give one seat back (the caller has locked the shift and changed the sign-up's status)."""
+    await session.execute(update(Shift).where(Shift.id == shift.id).values(seats_taken=Shift.seats_taken - 1))
+    await session.flush()
+    await session.refresh(shift)
 
 
 async def waitlist_position(session: AsyncSession, *, signup: Signup) -> int:
@@ -124,7 +154,7 @@ async def sign_up(
     join_waitlist: bool = False,
 ) -> SignupResult:
     """Take a seat on a shift, or a waitlist place when asked and the shift is full."""
-    shift = await _lock_shift(session, shift_id)
+    shift = await lock_shift(session, shift_id)
     opportunity = await session.get(Opportunity, shift.opportunity_id) if shift else None
     if (
         shift is None
@@ -146,6 +176,8 @@ async def sign_up(
     ).scalar_one_or_none()
     if existing is not None and existing.status == SignupStatus.CONFIRMED:
         return SignupResult(SignupOutcome.ALREADY_CONFIRMED, signup=existing, **base)
+    if existing is not None and existing.status == SignupStatus.OFFERED:
+        return SignupResult(SignupOutcome.OFFERED, signup=existing, **base)
     if existing is not None and existing.status == SignupStatus.WAITLISTED:
         position = await waitlist_position(session, signup=existing)
         return SignupResult(
@@ -168,6 +200,7 @@ async def sign_up(
         session.add(existing)
     else:  # coming back after a cancellation: the same row, a fresh place in line
         existing.status, existing.signed_up_at, existing.cancelled_at = status, now, None
+        existing.offer_expires_at = None
     await session.flush()
     await session.refresh(shift)
     if status == SignupStatus.CONFIRMED:
@@ -176,8 +209,10 @@ async def sign_up(
     return SignupResult(SignupOutcome.WAITLISTED, signup=existing, waitlist_position=position, **base)
 
 
-async def promote_waitlist(session: AsyncSession, *, shift: Shift, now: datetime) -> list[Signup]:
-    """Give free seats to the first waitlisted volunteers who can still take them."""
+async def promote_waitlist(session: AsyncSession, *, shift: Shift, now: datetime, offers: OfferRules) -> list[Signup]:
+    """Give free seats to the first waitlisted volunteers who can still take them; close to the
+    start, offer them instead (the seat is held for each until they answer or the offer expires).
+    Nobody is promoted once the shift has started."""
     promoted: list[Signup] = []
     if shift.starts_at <= now or shift.status != ShiftStatus.ACTIVE:
         return promoted
@@ -188,12 +223,17 @@ async def promote_waitlist(session: AsyncSession, *, shift: Shift, now: datetime
             .order_by(Signup.signed_up_at, Signup.id)
         )
     ).scalars()
+    offering = offers.applies(shift, now)
     for candidate in list(queue):
         if await _overlapping_shift(session, volunteer_id=candidate.volunteer_id, shift=shift):
             continue  # they took another shift at that time meanwhile; they keep their place
         if not await _take_seat(session, shift.id):  # type: ignore[arg-type]
             break
-        candidate.status, candidate.promoted_at = SignupStatus.CONFIRMED, now
+        candidate.promoted_at = now
+        if offering:
+            candidate.status, candidate.offer_expires_at = SignupStatus.OFFERED, offers.deadline(shift, now)
+        else:
+            candidate.status = SignupStatus.CONFIRMED
         promoted.append(candidate)
     await session.flush()
     for signup in promoted:
@@ -202,16 +242,25 @@ async def promote_waitlist(session: AsyncSession, *, shift: Shift, now: datetime
 
 
 async def _tell_promoted(session: AsyncSession, *, signup: Signup, now: datetime) -> None:
-    """Queue "a seat is yours" in the promotion's own transaction (once per promotion)."""
+    """Queue "a seat is yours" (or "a seat is offered to you") in the promotion's own transaction,
+    once per promotion."""
     volunteer = await session.get(Volunteer, signup.volunteer_id)
     assert volunteer is not None and signup.promoted_at is not None
+    if signup.status == SignupStatus.OFFERED:
+        assert signup.offer_expires_at is not None
+        kind, key = NoticeKind.SEAT_OFFERED, f"seat-offered:{signup.id}:{signup.promoted_at.isoformat()}"
+        # Not sent at all once the answer time is over (the sweep has passed the seat on by then).
+        payload: dict[str, object] = {"signup_id": signup.id, "expires_at": signup.offer_expires_at.isoformat()}
+    else:
+        kind, key = NoticeKind.PROMOTED, f"promoted:{signup.id}:{signup.promoted_at.isoformat()}"
+        payload = {"signup_id": signup.id}
     await enqueue(
         session,
-        key=f"promoted:{signup.id}:{signup.promoted_at.isoformat()}",
+        key=key,
         chat_id=volunteer.telegram_id,
         volunteer_id=volunteer.id,
-        kind=NoticeKind.PROMOTED,
-        payload={"signup_id": signup.id},
+        kind=kind,
+        payload=payload,
         now=now,
         priority=PRIORITY_NOTICE,
     )
@@ -229,30 +278,26 @@ async def confirm_coming(session: AsyncSession, *, signup: Signup, now: datetime
 
 
 async def cancel_signup(
-    session: AsyncSession, *, volunteer: Volunteer, signup_id: int, now: datetime
+    session: AsyncSession, *, volunteer: Volunteer, signup_id: int, now: datetime, offers: OfferRules
 ) -> CancelResult:
-    """Give up a seat (or waitlist place); a freed seat goes to the waitlist at once."""
+    """Give up a seat (or waitlist place, or a seat offered); a freed seat goes to the waitlist at once."""
     signup = await session.get(Signup, signup_id)
     if signup is None or signup.volunteer_id != volunteer.id:
         return CancelResult(CancelOutcome.NOT_YOURS)
-    shift = await _lock_shift(session, signup.shift_id)
+    shift = await lock_shift(session, signup.shift_id)
     assert shift is not None
     await session.refresh(signup)
     if signup.status not in HELD:
         return CancelResult(CancelOutcome.ALREADY_CANCELLED, signup=signup, shift=shift)
     if shift.starts_at <= now:
         return CancelResult(CancelOutcome.STARTED, signup=signup, shift=shift)
-    was_confirmed = signup.status == SignupStatus.CONFIRMED
+    had_seat = signup.status in SEATED
     signup.status, signup.cancelled_at = SignupStatus.CANCELLED, now
     promoted: list[Signup] = []
-    if was_confirmed:
-        await session.execute(
-            update(Shift).where(Shift.id == shift.id).values(seats_taken=Shift.seats_taken - 1)
-        )
-        await session.flush()
-        await session.refresh(shift)
-        promoted = await promote_waitlist(session, shift=shift, now=now)
-    outcome = CancelOutcome.CANCELLED if was_confirmed else CancelOutcome.LEFT_WAITLIST
+    if had_seat:
+        await release_seat(session, shift)
+        promoted = await promote_waitlist(session, shift=shift, now=now, offers=offers)
+    outcome = CancelOutcome.CANCELLED if had_seat else CancelOutcome.LEFT_WAITLIST
     return CancelResult(outcome, signup=signup, shift=shift, promoted=promoted)
 
 

@@ -64,6 +64,8 @@ class ShiftStatus(StrEnum):
 class SignupStatus(StrEnum):
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
+    # Close to the start a freed seat is held for the next in line until they accept it in time.
+    OFFERED = "offered"
     CANCELLED = "cancelled"
     NO_SHOW = "no_show"
 
@@ -185,6 +187,9 @@ class Signup(SQLModel, table=True):
         UniqueConstraint("shift_id", "volunteer_id", name="uq_signup_shift_volunteer"),
         Index("ix_signup_volunteer_status", "volunteer_id", "status"),
         Index("ix_signup_shift_status", "shift_id", "status", "signed_up_at"),
+        # The offer sweep: the few seats held for an answer, by deadline (a partial index).
+        Index("ix_signup_offered", "offer_expires_at",
+              sqlite_where=text("status = 'offered'"), postgresql_where=text("status = 'offered'")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -196,6 +201,8 @@ class Signup(SQLModel, table=True):
     promoted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # "I'll be there" under a reminder: when the volunteer first said they are coming.
     confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # While the seat is offered (status "offered"): the volunteer must accept before this moment.
+    offer_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Attendance(SQLModel, table=True):
@@ -208,9 +215,17 @@ class Attendance(SQLModel, table=True):
         Index("ix_attendance_checked_out_at", "checked_out_at"),
         Index("ix_attendance_shift", "shift_id"),
         Index("ix_attendance_checked_in_at", "checked_in_at"),
-        # /review: the few flagged records among millions, oldest first (a partial index).
-        Index("ix_attendance_flagged", "flagged", "checked_in_at",
+        # /review: the few flagged records among millions, oldest first (a partial index); it also
+        # covers the program's minutes pending review by period (models.hours).
+        Index("ix_attendance_flagged", "flagged", "checked_in_at", "volunteer_id", "credited_minutes",
               sqlite_where=text("flagged = 1"), postgresql_where=text("flagged = true")),
+        # A volunteer's minutes pending review (models.hours.pending_of), from the flagged rows only;
+        # `flagged` is a column too, so the index alone answers (SQLite does not count the WHERE).
+        Index("ix_attendance_pending", "volunteer_id", "flagged", "checked_in_at", "credited_minutes",
+              sqlite_where=text("flagged = 1"), postgresql_where=text("flagged = true")),
+        # The milestone sweep: records a coordinator confirmed lately (a partial index, few rows).
+        Index("ix_attendance_reviewed", "reviewed_at",
+              sqlite_where=text("reviewed_at IS NOT NULL"), postgresql_where=text("reviewed_at IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -224,6 +239,8 @@ class Attendance(SQLModel, table=True):
     credited_minutes: int = 0
     flagged: bool = False
     flag_reason: str | None = Field(default=None, max_length=64)
+    # When a coordinator kept or corrected it (its minutes are confirmed since; see models.hours).
+    reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ProcessedUpdate(SQLModel, table=True):

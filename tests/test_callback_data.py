@@ -29,6 +29,7 @@ EXAMPLES: list[tuple[cd.CallbackData, str]] = [
     (cd.Cancel(40), "cx:v1:40"),
     (cd.CancelConfirmed(40), "cxy:v1:40"),
     (cd.CancelKept(40), "cxn:v1:40"),
+    (cd.OfferAnswer(40, "yes"), "ofr:v1:40:yes"),
     (cd.ReminderAttending(40), "rmok:v1:40"),
     (cd.Directions(12), "rmdir:v1:12"),
     (cd.ReminderSetting("mute"), "set:v1:mute"),

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from infra.database import transaction
-from models.signups import SignupOutcome, cancel_signup, sign_up
+from models.signups import OfferRules, SignupOutcome, cancel_signup, sign_up
 from models.tables import Shift, Signup, SignupStatus, Volunteer
 from tests.factories import make_center, make_opportunity
 
@@ -53,7 +53,7 @@ async def test_simultaneous_waitlist_and_cancellations_keep_seats_consistent(ses
     async def cancel(signup):
         async with transaction(session_factory) as session:
             volunteer = await session.get(Volunteer, signup.volunteer_id)
-            await cancel_signup(session, volunteer=volunteer, signup_id=signup.id, now=NOW)
+            await cancel_signup(session, volunteer=volunteer, signup_id=signup.id, now=NOW, offers=OfferRules())
 
     await asyncio.gather(*(cancel(s) for s in holders[:3]))
     async with session_factory() as session:

@@ -56,7 +56,7 @@ async def test_export_answers_at_once_then_sends_the_centers_rows(harness):
     header, *rows = _csv(document.file or b"")
     assert header[:2] == ["volunteer_id", "name"] and len(rows) == 1
     # Only their own center's volunteer; a name that looks like a formula is kept inert.
-    assert rows[0][1] == "'=Huda" and rows[0][5:] == ["2", "275", "4.58"]
+    assert rows[0][1] == "'=Huda" and rows[0][5:] == ["2", "275", "4.58", "0", "0.0"]
 
     sent = await coordinator.send("/export attendance csv 2026-03-11 2026-03-11")
     _, *rows = _csv(sent[-1].file or b"")

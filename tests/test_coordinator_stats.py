@@ -52,8 +52,8 @@ async def test_admin_sees_the_figures_and_a_chart_in_english(harness):
     figures, chart = sent[-2], sent[-1]
     assert "<b>Program figures — 2026</b>\nAll centers" in figures.text
     assert "Registered volunteers: 7 (men 5 · women 2) — 0.01% of the target 100,000" in figures.text
-    assert "Hours given: 6.5 — 0% of the target 8,000,000" in figures.text
-    assert "Economic value: 141.05 SAR (21.7 SAR per hour)" in figures.text
+    assert "Confirmed hours: 6.5 — 0% of the target 8,000,000" in figures.text
+    assert "Economic value: 141.05 SAR (21.7 SAR per confirmed hour)" in figures.text
     assert harness.telegram.calls[-1][0] == "sendPhoto" and chart.text == "📈 Progress against the yearly targets"
     sent = await admin.press("Al-Shoqiyah Center")
     assert "Al-Shoqiyah Center" in figures.text and "Registered volunteers: 2 (men 0 · women 2)" in figures.text
@@ -67,7 +67,7 @@ async def test_coordinator_sees_their_center_in_arabic_and_cannot_see_another(ha
     sent = await coordinator.send("/stats 2026")
     assert "📊 <b>أرقام البرنامج — 2026</b>\nمركز حي العوالي" in sent[-2].text
     assert "👥 المتطوعون المسجلون: 3 (رجال 3 · نساء 0) — 0٪ من المستهدف 100,000" in sent[-2].text
-    assert "💰 القيمة الاقتصادية: 108.5 ريال (21.7 ريال للساعة)" in sent[-2].text
+    assert "💰 القيمة الاقتصادية: 108.5 ريال (21.7 ريال للساعة المعتمدة)" in sent[-2].text
     assert sent[-1].text == "📈 التقدم نحو المستهدفات السنوية"
     await coordinator.press_data(f"st:v1:2026:{other.id}", sent[-2])
     assert harness.telegram.callback_answers[-1]["text"] == "عذرًا، أنت لا تدير هذا المركز، فلا يمكنك القيام بذلك."

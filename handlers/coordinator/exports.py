@@ -200,7 +200,7 @@ async def _import(
             await require_staff(update, context, session, action="opportunity.import", center_id=-1, target="csv")
             return
         async with session.begin_nested():
-            result = await import_rows(session, rows, now=context.now())
+            result = await import_rows(session, rows, now=context.now(), offers=context.settings.offer_rules)
     except ImportErrors as errors:
         lines = [t.gettext("Nothing was imported. Please fix these lines and send the file again:")]
         lines += [t.gettext("Line {line}: {problem}").format(line=e.line, problem=esc(t.gettext(e.template).format(**e.params)))

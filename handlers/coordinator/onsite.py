@@ -147,6 +147,11 @@ def render_roster(t: Translator, roster: Roster) -> tuple[str, InlineKeyboardMar
     for title, people in groups:
         if people:
             lines.append(title.format(n=t.number(len(people))) + "\n" + names(people))
+    if roster.offered:  # seats held for the next in line until they answer
+        held = [t.gettext("{name} (until {deadline})").format(name=esc(v.display_name or "—"), deadline=t.time(s.offer_expires_at))
+                for v, s in roster.offered if s.offer_expires_at is not None]
+        lines.append(t.gettext("🎟 Seat offered, waiting for an answer ({n})").format(n=t.number(len(held))) + "\n"
+                     + ("، " if t.rtl else ", ").join(held))
     if len(lines) == 3:
         lines.append(t.gettext("Nobody holds a seat on this shift."))
     elif any(s.confirmed_at for _, s in roster.expected + roster.late + roster.missing + roster.no_shows):
@@ -230,7 +235,8 @@ async def edit_shift_text(update: Update, context: BotContext, session: AsyncSes
     try:
         spec = parse_shift_spec(message.text or "", zone=context.settings.zone, now=context.now())
         async with session.begin_nested():
-            change = await change_shift(session, shift_id=shift_id, spec=spec, actor_telegram_id=actor.telegram_id, now=context.now())
+            change = await change_shift(session, shift_id=shift_id, spec=spec, actor_telegram_id=actor.telegram_id, now=context.now(),
+                                        offers=context.settings.offer_rules)
     except ShiftSpecError as error:
         await reply(update, shift_problem_text(t, error.problem))
         return

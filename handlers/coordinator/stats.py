@@ -39,11 +39,14 @@ def render_figures(t: Translator, figures: Figures, settings: object, scope: str
             target=t.number(s.target_opportunities),  # type: ignore[attr-defined]
         ),
         t.gettext("🗓 Shifts offered: {n}").format(n=t.number(figures.shifts)),
-        t.gettext("⏱ Hours given: {n} — {pct}% of the target {target}").format(
+        t.gettext("⏱ Confirmed hours: {n} — {pct}% of the target {target}").format(
             n=t.number(round(figures.hours, 1)), pct=t.number(progress(figures.hours, s.target_hours)),  # type: ignore[attr-defined]
             target=t.number(s.target_hours),  # type: ignore[attr-defined]
         ),
-        t.gettext("💰 Economic value: {value} SAR ({rate} SAR per hour)").format(
+        t.gettext("⏳ Hours pending review: {n} (counted once a coordinator confirms them in /review)").format(
+            n=t.number(round(figures.pending_hours, 1))
+        ),
+        t.gettext("💰 Economic value: {value} SAR ({rate} SAR per confirmed hour)").format(
             value=t.number(value), rate=t.number(s.sar_per_hour)  # type: ignore[attr-defined]
         ),
     ]
@@ -55,8 +58,16 @@ def chart_bars(t: Translator, figures: Figures, settings: object) -> list[Bar]:
     return [
         Bar(t.gettext("Volunteers"), t.number(figures.registered_total), progress(figures.registered_total, s.target_volunteers)),  # type: ignore[attr-defined]
         Bar(t.gettext("Opportunities"), t.number(figures.opportunities), progress(figures.opportunities, s.target_opportunities)),  # type: ignore[attr-defined]
-        Bar(t.gettext("Hours"), t.number(round(figures.hours)), progress(figures.hours, s.target_hours)),  # type: ignore[attr-defined]
+        _hours_bar(t, figures, s.target_hours),  # type: ignore[attr-defined]
     ]
+
+
+def _hours_bar(t: Translator, figures: Figures, target: int) -> Bar:
+    """Confirmed hours make the bar; pending ones are drawn after them, lighter, and named."""
+    value = t.number(round(figures.hours))
+    if figures.pending_minutes:
+        value = t.gettext("{confirmed} (+{pending} pending)").format(confirmed=value, pending=t.number(round(figures.pending_hours)))
+    return Bar(t.gettext("Hours"), value, progress(figures.hours, target), pending_percent=progress(figures.pending_hours, target))
 
 
 def stats_keyboard(t: Translator, actor: Actor, year: int, center_id: int, centers: list[Center]) -> InlineKeyboardMarkup:

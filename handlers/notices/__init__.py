@@ -23,6 +23,8 @@ Renderer = Callable[[Translator, Any], Rendered]
 
 RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.PROMOTED: journey.render_promoted,
+    NoticeKind.SEAT_OFFERED: journey.render_seat_offered,
+    NoticeKind.OFFER_EXPIRED: journey.render_offer_expired,
     NoticeKind.REMINDER: journey.render_reminder,
     NoticeKind.AUTO_CHECKOUT: journey.render_auto_checkout,
     NoticeKind.NO_SHOW: journey.render_no_show,

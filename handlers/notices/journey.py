@@ -7,6 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers import callback_data as cd
 from handlers.common import center_name, esc, opportunity_title
 from handlers.notices.rendered import Rendered
+from handlers.offers import offer_buttons, offer_deadline
 from infra.i18n import Translator
 from models.notices.journey import AttendanceFacts, HoursAdjustedFacts, SeatFacts
 from models.tables import Shift, Signup, SignupStatus
@@ -32,6 +33,27 @@ def render_promoted(t: Translator, facts: SeatFacts) -> Rendered:
     assert facts.signup.id is not None
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("Cancel my seat"), callback_data=cd.Cancel(facts.signup.id).data)]])
     return Rendered(text, markup)
+
+
+def render_seat_offered(t: Translator, facts: SeatFacts) -> Rendered:
+    text = t.gettext(
+        "🎟 A seat opened up on <b>{title}</b>\n{when}\n\n{held}\n"
+        "If we do not hear from you by then, it goes to the next volunteer in line."
+    ).format(
+        title=esc(opportunity_title(facts.opportunity, t.language)),
+        when=t.span(facts.shift.starts_at, facts.shift.ends_at),
+        held=offer_deadline(t, facts.signup.offer_expires_at),
+    )
+    assert facts.signup.id is not None
+    return Rendered(text, InlineKeyboardMarkup([offer_buttons(t, facts.signup.id)]))
+
+
+def render_offer_expired(t: Translator, facts: SeatFacts) -> Rendered:
+    text = t.gettext(
+        "⌛ We did not hear from you in time, so the seat on <b>{title}</b> ({when}) went to the next "
+        "volunteer in line. Thank you all the same; other opportunities are waiting for you: /opportunities"
+    ).format(title=esc(opportunity_title(facts.opportunity, t.language)), when=t.span(facts.shift.starts_at, facts.shift.ends_at))
+    return Rendered(text)
 
 
 def render_reminder(t: Translator, facts: SeatFacts) -> Rendered:
@@ -77,6 +99,9 @@ def render_shift_changed(t: Translator, facts: SeatFacts) -> Rendered:
         place=esc(center_name(facts.center, t.language)),
     )
     assert facts.signup.id is not None
+    if facts.signup.status == SignupStatus.OFFERED:  # the offer stands: will they still come?
+        markup = InlineKeyboardMarkup([offer_buttons(t, facts.signup.id)])
+        return Rendered(text + "\n\n" + offer_deadline(t, facts.signup.offer_expires_at), markup)
     label = t.gettext("Cancel my seat") if facts.signup.status == SignupStatus.CONFIRMED else t.gettext("Leave the waitlist")
     return Rendered(text, InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=cd.Cancel(facts.signup.id).data)]]))
 

@@ -80,6 +80,20 @@ async def load_promoted(session: AsyncSession, payload: dict[str, Any], zone: tz
     return facts
 
 
+async def load_seat_offered(session: AsyncSession, payload: dict[str, Any], zone: tzinfo) -> SeatFacts | None:
+    facts = await seat_facts(session, int(payload["signup_id"]))
+    if facts is None or facts.signup.status != SignupStatus.OFFERED:
+        return None  # answered, passed on or cancelled before we could ask (the sender drops it past its deadline)
+    return facts
+
+
+async def load_offer_expired(session: AsyncSession, payload: dict[str, Any], zone: tzinfo) -> SeatFacts | None:
+    facts = await seat_facts(session, int(payload["signup_id"]))
+    if facts is None or facts.signup.status != SignupStatus.CANCELLED:
+        return None  # they signed up again meanwhile: nothing to regret
+    return facts
+
+
 async def load_reminder(session: AsyncSession, payload: dict[str, Any], zone: tzinfo) -> SeatFacts | None:
     facts = await seat_facts(session, int(payload["signup_id"]))
     if facts is None:

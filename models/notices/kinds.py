@@ -9,6 +9,8 @@ class NoticeKind(StrEnum):
     """Stored in `outbox_message.kind`; the values are part of the schema (rows outlive releases)."""
 
     PROMOTED = "promoted"  # a seat opened and a waitlisted volunteer got it
+    SEAT_OFFERED = "seat_offered"  # close to the start: a seat is held for them, will they come?
+    OFFER_EXPIRED = "offer_expired"  # they did not answer in time; the seat went to the next in line
     REMINDER = "reminder"  # 24 h / 2 h before a shift
     AUTO_CHECKOUT = "auto_checkout"  # a forgotten check-out was closed for them
     NO_SHOW = "no_show"

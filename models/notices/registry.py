@@ -14,6 +14,8 @@ from models.notices.loading import Loader
 
 LOADERS: dict[NoticeKind, Loader] = {
     NoticeKind.PROMOTED: journey.load_promoted,
+    NoticeKind.SEAT_OFFERED: journey.load_seat_offered,
+    NoticeKind.OFFER_EXPIRED: journey.load_offer_expired,
     NoticeKind.REMINDER: journey.load_reminder,
     NoticeKind.AUTO_CHECKOUT: journey.load_auto_checkout,
     NoticeKind.NO_SHOW: journey.load_no_show,
