@@ -227,6 +227,14 @@ class CancelKept(CallbackData, prefix="cxn"):
     signup_id: int
 
 
+# -- Presence on site -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LeftSiteCheckOut(CallbackData, prefix="lft"):
+    """🏁 Check out, under "You seem to have left …" (a live location outside the site)."""
+
+    attendance_id: int
+
+
 # -- Reminders and settings -----------------------------------------------------------------------
 @dataclass(frozen=True)
 class ReminderAttending(CallbackData, prefix="rmok"):
@@ -286,7 +294,7 @@ class ProgramStats(CallbackData, prefix="st"):
 
 @dataclass(frozen=True)
 class ShiftAction(CallbackData, prefix="sh"):
-    action: Literal["card", "qr", "who", "edit", "cx", "cxy"]
+    action: Literal["card", "qr", "qrn", "who", "edit", "cx", "cxy"]  # qrn: 🔄 a new check-in code
     shift_id: int
 
 
