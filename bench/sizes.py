@@ -23,8 +23,16 @@ from sqlmodel import col
 
 from bot.scheduling import STEADY_MILESTONE_LOOKBACK, STEADY_NO_SHOW_LOOKBACK
 from infra.database import create_engine, create_session_factory, migrate
-from models.attendance import check_in_by_location, check_out, hours_summary
+from models.attendance import SharedLocation, check_in_by_location, check_out, hours_summary
 from models.base import utcnow, year_bounds
+from models.checkin_codes import (
+    check_in_by_code,
+    check_in_by_digits,
+    digits_code,
+    link_code,
+    window_of,
+)
+from models.live_presence import follow_live_location
 from models.milestones import (
     enqueue_milestone_thanks,
     plan_milestone_thanks,
@@ -219,6 +227,8 @@ async def run(path: str, runs: int, explain: bool) -> None:
 
         # A shift open right now on the site, held by a heavy volunteer: created inside the rolled-back
         # transaction, outside the timed part.
+        made: dict[int, Shift] = {}  # run -> the shift hold_a_shift_now made for it
+
         async def hold_a_shift_now(s: AsyncSession, i: int) -> None:
             opportunity_id = opportunity_ids[i % len(opportunity_ids)]
             shift = Shift(
@@ -233,6 +243,7 @@ async def run(path: str, runs: int, explain: bool) -> None:
             )
             s.add(shift)
             await s.flush()
+            made[i] = shift
             s.add(
                 Signup(
                     shift_id=shift.id,  # type: ignore[arg-type]
@@ -249,8 +260,7 @@ async def run(path: str, runs: int, explain: bool) -> None:
             result = await check_in_by_location(
                 s,
                 volunteer=volunteer,
-                latitude=SITE[0],
-                longitude=SITE[1],  # type: ignore[arg-type]
+                location=SharedLocation(SITE[0], SITE[1], accuracy_m=12, live=True),
                 now=now,
                 early_minutes=30,
             )
@@ -259,6 +269,45 @@ async def run(path: str, runs: int, explain: bool) -> None:
         pages.append(
             ("check_in_by_location", await timed(factory, runs, do_check_in, hold_a_shift_now))
         )
+
+        # The code on the coordinator's card: the QR link (rotating, with the wrong-code limit
+        # read first) and its six digits typed (matched against the volunteer's shifts).
+        async def do_check_in_by_code(s: AsyncSession, i: int) -> None:
+            volunteer = await s.get(Volunteer, heavy[i % len(heavy)])
+            assert volunteer is not None
+            code = link_code(made[i], window_of(now))
+            result = await check_in_by_code(s, volunteer=volunteer, code=code, now=now, early_minutes=30)
+            assert result.outcome.name == "CHECKED_IN", result.outcome
+
+        async def do_check_in_by_digits(s: AsyncSession, i: int) -> None:
+            volunteer = await s.get(Volunteer, heavy[i % len(heavy)])
+            assert volunteer is not None
+            digits = digits_code(made[i], window_of(now))
+            result = await check_in_by_digits(s, volunteer=volunteer, digits=digits, now=now, early_minutes=30)
+            assert result.outcome.name == "CHECKED_IN", result.outcome
+
+        pages.append(
+            ("check_in_by_code (rotating QR link)", await timed(factory, runs, do_check_in_by_code, hold_a_shift_now))
+        )
+        pages.append(
+            ("check_in_by_digits (typed code)", await timed(factory, runs, do_check_in_by_digits, hold_a_shift_now))
+        )
+
+        async def do_wrong_digits(s: AsyncSession, i: int) -> None:
+            volunteer = await s.get(Volunteer, heavy[i % len(heavy)])
+            assert volunteer is not None
+            digits = f"{(int(digits_code(made[i], window_of(now))) + 1) % 10**6:06d}"
+            result = await check_in_by_digits(s, volunteer=volunteer, digits=digits, now=now, early_minutes=30)
+            assert result.outcome.name == "BAD_DIGITS", result.outcome
+
+        pages.append(("check_in_by_digits (wrong, counted)", await timed(factory, runs, do_wrong_digits, hold_a_shift_now)))
+
+        async def do_follow_live(s: AsyncSession, i: int) -> None:
+            volunteer = await s.get(Volunteer, heavy[i % len(heavy)])
+            assert volunteer is not None
+            moved = SharedLocation(SITE[0] + 0.0005, SITE[1], accuracy_m=12, live=True)
+            result = await follow_live_location(s, volunteer=volunteer, location=moved, now=now, early_minutes=30)
+            assert result.outcome.name == "QUIET", result.outcome
 
         async def checked_in(s: AsyncSession, i: int) -> None:
             await hold_a_shift_now(s, i)
@@ -273,6 +322,7 @@ async def run(path: str, runs: int, explain: bool) -> None:
             assert result.outcome.name == "CHECKED_OUT", result.outcome
 
         pages.append(("check_out", await timed(factory, runs, do_check_out, checked_in)))
+        pages.append(("live location update (checked in)", await timed(factory, runs, do_follow_live, checked_in)))
         year_start, _ = year_bounds(now.year, UTC)  # the bench's program runs in UTC
         pages.append(
             (

@@ -42,6 +42,7 @@ from sqlmodel import col
 
 from infra.database import create_engine, create_session_factory, migrate
 from models.base import utcnow
+from models.checkin_codes import link_code, window_of
 from models.milestones import queue_milestone_thanks
 from models.reminders import close_forgotten_checkouts, mark_no_shows
 from models.tables import Center, Opportunity, OutboxMessage, Shift, Signup, Volunteer
@@ -65,7 +66,11 @@ Predicate = Callable[[ChatMessage], bool]
 @dataclass(frozen=True)
 class BenchSite:
     shift_id: int
-    checkin_code: str
+    checkin_code: str  # the shift's secret
+
+    def code_now(self) -> str:
+        """The check-in code the coordinator's card shows now (it renews every few minutes)."""
+        return link_code(Shift(id=self.shift_id, checkin_code=self.checkin_code), window_of(utcnow()))  # type: ignore[call-arg]
 
 
 async def prepare_database(
@@ -123,7 +128,7 @@ async def prepare_database(
                 latitude=SITE[0],
                 longitude=SITE[1],
                 radius_m=300,
-                checkin_code=f"bench{int(time.time())}",
+                checkin_code=f"bench{int(time.time())}-{random.getrandbits(64):x}",
             )
             session.add(shift)
             await session.flush()
@@ -400,7 +405,7 @@ class SimulatedVolunteer:
             action, predicate = (lambda: user.send_command("/checkout")), any_message
         else:
             action, predicate = (
-                (lambda: user.send_command("/start", f"ci-{self.site.checkin_code}")),
+                (lambda: user.send_command("/start", f"ci-{self.site.code_now()}")),
                 any_message,
             )
         try:

@@ -22,6 +22,7 @@ from handlers import (
     coordinator,
     edits,
     general,
+    live_location,
     offers,
     onboarding,
     reminders,
@@ -42,7 +43,9 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     """Every handler of the bot. Group 0 holds the volunteer journey; order matters within it."""
     private = filters.ChatType.PRIVATE
     # First of all: an edited message never acts again (Telegram delivers edits as new updates).
-    app.add_handler(TypeHandler(Update, edits.make_edit_guard()), group=EDIT_GUARD_GROUP)
+    # A live location's position updates arrive as edits too: they go to their own handler.
+    guard = edits.make_edit_guard(on_live_location=live_location.follow_live_position)
+    app.add_handler(TypeHandler(Update, guard), group=EDIT_GUARD_GROUP)
     # Before anything else: remember the update id so the first transaction claims it.
     app.add_handler(TypeHandler(Update, remember_update), group=-1)
     # A press on an inline message has no chat to answer in: first, so no feature's pattern takes it.
@@ -74,6 +77,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(signups.ask_cancel_button, pattern=cd.Cancel.pattern))
     app.add_handler(CallbackQueryHandler(signups.cancel_signup_button, pattern=cd.CancelConfirmed.pattern))
     app.add_handler(CallbackQueryHandler(signups.keep_signup_button, pattern=cd.CancelKept.pattern))
+    app.add_handler(CallbackQueryHandler(live_location.check_out_left_site_button, pattern=cd.LeftSiteCheckOut.pattern))
     # Anything else pressed is stale or forged: answer it so the button stops spinning.
     app.add_handler(CallbackQueryHandler(general.stale_button))
 

@@ -235,6 +235,14 @@ class OfferAnswer(CallbackData, prefix="ofr"):
     answer: Literal["yes", "no"]
 
 
+# -- Presence on site -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LeftSiteCheckOut(CallbackData, prefix="lft"):
+    """🏁 Check out, under "You seem to have left …" (a live location outside the site)."""
+
+    attendance_id: int
+
+
 # -- Reminders and settings -----------------------------------------------------------------------
 @dataclass(frozen=True)
 class ReminderAttending(CallbackData, prefix="rmok"):
@@ -294,7 +302,7 @@ class ProgramStats(CallbackData, prefix="st"):
 
 @dataclass(frozen=True)
 class ShiftAction(CallbackData, prefix="sh"):
-    action: Literal["card", "qr", "who", "edit", "cx", "cxy"]
+    action: Literal["card", "qr", "qrn", "who", "edit", "cx", "cxy"]  # qrn: 🔄 a new check-in code
     shift_id: int
 
 

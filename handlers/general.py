@@ -7,12 +7,12 @@ import logging
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
-from infra.i18n import N_
 from handlers import callback_data as cd
 from handlers.attendance import (
     CODE_PREFIX,
     ask_check_in,
     check_in_with_code,
+    check_in_with_digits,
     check_out_now,
     show_hours,
 )
@@ -21,6 +21,8 @@ from handlers.common import load_volunteer, main_menu, menu_action_for, reply
 from handlers.context import BotContext
 from handlers.onboarding import language_keyboard, onboarding_text, prompt_step, welcome_registered
 from handlers.schedule import show_schedule
+from infra.i18n import N_
+from models.checkin_codes import typed_digits
 from models.volunteers import is_registered
 
 log = logging.getLogger(__name__)
@@ -103,6 +105,9 @@ async def route_text(update: Update, context: BotContext) -> None:
             return
     if action is not None:
         await MENU_ACTIONS[action](update, context)
+        return
+    if typed_digits(message.text or "") is not None:  # the code under the QR, typed after /checkin
+        await check_in_with_digits(update, context, message.text or "")
         return
     t = context.translator(volunteer.language)
     await reply(

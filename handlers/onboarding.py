@@ -14,6 +14,7 @@ from telegram import (
 )
 
 from handlers import callback_data as cd
+from handlers.attendance import check_in_pending_scan
 from handlers.common import center_name, esc, load_volunteer, main_menu, reply, show, show_buttons
 from handlers.context import BotContext
 from infra.i18n import N_, Translator
@@ -244,3 +245,4 @@ async def choose_gender_button(update: Update, context: BotContext) -> None:
         await query.answer()
         await show(query, t.gettext("Saved."))
         await welcome_registered(update, context, volunteer, first_time=first_time)
+        await check_in_pending_scan(update, context, session, volunteer)

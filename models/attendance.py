@@ -42,6 +42,13 @@ class CheckInOutcome(StrEnum):
     BAD_CODE = "bad_code"
     NOT_HOLDER = "not_holder"
     ENDED = "ended"
+    # Proof of presence (issue 9): what a location or a code cannot prove.
+    FORWARDED = "forwarded"  # someone else's location: forwarded, or sent through an inline bot
+    VENUE = "venue"  # a place picked from a list: where the place is, not where the phone is
+    POOR_ACCURACY = "poor_accuracy"  # the phone cannot tell whether it is on the site
+    CODE_EXPIRED = "code_expired"  # a genuine code, but an old one (a photo, a forward)
+    BAD_DIGITS = "bad_digits"  # typed digits that match none of the volunteer's shifts now
+    WAIT = "wait"  # too many wrong codes lately
 
 
 @dataclass
@@ -52,6 +59,35 @@ class CheckInResult:
     attendance: Attendance | None = None
     distance_m: float | None = None
     opens_at: datetime | None = None
+    accuracy_m: float | None = None
+    wait_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class SharedLocation:
+    """A location as Telegram delivered it, with what tells whether it proves presence."""
+
+    latitude: float
+    longitude: float
+    accuracy_m: float | None = None  # Telegram's horizontal_accuracy, when the phone sent one
+    live: bool = False  # a live location (its later positions arrive as edits)
+    forwarded: bool = False  # forwarded, or sent through an inline bot
+    venue: bool = False
+
+
+def location_refusal(location: SharedLocation) -> CheckInOutcome | None:
+    """Why this location cannot prove where the volunteer is, or None when it may."""
+    if location.forwarded:
+        return CheckInOutcome.FORWARDED
+    if location.venue:
+        return CheckInOutcome.VENUE
+    return None
+
+
+def location_method(location: SharedLocation) -> str:
+    """How the check-in was proven, as kept on the record: a live location is the stronger proof
+    (a plain one can be a pin dropped on the map, which Telegram does not tell apart)."""
+    return "live" if location.live else "location"
 
 
 class CheckOutOutcome(StrEnum):
@@ -67,8 +103,8 @@ class CheckOutResult:
     opportunity: Opportunity | None = None
 
 
-async def _held_shifts(
-    session: AsyncSession, *, volunteer_id: int, now: datetime, early: timedelta
+async def held_shifts(
+    session: AsyncSession, *, volunteer_id: int, now: datetime
 ) -> list[tuple[Signup, Shift, Opportunity]]:
     """Confirmed shifts that have not ended and start within a day, soonest first."""
     rows = await session.execute(
@@ -114,15 +150,22 @@ async def check_in_by_location(
     session: AsyncSession,
     *,
     volunteer: Volunteer,
-    latitude: float,
-    longitude: float,
+    location: SharedLocation,
     now: datetime,
     early_minutes: int,
 ) -> CheckInResult:
-    """Check in to the shift whose window is open now, if the volunteer stands on its site."""
+    """Check in to the shift whose window is open now, if the volunteer stands on its site.
+
+    A forwarded location or a venue proves nothing and is refused first. When the phone reports
+    an accuracy worse than the site's radius and the point could be on the site, it cannot tell:
+    the volunteer is asked to try again in the open (one clearly far away is simply too far).
+    """
     assert volunteer.id is not None
+    refusal = location_refusal(location)
+    if refusal is not None:
+        return CheckInResult(refusal)
     early = timedelta(minutes=early_minutes)
-    held = await _held_shifts(session, volunteer_id=volunteer.id, now=now, early=early)
+    held = await held_shifts(session, volunteer_id=volunteer.id, now=now)
     if not held:
         return CheckInResult(CheckInOutcome.NO_SHIFT)
     open_now = [row for row in held if row[1].starts_at - early <= now]
@@ -131,6 +174,7 @@ async def check_in_by_location(
         return CheckInResult(
             CheckInOutcome.TOO_EARLY, shift=first, opportunity=held[0][2], opens_at=first.starts_at - early
         )
+    accuracy = location.accuracy_m or 0.0
     nearest: CheckInResult | None = None
     for signup, shift, opportunity in open_now:
         if await _existing_attendance(session, signup.id) is not None:
@@ -138,9 +182,14 @@ async def check_in_by_location(
             continue
         if shift.latitude is None or shift.longitude is None:
             continue  # a site without coordinates takes the code only
-        distance = distance_m(latitude, longitude, shift.latitude, shift.longitude)
+        distance = distance_m(location.latitude, location.longitude, shift.latitude, shift.longitude)
+        if accuracy > shift.radius_m and distance - accuracy <= shift.radius_m:
+            nearest = CheckInResult(
+                CheckInOutcome.POOR_ACCURACY, shift=shift, opportunity=opportunity, distance_m=distance, accuracy_m=accuracy
+            )
+            continue
         if distance <= shift.radius_m:
-            attendance = await _record_check_in(session, signup=signup, shift=shift, now=now, method="location")
+            attendance = await _record_check_in(session, signup=signup, shift=shift, now=now, method=location_method(location))
             if attendance is None:
                 return CheckInResult(CheckInOutcome.ALREADY, shift=shift, opportunity=opportunity)
             return CheckInResult(
@@ -151,14 +200,13 @@ async def check_in_by_location(
     return nearest or CheckInResult(CheckInOutcome.TOO_FAR, shift=open_now[0][1], opportunity=open_now[0][2])
 
 
-async def check_in_by_code(
-    session: AsyncSession, *, volunteer: Volunteer, code: str, now: datetime, early_minutes: int
+async def check_in_holder(
+    session: AsyncSession, *, volunteer: Volunteer, shift: Shift, now: datetime, early_minutes: int, method: str
 ) -> CheckInResult:
-    """Check in with the code a coordinator shows on site (the deep link `/start ci-<code>`)."""
-    shift = (await session.execute(select(Shift).where(Shift.checkin_code == code))).scalar_one_or_none()
-    if shift is None or shift.status != ShiftStatus.ACTIVE:
-        return CheckInResult(CheckInOutcome.BAD_CODE)
+    """Check in to this shift, whose presence was proven otherwise (a code): a seat, its time."""
     opportunity = await session.get(Opportunity, shift.opportunity_id)
+    if shift.status != ShiftStatus.ACTIVE:
+        return CheckInResult(CheckInOutcome.BAD_CODE, shift=shift, opportunity=opportunity)
     signup = (
         await session.execute(
             select(Signup).where(
@@ -177,7 +225,7 @@ async def check_in_by_code(
         return CheckInResult(CheckInOutcome.TOO_EARLY, shift=shift, opportunity=opportunity, opens_at=opens_at)
     if await _existing_attendance(session, signup.id) is not None:
         return CheckInResult(CheckInOutcome.ALREADY, shift=shift, opportunity=opportunity)
-    attendance = await _record_check_in(session, signup=signup, shift=shift, now=now, method="code")
+    attendance = await _record_check_in(session, signup=signup, shift=shift, now=now, method=method)
     if attendance is None:
         return CheckInResult(CheckInOutcome.ALREADY, shift=shift, opportunity=opportunity)
     return CheckInResult(CheckInOutcome.CHECKED_IN, shift=shift, opportunity=opportunity, attendance=attendance)

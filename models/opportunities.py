@@ -22,8 +22,8 @@ from models.tables import (
 
 
 def new_checkin_code() -> str:
-    """An unguessable code (72 random bits) that fits a /start deep link."""
-    return secrets.token_urlsafe(9)
+    """A shift's secret (128 random bits): its check-in codes are derived from it, never shown."""
+    return secrets.token_urlsafe(16)
 
 
 @dataclass(frozen=True)

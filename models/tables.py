@@ -176,6 +176,8 @@ class Shift(SQLModel, table=True):
     latitude: float | None = None
     longitude: float | None = None
     radius_m: int = DEFAULT_RADIUS_M
+    # The shift's secret: the check-in codes shown on site are derived from it and the time
+    # (models.checkin_codes); it is never shown itself.
     checkin_code: str = Field(max_length=32, unique=True)
     status: str = Field(default=ShiftStatus.ACTIVE, max_length=16)
 
@@ -235,12 +237,29 @@ class Attendance(SQLModel, table=True):
     volunteer_id: int = Field(foreign_key="volunteer.id")
     checked_in_at: datetime = Field(sa_type=UTCDateTime)
     checked_out_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    method: str = Field(max_length=16)  # location | code | manual
+    method: str = Field(max_length=16)  # live | location | code | manual
     credited_minutes: int = 0
     flagged: bool = False
     flag_reason: str | None = Field(default=None, max_length=64)
     # When a coordinator kept or corrected it (its minutes are confirmed since; see models.hours).
     reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A live location followed while checked in (issue 9): its latest position, kept as the
+    # distance from the site and when it came (no track is kept), and the first moment it was
+    # clearly outside the site, when the volunteer was asked once whether to check out.
+    live_seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    live_distance_m: int | None = None
+    left_site_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class WrongCheckInCode(SQLModel, table=True):
+    """A check-in code that matched nothing: the tries that limit guessing (models.checkin_codes)."""
+
+    __tablename__ = "wrong_checkin_code"
+    __table_args__ = (Index("ix_wrong_checkin_code_volunteer_at", "volunteer_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    volunteer_id: int = Field(foreign_key="volunteer.id")
+    at: datetime = Field(sa_type=UTCDateTime)
 
 
 class ProcessedUpdate(SQLModel, table=True):

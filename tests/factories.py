@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from models.checkin_codes import digits_code, link_code, window_of
 from models.opportunities import new_checkin_code
 from models.tables import Center, Opportunity, Shift
 
@@ -14,6 +15,16 @@ _refs = itertools.count(1)
 
 SITE = (21.4225, 39.8262)  # the Haram's courtyard
 FAR_AWAY = (21.4500, 39.8700)  # about 5 km away
+
+
+def scan(shift: Shift, now: datetime) -> str:
+    """`/start ci-…`: what scanning the shift's QR code at `now` sends (the code valid then)."""
+    return f"/start ci-{link_code(shift, window_of(now))}"
+
+
+def shown_digits(shift: Shift, now: datetime) -> str:
+    """The six digits the coordinator's card shows at `now`."""
+    return digits_code(shift, window_of(now))
 
 
 async def make_center(factory: async_sessionmaker[AsyncSession], code: str = "awali", name_ar: str = "مركز حي العوالي", name_en: str = "Al-Awali Center") -> Center:

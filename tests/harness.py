@@ -47,8 +47,41 @@ class Person:
         contact = {"phone_number": phone, "first_name": self.first_name, "user_id": self.user_id if own else self.user_id + 1}
         return await self.harness.deliver(self, {"message": self._message(contact=contact)})
 
-    async def share_location(self, latitude: float, longitude: float) -> list[SentMessage]:
-        return await self.harness.deliver(self, {"message": self._message(location={"latitude": latitude, "longitude": longitude})})
+    async def share_location(self, latitude: float, longitude: float, *, accuracy: float | None = None, **extra: Any) -> list[SentMessage]:
+        """The current location (the 📍 button); `extra` adds message fields (forward_origin, venue...)."""
+        location: dict[str, Any] = {"latitude": latitude, "longitude": longitude}
+        if accuracy is not None:
+            location["horizontal_accuracy"] = accuracy
+        return await self.harness.deliver(self, {"message": self._message(location=location, **extra)})
+
+    async def forward_location(self, latitude: float, longitude: float, *, live: bool = False) -> list[SentMessage]:
+        """A friend's location forwarded into the chat."""
+        location: dict[str, Any] = {"latitude": latitude, "longitude": longitude, **({"live_period": 900} if live else {})}
+        origin = {"type": "user", "date": int(self.harness.now.timestamp()) - 60,
+                  "sender_user": {"id": self.user_id + 7, "is_bot": False, "first_name": "Friend"}}
+        return await self.harness.deliver(self, {"message": self._message(location=location, forward_origin=origin)})
+
+    async def share_venue(self, latitude: float, longitude: float, title: str = "Al-Haram", address: str = "Makkah") -> list[SentMessage]:
+        """A place picked from Telegram's list (a venue carries its location too)."""
+        location = {"latitude": latitude, "longitude": longitude}
+        venue = {"location": location, "title": title, "address": address}
+        return await self.harness.deliver(self, {"message": self._message(location=location, venue=venue)})
+
+    async def share_live_location(self, latitude: float, longitude: float, *, period: int = 3600, accuracy: float | None = None) -> tuple[dict[str, Any], list[SentMessage]]:
+        """Start sharing a live location: returns its message (to move it) and the bot's answer."""
+        location: dict[str, Any] = {"latitude": latitude, "longitude": longitude, "live_period": period}
+        if accuracy is not None:
+            location["horizontal_accuracy"] = accuracy
+        message = self._message(location=location)
+        return message, await self.harness.deliver(self, {"message": message})
+
+    async def move_live_location(self, message: dict[str, Any], latitude: float, longitude: float, *, accuracy: float | None = None) -> list[SentMessage]:
+        """A position update of a live location: Telegram sends it as an edit of the first message."""
+        location = {**message["location"], "latitude": latitude, "longitude": longitude}
+        if accuracy is not None:
+            location["horizontal_accuracy"] = accuracy
+        moved = {**message, "location": location, "edit_date": int(self.harness.now.timestamp())}
+        return await self.harness.deliver(self, {"edited_message": moved})
 
     async def send_document(self, name: str, content: bytes) -> list[SentMessage]:
         """Send a file (the double serves it back through getFile and the download URL)."""

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from handlers import callback_data as cd
 from models.tables import Attendance
-from tests.factories import FAR_AWAY, SITE, make_center, make_opportunity
+from tests.factories import FAR_AWAY, SITE, make_center, make_opportunity, scan
 from tests.journey import register
 
 
@@ -59,14 +59,14 @@ async def test_double_check_in_is_refused(harness, shift):
     await sara.share_location(*SITE)
     [again] = await sara.share_location(*SITE)
     assert again.text == "You are already checked in to <b>Serving the pilgrims</b>."
-    [again_code] = await sara.send(f"/start ci-{shift.checkin_code}")
+    [again_code] = await sara.send(scan(shift, harness.now))
     assert again_code.text == "You are already checked in to <b>Serving the pilgrims</b>."
 
 
 async def test_check_in_by_the_code_deep_link(harness, shift):
     sara = await signed_up(harness, shift, "ar")
     harness.advance(hours=2, minutes=10)
-    [ok] = await sara.send(f"/start ci-{shift.checkin_code}")
+    [ok] = await sara.send(scan(shift, harness.now))
     assert ok.text.startswith("🟢 تم تسجيل حضورك في <b>خدمة ضيوف الرحمن</b>")
 
 
@@ -77,7 +77,7 @@ async def test_wrong_code_and_stranger_are_refused(harness, shift):
     harness.advance(hours=2)
     [bad] = await stranger.send("/start ci-NOTAREALCODE")
     assert bad.text == "This check-in code is not valid. Please scan the code shown on site again."
-    [not_holder] = await stranger.send(f"/start ci-{shift.checkin_code}")
+    [not_holder] = await stranger.send(scan(shift, harness.now))
     assert not_holder.text == "You are not signed up for <b>Serving the pilgrims</b>, so you cannot check in to it."
 
 
@@ -123,11 +123,11 @@ async def test_hours_show_totals_year_shifts_and_next_milestone(harness, session
     for shift in shifts:
         await sara.press_data(cd.SignUp(shift.id).data)
     harness.advance(hours=1)
-    await sara.send(f"/start ci-{shifts[0].checkin_code}")
+    await sara.send(scan(shifts[0], harness.now))
     harness.advance(hours=4)
     await sara.send("/checkout")
     harness.now = shifts[1].starts_at  # into the new year (2027 in Riyadh)
-    await sara.send(f"/start ci-{shifts[1].checkin_code}")
+    await sara.send(scan(shifts[1], harness.now))
     harness.advance(hours=3, minutes=45)
     await sara.send("/checkout")
     [hours] = await sara.send("/hours")

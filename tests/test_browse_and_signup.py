@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from handlers import callback_data as cd
 from models.tables import OutboxMessage, Shift, Signup
-from tests.factories import make_center, make_opportunity
+from tests.factories import make_center, make_opportunity, scan
 from tests.journey import register
 
 
@@ -200,7 +200,7 @@ async def test_my_schedule_lists_upcoming_with_cancel_buttons_and_past_with_hour
     assert "Serving the pilgrims" in schedule.text and "Tree planting" in schedule.text
     assert schedule.labels() == ["Cancel shift 1", "Cancel shift 2"]
     harness.advance(minutes=60)
-    await sara.send("/start ci-" + soon.checkin_code)
+    await sara.send(scan(soon, harness.now))
     harness.advance(minutes=90)
     await sara.send("/checkout")
     harness.advance(hours=1)

@@ -39,6 +39,7 @@ EXAMPLES: list[tuple[cd.CallbackData, str]] = [
     (cd.BroadcastStop(5), "bcs:v1:5"),
     (cd.ProgramStats(2026, 0), "st:v1:2026:0"),
     (cd.ShiftAction("qr", 12), "sh:v1:qr:12"),
+    (cd.LeftSiteCheckOut(9), "lft:v1:9"),
     (cd.ShiftList(1), "shp:v1:1"),
     (cd.MarkNoShow(40), "ns:v1:40"),
     (cd.AdjustAttendance(9), "adj:v1:9"),

@@ -6,9 +6,17 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from models.tables import Attendance, Center, Opportunity, OutboxMessage, Shift, Signup, SignupStatus
+from models.tables import (
+    Attendance,
+    Center,
+    Opportunity,
+    OutboxMessage,
+    Shift,
+    Signup,
+    SignupStatus,
+)
 from tests.coordinator_support import audit, make_person, sessions
-from tests.factories import make_center, make_opportunity
+from tests.factories import make_center, make_opportunity, scan
 
 COORDINATOR = 6_200_000_001
 OUTSIDER = 6_200_000_002  # coordinator of another center
@@ -38,7 +46,7 @@ async def test_coordinator_shows_the_check_in_qr_code_of_the_shift(harness):
     sent = await coordinator.send("/shifts")
     await coordinator.press(sent[-1].labels()[0])
     sent = await coordinator.press("🔳 Check-in QR code")
-    link = f"https://t.me/volunteer_test_bot?start=ci-{shift.checkin_code}"
+    link = "https://t.me/volunteer_test_bot?" + scan(shift, harness.now).replace("/start ", "start=")
     assert link in sent[-1].text
     assert harness.telegram.calls[-1][0] == "sendPhoto"  # the QR image itself is an upload
 

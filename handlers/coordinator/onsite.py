@@ -1,4 +1,4 @@
-"""/shifts: a shift's card, its check-in QR code, who is here, and editing or cancelling it."""
+"""/shifts: a shift's card, its check-in QR code (renewed every few minutes), who is here, and editing or cancelling it."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import io
 import segno
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.error import TelegramError
 
 from handlers import callback_data as cd
 from handlers.attendance import CODE_PREFIX
@@ -22,6 +23,7 @@ from models.authoring import (
     change_shift,
     parse_shift_spec,
 )
+from models.checkin_codes import ShownCode, shown_code
 from models.coordination import Actor, center_of_shift, running_and_upcoming_shifts
 from models.opportunities import shift_with_opportunity
 from models.tables import Attendance, Opportunity, Shift, ShiftStatus, Signup, Volunteer
@@ -44,8 +46,25 @@ def shift_problem_text(t: Translator, problem: ShiftProblem) -> str:
     return texts[problem]
 
 
-def checkin_link(bot_username: str, shift: Shift) -> str:
-    return f"https://t.me/{bot_username}?start={CODE_PREFIX}{shift.checkin_code}"
+def checkin_link(bot_username: str, code: ShownCode) -> str:
+    return f"https://t.me/{bot_username}?start={CODE_PREFIX}{code.link_code}"
+
+
+def checkin_code_photo(t: Translator, bot_username: str, shift: Shift, opportunity: Opportunity, code: ShownCode) -> tuple[bytes, str, InlineKeyboardMarkup]:
+    """The QR code of the check-in link that is valid now, its caption and 🔄 for the next one."""
+    link = checkin_link(bot_username, code)
+    caption = "\n".join([
+        t.gettext("🔳 Check-in code for <b>{title}</b>").format(title=esc(opportunity_title(opportunity, t.language))),
+        t.span(shift.starts_at, shift.ends_at),
+        "",
+        t.gettext("Volunteers scan it at the site. A volunteer whose camera cannot scan types this code after /checkin: <b>{digits}</b>").format(
+            digits=f"{code.digits[:3]} {code.digits[3:]}"
+        ),
+        t.gettext("The code changes at {time} (a photo of it stops working within minutes): tap 🔄 New code then.").format(time=t.time(code.renews_at)),
+        link,
+    ])
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("🔄 New code"), callback_data=cd.ShiftAction("qrn", shift.id or 0).data)]])
+    return qr_png(link), caption, markup
 
 
 def qr_png(link: str) -> bytes:
@@ -200,14 +219,16 @@ async def shift_button(update: Update, context: BotContext) -> None:
     await query.answer()
     if action == "card":
         await show(query, *shift_card(t, shift, opportunity))
-    elif action == "qr":
-        link = checkin_link(context.bot.username, shift)
-        caption = t.gettext("🔳 Check-in code for <b>{title}</b>\n{when}\n\nVolunteers scan it at the door, or open: {link}").format(
-            title=esc(opportunity_title(opportunity, t.language)), when=t.span(shift.starts_at, shift.ends_at), link=link
-        )
+    elif action in ("qr", "qrn"):
+        png, caption, markup = checkin_code_photo(t, context.bot.username, shift, opportunity, shown_code(shift, context.now()))
         chat = update.effective_chat
         assert chat is not None
-        await chat.send_photo(InputFile(qr_png(link), filename="checkin.png"), caption=caption, parse_mode="HTML")
+        await chat.send_photo(InputFile(png, filename="checkin.png"), caption=caption, parse_mode="HTML", reply_markup=markup)
+        if action == "qrn":
+            try:  # the old code goes, so only the one that works is on the screen
+                await query.delete_message()
+            except TelegramError:
+                pass  # too old to delete (48 hours) or already gone: it has expired anyway
     elif action == "who":
         assert roster is not None
         await reply(update, *render_roster(t, roster))

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from infra.database import create_engine, create_session_factory, migrate
 from models.base import utcnow
+from models.checkin_codes import link_code, window_of
 from models.tables import Shift
 from sandbox import TelegramStandIn
 from tests.factories import make_center, make_opportunity
@@ -82,11 +83,12 @@ def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> SeededDatabase:
 
 
 async def shift_checkin_code(url: str, shift_id: int) -> str:
-    """Read a shift's check-in code, as the coordinator's poster would show it."""
+    """The shift's check-in code valid now, as the coordinator's card would show it."""
     engine = create_engine(url)
     try:
         async with create_session_factory(engine)() as session:
-            return (await session.execute(select(Shift.checkin_code).where(Shift.id == shift_id))).scalar_one()
+            shift = (await session.execute(select(Shift).where(Shift.id == shift_id))).scalar_one()
+            return link_code(shift, window_of(utcnow()))
     finally:
         await engine.dispose()
 
