@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,8 @@ from telegram.request import BaseRequest
 import handlers
 from bot.aiohttp_request import AiohttpRequest
 from bot.background import start_background, stop_background
+from bot.leader import Leadership
+from bot.metrics import BotMetrics, count_error
 from bot.process import ProcessData
 from bot.ratelimit import PriorityRateLimiter
 from bot.refusals import RefusalTolerantBot
@@ -66,6 +69,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     def __init__(self, max_concurrent_updates: int) -> None:
         super().__init__(max_concurrent_updates)
         self._latest: dict[tuple[str, int], asyncio.Event] = {}
+        self.metrics: BotMetrics | None = None  # set once the application exists
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         keys = _ordering_keys(update)
@@ -78,10 +82,13 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             for event in earlier:
                 await event.wait()
             started = True
+            began = time.perf_counter()
             await coroutine
         finally:
             if not started and inspect.iscoroutine(coroutine):
                 coroutine.close()  # cancelled while waiting its turn
+            elif self.metrics is not None:
+                self.metrics.update_handled(update, time.perf_counter() - began)
             done.set()
             for key in keys:
                 if self._latest.get(key) is done:
@@ -140,6 +147,7 @@ def build_application(
     start_background_work: bool = True,
 ) -> Application:  # type: ignore[type-arg]
     """The bot, ready for run_polling() or, in tests, initialize() and process_update()."""
+    processor = PerChatUpdateProcessor(CONCURRENT_UPDATES)
     if request is not None:
         calls = updates = request
     else:
@@ -159,7 +167,7 @@ def build_application(
         ApplicationBuilder()
         .bot(bot)
         .context_types(ContextTypes(context=BotContext, bot_data=ProcessData))
-        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
+        .concurrent_updates(processor)
     )
     owns_engine = engine is None
 
@@ -186,6 +194,7 @@ def build_application(
             await register_commands(app, catalogs, settings.default_language)
             await register_staff_menus(app, services)
         app.bot_data.sender = OutboxSender(app, render_notice)
+        app.bot_data.leader = Leadership(engine, on_change=app.bot_data.metrics.leader.set)
         if start_background_work:
             await start_background(app)
 
@@ -196,5 +205,8 @@ def build_application(
             await engine.dispose()
 
     app = builder.post_init(post_init).post_shutdown(post_shutdown).build()
+    processor.metrics = app.bot_data.metrics
+    app.bot_data.metrics.watch_rate_limiter(app.bot.rate_limiter)
+    app.add_error_handler(count_error)  # before the handlers' own: every error is counted
     handlers.register(app)
     return app

@@ -11,6 +11,8 @@ from bot.scheduling import schedule_sweeps
 async def start_background(app: Application) -> None:  # type: ignore[type-arg]
     """Called at the end of post_init."""
     app.bot_data.sender.start()
+    if app.bot_data.leader is not None:
+        await app.bot_data.leader.start()  # every instance schedules the sweeps; the leader runs them
     schedule_sweeps(app)
     schedule_backups(app)
 
@@ -22,3 +24,5 @@ async def stop_background(app: Application) -> None:  # type: ignore[type-arg]
         await data.services.reports.stop()
     if data.has_sender:
         await data.sender.stop()
+    if data.leader is not None:
+        await data.leader.stop()  # another instance takes the sweeps over at its next try

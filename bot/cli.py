@@ -25,7 +25,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.startup import run
 
     settings = _settings()
-    return run(settings, args.log_filter)
+    if args.webhook:
+        from bot.webhook import WebhookSetupError, check_webhook_settings
+
+        try:
+            check_webhook_settings(settings)
+        except WebhookSetupError as error:
+            print(f"volunteer-bot: {error}", file=sys.stderr)
+            return 2
+    return run(settings, args.log_filter, webhook=args.webhook)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -93,7 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="volunteer-bot", description="The volunteer program's Telegram bot.")
     parser.add_argument("-v", "--verbose", action="store_true", help="more detail in the log (never tokens or personal data)")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="run the bot (long polling)").set_defaults(func=cmd_run)
+    run = commands.add_parser("run", help="run the bot (long polling, or --webhook)")
+    run.add_argument("--webhook", action="store_true", help="receive updates on TELEGRAM_WEBHOOK_URL (several instances can run)")
+    run.set_defaults(func=cmd_run)
     commands.add_parser("doctor", help="check the settings, Telegram, the database and the fonts").set_defaults(func=cmd_doctor)
     backup = commands.add_parser("backup", help="copy the SQLite database, safely while the bot runs")
     backup.add_argument("file", nargs="?", help="where to write it (default: BACKUP_DIR, or data/backups/)")

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.metrics import BotMetrics
 from handlers.context import BotData
 
 if TYPE_CHECKING:
+    from bot.leader import Leadership
     from bot.sender import OutboxSender
 
 
 class ProcessData(BotData):
-    """What the process keeps beside the handlers' services: the outbox sender."""
+    """What the process keeps beside the handlers' services: the outbox sender, its metrics and
+    whether it leads the sweeps (None: not decided, a lone process, e.g. in tests: it leads)."""
 
     def __init__(self) -> None:
         super().__init__()
         self._sender: OutboxSender | None = None
+        self.metrics = BotMetrics()
+        self.leader: Leadership | None = None
 
     @property
     def sender(self) -> OutboxSender:

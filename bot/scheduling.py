@@ -43,6 +43,7 @@ class SweepReport:
     """What one run of the sweeps did (for the log and for tests)."""
 
     counts: dict[str, int] = field(default_factory=dict)
+    failed: list[str] = field(default_factory=list)
 
     @property
     def queued(self) -> int:
@@ -95,6 +96,7 @@ async def run_sweeps(services: Services) -> SweepReport:
         except Exception:
             log.exception("sweep %s failed; the next run will try again", name)
             failed = True
+            report.failed.append(name)
             continue
         if isinstance(result, int):
             report.counts[name] = result
@@ -109,8 +111,18 @@ async def run_sweeps(services: Services) -> SweepReport:
 
 
 async def sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The JobQueue callback: run the sweeps (their commits wake the sender for what they queued)."""
-    await run_sweeps(context.application.bot_data.services)
+    """The JobQueue callback: run the sweeps (their commits wake the sender for what they queued).
+
+    Every instance schedules them; only the leader (bot/leader.py) runs them, confirming its lock
+    just before, so that two instances on one PostgreSQL sweep once per period, not twice.
+    """
+    data = context.application.bot_data
+    if data.leader is not None and not await data.leader.check():
+        return
+    report = await run_sweeps(data.services)
+    data.metrics.sweeps.inc()
+    if report.failed:
+        data.metrics.errors.labels("sweep").inc(len(report.failed))
 
 
 def schedule_sweeps(app: Application, interval_s: float = SWEEP_INTERVAL_S) -> None:  # type: ignore[type-arg]

@@ -155,6 +155,11 @@ class OutboxSender:
         return limiter if isinstance(limiter, PriorityRateLimiter) else None
 
     # -- the long-running loop ----------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        """Is the drain loop alive (for /healthz)?"""
+        return self._task is not None and not self._task.done()
+
     def start(self) -> None:
         self._stopping = False
         self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox-sender")
@@ -240,7 +245,12 @@ class OutboxSender:
                     if exhausted or self._stopping:
                         break
                     continue
-                await asyncio.wait(list(self._in_flight.values()), return_when=asyncio.FIRST_COMPLETED)
+                # Not longer than a quarter of the lease: sends held up by a long flood wait must
+                # not let our leases run out (another instance would take the rows and resend).
+                await asyncio.wait(
+                    list(self._in_flight.values()), timeout=self.lease.total_seconds() / 4,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
             await self._flush()
             return self.totals.get(OutboxStatus.SENT, 0) - before
 
@@ -404,8 +414,10 @@ class OutboxSender:
                 await outbox.renew_leases(session, ids=list(self._in_flight), until=now + self.lease)
         if renew:
             self._leases_renewed = time.monotonic()
+        metrics = self.app.bot_data.metrics
         for delivery in finished:
             self.totals[delivery.status] = self.totals.get(delivery.status, 0) + 1
+            metrics.delivered(delivery.status)
 
 
 def outbox_sender(app: Application) -> OutboxSender:  # type: ignore[type-arg]

@@ -167,17 +167,17 @@ def version() -> str:
         return "unknown"
 
 
-def run(settings: Settings, log_filter: OutageFilter) -> int:
-    """The `run` command: the process's exit status."""
+def run(settings: Settings, log_filter: OutageFilter, *, webhook: bool = False) -> int:
+    """The `run` command (polling, or `--webhook`: bot/webhook.py): the process's exit status."""
     try:
-        return asyncio.run(_run(settings, log_filter))
+        return asyncio.run(_run(settings, log_filter, webhook=webhook))
     except StartupError as error:
         token = settings.telegram_bot_token.get_secret_value()
         print(f"volunteer-bot: {mask_tokens(error.sentence.replace(token, '***'))}", file=sys.stderr)
         return error.status
 
 
-async def _run(settings: Settings, log_filter: OutageFilter) -> int:
+async def _run(settings: Settings, log_filter: OutageFilter, *, webhook: bool = False) -> int:
     stopper = Stopper()
     stopper.install()
     log.info("volunteer-bot %s (python-telegram-bot %s)", version(), telegram.__version__)
@@ -189,7 +189,7 @@ async def _run(settings: Settings, log_filter: OutageFilter) -> int:
         engine = await _open_database(settings, stopper)
         try:
             await _migrate(engine)
-            return await _start_and_serve(settings, engine, stopper, log_filter)
+            return await _start_and_serve(settings, engine, stopper, log_filter, webhook=webhook)
         finally:
             await engine.dispose()
     except Stopped:
@@ -246,7 +246,9 @@ async def _migrate(engine: AsyncEngine) -> None:
         log.info("database schema: up to date (%s)", done.after)
 
 
-async def _start_and_serve(settings: Settings, engine: AsyncEngine, stopper: Stopper, log_filter: OutageFilter) -> int:
+async def _start_and_serve(
+    settings: Settings, engine: AsyncEngine, stopper: Stopper, log_filter: OutageFilter, *, webhook: bool = False
+) -> int:
     from bot.app import build_application  # imports every handler: only once the basics are there
 
     database = Outage("database", logging.getLogger("bot.database"))
@@ -269,7 +271,10 @@ async def _start_and_serve(settings: Settings, engine: AsyncEngine, stopper: Sto
     try:
         me = await _reach_telegram(app, settings, stopper)
         log.info("Telegram: the bot is @%s", me.username)
-        await _serve(app, settings, stopper, conflict)
+        if webhook:
+            await _serve_webhook(app, settings, stopper)
+        else:
+            await _serve(app, settings, stopper, conflict)
     finally:
         await app.bot.shutdown()  # a no-op after a normal stop; closes the sessions after a failed start
     return stopper.status
@@ -311,6 +316,16 @@ async def _serve(app: Application, settings: Settings, stopper: Stopper, conflic
         await _stop(app)
     if stopping_since is not None:
         log.info("stopped in %.1f s", time.monotonic() - stopping_since)
+
+
+async def _serve_webhook(app: Application, settings: Settings, stopper: Stopper) -> None:
+    """Webhook mode instead of polling: the same start-up before it, bot/webhook.py from here on."""
+    from bot.webhook import WebhookSetupError, serve
+
+    try:
+        await serve(settings, app, stopper.event)
+    except WebhookSetupError as error:
+        raise StartupError(str(error), EXIT_CONFIGURATION) from None
 
 
 async def _stop(app: Application) -> None:

@@ -38,6 +38,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.aiohttp_request import AiohttpRequest
 from bot.logs import mask_tokens
+from bot.polling import conflict_sentence
 from infra.outages import Outage
 from infra.settings import Settings
 
@@ -158,7 +159,7 @@ def polling_error(conflict: Outage) -> Callable[[TelegramError], None]:
 
     def on_error(error: TelegramError) -> None:
         if isinstance(error, Conflict):
-            conflict.failed("another process is polling with this token (409 Conflict); stop it")
+            conflict.failed(conflict_sentence(error))
         else:
             log.debug("polling failed: %s", mask_tokens(str(error)))
 

@@ -13,7 +13,8 @@ from typing import Any
 import aiosqlite
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import event, text
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
@@ -38,6 +39,8 @@ from models.outbox import QUEUED_INFO_KEY
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY_OPTION = "volunteer_bot_read_only"
+# PostgreSQL advisory lock held while migrating (per database; bot/leader.py uses another key).
+MIGRATION_LOCK_KEY = 7_362_401_000
 
 
 def normalize_url(url: str) -> str:
@@ -265,16 +268,27 @@ def alembic_config() -> Config:
     return config
 
 
-def _upgrade(connection: Connection) -> None:
+def _upgrade(connection: Connection) -> str | None:
+    """Upgrade to head; the revision the database was at when this began (None: empty)."""
+    started_at = MigrationContext.configure(connection).get_current_revision()
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+    return started_at
 
 
-async def migrate(engine: AsyncEngine) -> None:
-    """Bring the schema to the newest migration (run on every start; a no-op when current)."""
+async def migrate(engine: AsyncEngine) -> str | None:
+    """Bring the schema to the newest migration (run on every start; a no-op when current); the
+    revision it started from, read under the lock (None: an empty database).
+
+    On PostgreSQL several instances may start together: the first to take the transaction's
+    advisory lock migrates, the others wait for its commit, then find the schema current. SQLite
+    serialises the migration with its own write lock.
+    """
     async with engine.begin() as connection:
-        await connection.run_sync(_upgrade)
+        if connection.dialect.name == "postgresql":
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        return await connection.run_sync(_upgrade)
 
 
 def migrate_sync(url: str) -> None:

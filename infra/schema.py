@@ -112,8 +112,18 @@ async def upgrade(engine: AsyncEngine) -> Upgrade:
     if not before.pending:
         return Upgrade(before.current, before.head, ())
     try:
-        await migrate(engine)
+        started_at = await migrate(engine)
     except Exception as error:
         at = (await schema_state(engine)).current
         raise MigrationFailed.raised(at, before.head, error) from error
+    if started_at != before.current:  # another instance migrated while this one waited for the lock
+        applied = tuple(r for r in before.pending if r not in _scripts_up_to(started_at))
+        return Upgrade(started_at, before.head, applied)
     return Upgrade(before.current, before.head, before.pending)
+
+
+def _scripts_up_to(revision: str | None) -> set[str]:
+    """`revision` and every migration before it."""
+    if revision is None:
+        return set()
+    return {step.revision for step in _scripts().iterate_revisions(revision, "base")}

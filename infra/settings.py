@@ -18,6 +18,11 @@ TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 # The placeholder in .env.example: shaped like a token, so the pattern alone lets it through.
 EXAMPLE_TOKEN = "123456789:replace-with-the-token-from-BotFather-xxxxxxx"
 PLACEHOLDER_MESSAGE = "edit .env: TELEGRAM_BOT_TOKEN is still the example (put the token @BotFather gave you there)"
+# Telegram allows 1-256 of these characters in a webhook's secret token; we ask for 32 or more.
+WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,256}$")
+PLACEHOLDER_WORDS = ("replace", "changeme", "change-me", "change_me", "example", "placeholder", "your-", "your_")
+MIN_SECRET_DISTINCT_CHARACTERS = 10  # "xxxxxxxx…" or "12341234…" is not a secret
+LISTEN_PATTERN = re.compile(r"^(?P<host>\[[0-9a-fA-F:]+\]|[^:\s]+):(?P<port>\d{1,5})$")
 
 
 class Settings(BaseSettings):
@@ -60,6 +65,11 @@ class Settings(BaseSettings):
     backup_dir: Path | None = None
     backup_keep: int = Field(default=7, ge=1)
 
+    # Webhook mode (`volunteer-bot run --webhook`, see bot/webhook.py).
+    telegram_webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0:8080"
+    telegram_webhook_secret: SecretStr | None = None
+
     @field_validator("telegram_bot_token")
     @classmethod
     def _token_looks_real(cls, value: SecretStr) -> SecretStr:
@@ -86,6 +96,38 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _webhook_url_is_http(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.strip().startswith(("https://", "http://")):
+            raise ValueError("TELEGRAM_WEBHOOK_URL must be the public https:// address Telegram posts updates to")
+        return value.strip()
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _listen_is_host_port(cls, value: str) -> str:
+        match = LISTEN_PATTERN.match(value.strip())
+        if match is None or not 0 < int(match["port"]) < 65536:
+            raise ValueError("WEBHOOK_LISTEN must be host:port, e.g. 0.0.0.0:8080")
+        return value.strip()
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _secret_looks_real(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        secret = value.get_secret_value().strip()
+        # Never echo the value: the message names the rule only.
+        placeholder = any(word in secret.lower() for word in PLACEHOLDER_WORDS)
+        if not WEBHOOK_SECRET_PATTERN.match(secret) or placeholder or len(set(secret)) < MIN_SECRET_DISTINCT_CHARACTERS:
+            raise ValueError(
+                "TELEGRAM_WEBHOOK_SECRET must be a random string of 32 to 256 letters, digits, _ or - "
+                "(not a placeholder), e.g. the output of: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return SecretStr(secret)
 
     @field_validator("coordinator_ids", mode="before")
     @classmethod
@@ -134,6 +176,13 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def webhook_address(self) -> tuple[str, int]:
+        """WEBHOOK_LISTEN as (host, port); an IPv6 host loses its brackets."""
+        match = LISTEN_PATTERN.match(self.webhook_listen)
+        assert match is not None  # checked by the validator
+        return match["host"].strip("[]"), int(match["port"])
 
     @property
     def bot_id(self) -> int:

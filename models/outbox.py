@@ -348,3 +348,20 @@ async def prune_outbox(session: AsyncSession, *, now: datetime, keep_days: int, 
         delete(OutboxMessage).where(OutboxMessage.id.in_(ids)).execution_options(synchronize_session=False)  # type: ignore[union-attr]
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def depth(session: AsyncSession, *, now: datetime) -> dict[str, int]:
+    """What is still to send, for every sender together: "due" (pending, due now), "waiting"
+    (pending, due later: backoff, flood waits, per-chat spacing) and "sending" (claimed)."""
+    live = [OutboxStatus.PENDING, OutboxStatus.SENDING]
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.status.in_(live))  # type: ignore[attr-defined]
+        .group_by(OutboxMessage.status)
+    )
+    by_status = {str(status): int(count) for status, count in rows}
+    due = await session.scalar(
+        select(func.count()).where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now)  # type: ignore[arg-type]
+    )
+    pending = by_status.get(OutboxStatus.PENDING, 0)
+    return {"due": int(due or 0), "waiting": max(0, pending - int(due or 0)), "sending": by_status.get(OutboxStatus.SENDING, 0)}

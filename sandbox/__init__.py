@@ -1,5 +1,6 @@
 """A local stand-in for the Telegram Bot API, with simulated users, for tests and demos."""
 
+from sandbox.balancer import RoundRobinBalancer
 from sandbox.client import SandboxClient, SandboxError
 from sandbox.errors import SandboxUsageError
 from sandbox.records import CallbackQueryRecord, ChatMessage
@@ -9,6 +10,7 @@ from sandbox.users import SimulatedUser
 __all__ = [
     "CallbackQueryRecord",
     "ChatMessage",
+    "RoundRobinBalancer",
     "SandboxClient",
     "SandboxError",
     "SandboxUsageError",

@@ -11,6 +11,7 @@ from sandbox.errors import bad_request, conflict
 from sandbox.messaging import MethodHandler
 from sandbox.params import Params
 from sandbox.state import SandboxState
+from sandbox.updates import DEFAULT_UPDATE_KINDS
 
 logger = logging.getLogger(__name__)
 
@@ -54,15 +55,35 @@ async def get_updates(state: SandboxState, params: Params) -> Any:
     )
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+def _acceptable_webhook_url(url: str) -> bool:
+    """https://, as Telegram requires; also http:// to this machine, as a self-hosted Bot API
+    server (--local) allows, so bots under test can listen without a certificate."""
+    if url.startswith("https://"):
+        return True
+    host = url.removeprefix("http://").split("/", 1)[0].rsplit(":", 1)[0] if url.startswith("http://") else ""
+    return host in LOOPBACK_HOSTS
+
+
 async def set_webhook(state: SandboxState, params: Params) -> Any:
-    """setWebhook: stored only; no update is ever POSTed to it."""
+    """setWebhook: updates are POSTed to the URL from now on (sandbox/webhook.py)."""
     url = params.text("url") or ""
     if not url:
         state.webhook = None
-    elif not url.startswith("https://"):
+        state.webhook_delivery.clear()
+    elif not _acceptable_webhook_url(url):
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
     else:
-        state.webhook = {"url": url, "secret_token": params.text("secret_token")}
+        secret = params.text("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise bad_request("secret token contains unallowed characters")
+        allowed = params.structure("allowed_updates")
+        if isinstance(allowed, list):
+            state.updates.allowed_kinds = frozenset(allowed) or DEFAULT_UPDATE_KINDS
+        state.webhook = {"url": url, "secret_token": secret}
+        state.webhook_delivery.configure(url, secret=secret, max_connections=params.integer("max_connections"))
     if params.flag("drop_pending_updates"):
         state.updates.drop_pending()
     return True
@@ -71,6 +92,7 @@ async def set_webhook(state: SandboxState, params: Params) -> Any:
 async def delete_webhook(state: SandboxState, params: Params) -> Any:
     """deleteWebhook."""
     state.webhook = None
+    state.webhook_delivery.clear()
     if params.flag("drop_pending_updates"):
         state.updates.drop_pending()
     return True
@@ -82,6 +104,7 @@ async def get_webhook_info(state: SandboxState, params: Params) -> Any:
         "url": state.webhook["url"] if state.webhook else "",
         "has_custom_certificate": False,
         "pending_update_count": state.updates.pending_count,
+        **(state.webhook_delivery.info() if state.webhook else {}),
     }
 
 

@@ -107,6 +107,7 @@ class TelegramStandIn:
 
     async def stop(self) -> None:
         """Close the listening sockets and open connections."""
+        await self.state.webhook_delivery.close()
         for runner in reversed(self._runners):
             await runner.cleanup()
         self._runners.clear()

@@ -13,6 +13,7 @@ from sandbox.markup import ReplyKeyboard
 from sandbox.records import CallbackQueryRecord, ChatMessage, StoredFile, UserProfile
 from sandbox.stats import Stats
 from sandbox.updates import UpdateQueue
+from sandbox.webhook import WebhookDelivery
 
 DEFAULT_BOT_ID = 1234567
 
@@ -45,6 +46,7 @@ class SandboxState:
         self.webhook: dict[str, Any] | None = None
         self.profile_texts: dict[str, str] = {}  # setMyDescription & co.
         self.updates = UpdateQueue()
+        self.webhook_delivery = WebhookDelivery(self.updates)
         self.stats = Stats(max_recorded_calls=max_recorded_calls)
         self.revision = 0
         self._changed = asyncio.Event()

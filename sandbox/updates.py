@@ -120,6 +120,24 @@ class UpdateQueue:
             update.handed_out = True
         return [update.payload for update in batch]
 
+    # -- webhook delivery (sandbox/webhook.py) ------------------------------------------------
+    def deliverable(self) -> list[PendingUpdate]:
+        """Pending updates of the allowed kinds, in delivery order (redeliveries first)."""
+        self._pending = [update for update in self._pending if update.kind in self.allowed_kinds]
+        return sorted(self._pending, key=lambda update: (not update.forced, update.update_id))
+
+    def acknowledge(self, update: PendingUpdate) -> None:
+        """The webhook answered 2xx: this update is delivered."""
+        self._pending = [pending for pending in self._pending if pending is not update]
+
+    async def wait_for_arrival(self, timeout: float) -> bool:
+        """Wait until an update is pushed (or redelivered); False after ``timeout``."""
+        try:
+            await asyncio.wait_for(self._arrived.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
     async def get_updates(
         self,
         *,
