@@ -45,7 +45,7 @@ from infra.outbox_bell import OutboxBell
 from infra.services import Services
 from infra.settings import Settings
 from models.base import utcnow
-from models.coordination import list_staff
+from models.coordination import list_staff, reconcile_admins
 from models.tables import LANGUAGES
 
 log = logging.getLogger(__name__)
@@ -125,14 +125,28 @@ async def register_commands(app: Application, catalogs: Catalogs, default_langua
     await app.bot.set_my_commands([BotCommand(n, t.gettext(d)) for n, d in COMMANDS], scope=scope)
 
 
-async def register_staff_menus(app: Application, services: Services) -> None:  # type: ignore[type-arg]
-    """Coordinators and admins see their tools in the "/" menu of their own chat."""
+async def register_staff_menus(app: Application, services: Services, *, former_staff: dict[int, str] | None = None) -> None:  # type: ignore[type-arg]
+    """Coordinators and admins see their tools in the "/" menu of their own chat; those who lost
+    their role at this start (former_staff: telegram id -> language) see the common menu again."""
     async with services.sessions() as session:
         staff = {v.telegram_id: v.language for v, _ in await list_staff(session)}
     for telegram_id in services.settings.coordinator_ids:
         staff.setdefault(telegram_id, services.settings.default_language)
     for telegram_id, language in staff.items():
         await set_staff_menu(app.bot, services.catalogs.for_language(language), chat_id=telegram_id, staff=True)
+    for telegram_id, language in (former_staff or {}).items():
+        if telegram_id not in staff:
+            await set_staff_menu(app.bot, services.catalogs.for_language(language), chat_id=telegram_id, staff=False)
+
+
+async def follow_admin_setting(services: Services) -> dict[int, str]:
+    """Admin powers follow COORDINATOR_IDS at every start; the people who lost them (id -> language)."""
+    async with services.sessions() as session, session.begin():
+        changes = await reconcile_admins(session, admin_ids=services.settings.coordinator_ids, now=services.clock())
+        revoked = {person.telegram_id: person.language for person in changes.revoked}
+    if revoked:
+        log.info("%d admin(s) no longer in COORDINATOR_IDS lost their admin role", len(revoked))
+    return revoked
 
 
 def build_application(
@@ -190,9 +204,10 @@ def build_application(
             # in SQLite's busy handler, which sleeps (1, 2, 5, 10... ms) between attempts.
             write_lock=asyncio.Lock() if engine.dialect.name == "sqlite" else None,
         )
+        revoked = await follow_admin_setting(services)
         if register_menu:
             await register_commands(app, catalogs, settings.default_language)
-            await register_staff_menus(app, services)
+            await register_staff_menus(app, services, former_staff=revoked)
         app.bot_data.sender = OutboxSender(app, render_notice)
         app.bot_data.leader = Leadership(engine, on_change=app.bot_data.metrics.leader.set)
         if start_background_work:

@@ -25,6 +25,7 @@ from handlers import (
     live_location,
     offers,
     onboarding,
+    passes,
     reminders,
     schedule,
     settings,
@@ -64,11 +65,13 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("checkin", attendance.ask_check_in, filters=private))
     app.add_handler(CommandHandler("checkout", attendance.check_out_now, filters=private))
     app.add_handler(CommandHandler("hours", attendance.show_hours, filters=private))
+    app.add_handler(CommandHandler("pass", passes.show_pass, filters=private))
 
     app.add_handler(CallbackQueryHandler(onboarding.choose_language_button, pattern=cd.ChooseLanguage.pattern))
     app.add_handler(CallbackQueryHandler(onboarding.choose_center_button, pattern=cd.ChooseCenter.pattern))
     app.add_handler(CallbackQueryHandler(onboarding.page_centers_button, pattern=cd.CentersPage.pattern))
     app.add_handler(CallbackQueryHandler(onboarding.choose_gender_button, pattern=cd.ChooseGender.pattern))
+    app.add_handler(CallbackQueryHandler(passes.renew_pass_button, pattern=cd.PassRenew.pattern))
     app.add_handler(CallbackQueryHandler(browse.page_opportunities_button, pattern=cd.Browse.pattern))
     app.add_handler(CallbackQueryHandler(browse.filter_menu_button, pattern=cd.FilterMenu.pattern))
     app.add_handler(CallbackQueryHandler(browse.show_opportunity_button, pattern=cd.ShowOpportunity.pattern))

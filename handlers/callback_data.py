@@ -336,3 +336,31 @@ class NewOpportunity(CallbackData, prefix="nop"):
 
     field: Literal["ctr", "cat", "gen", "site", "pub", "drop"]
     value: str
+
+
+# -- The personal pass (station mode) ---------------------------------------------------------------
+@dataclass(frozen=True)
+class PassRenew(CallbackData, prefix="pren"):
+    """The volunteer's 🔄 Renew under their pass: ask first, then renew (or keep it)."""
+
+    step: Literal["ask", "yes", "no"]
+
+
+# The coordinator's buttons carry the pass token itself, not the volunteer's id: only someone who
+# scanned the pass can make them, and a renewed pass makes them stale.
+@dataclass(frozen=True)
+class PassCheckIn(CallbackData, prefix="pci"):
+    token: str
+    shift_id: int
+    over: Literal["0", "1"] = "0"  # "1": the coordinator agreed to add a walk-in over capacity
+
+
+@dataclass(frozen=True)
+class PassCheckOut(CallbackData, prefix="pco"):
+    token: str
+    attendance_id: int
+
+
+@dataclass(frozen=True)
+class PassDismiss(CallbackData, prefix="pcx"):
+    """“Not now” under a pass card: nothing is done."""

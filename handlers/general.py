@@ -34,6 +34,7 @@ COMMANDS = (
     ("checkin", N_("Check in at the site")),
     ("checkout", N_("Check out when you leave")),
     ("hours", N_("My volunteer hours")),
+    ("pass", N_("My volunteer pass: a QR code for the coordinator on site")),
     ("language", N_("Change language")),
     ("settings", N_("Reminder settings")),
     ("help", N_("What can this bot do?")),

@@ -218,17 +218,27 @@ async def check_in_holder(
     ).scalar_one_or_none()
     if signup is None:
         return CheckInResult(CheckInOutcome.NOT_HOLDER, shift=shift, opportunity=opportunity)
-    if now >= shift.ends_at:
-        return CheckInResult(CheckInOutcome.ENDED, shift=shift, opportunity=opportunity)
-    opens_at = shift.starts_at - timedelta(minutes=early_minutes)
-    if now < opens_at:
-        return CheckInResult(CheckInOutcome.TOO_EARLY, shift=shift, opportunity=opportunity, opens_at=opens_at)
+    assert opportunity is not None
+    refused = window_refusal(shift, opportunity, now=now, early_minutes=early_minutes)
+    if refused is not None:
+        return refused
     if await _existing_attendance(session, signup.id) is not None:
         return CheckInResult(CheckInOutcome.ALREADY, shift=shift, opportunity=opportunity)
     attendance = await _record_check_in(session, signup=signup, shift=shift, now=now, method=method)
     if attendance is None:
         return CheckInResult(CheckInOutcome.ALREADY, shift=shift, opportunity=opportunity)
     return CheckInResult(CheckInOutcome.CHECKED_IN, shift=shift, opportunity=opportunity, attendance=attendance)
+
+
+def window_refusal(shift: Shift, opportunity: Opportunity, *, now: datetime, early_minutes: int) -> CheckInResult | None:
+    """ENDED or TOO_EARLY when the shift's check-in window (from `early_minutes` before the start
+    to the end) is not open now; None when it is."""
+    if now >= shift.ends_at:
+        return CheckInResult(CheckInOutcome.ENDED, shift=shift, opportunity=opportunity)
+    opens_at = shift.starts_at - timedelta(minutes=early_minutes)
+    if now < opens_at:
+        return CheckInResult(CheckInOutcome.TOO_EARLY, shift=shift, opportunity=opportunity, opens_at=opens_at)
+    return None
 
 
 def credit_minutes(*, checked_in_at: datetime, checked_out_at: datetime, shift: Shift, grace_minutes: int) -> int:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.audit import record_action
@@ -200,7 +200,7 @@ async def assign_role(
         centers = list(rows.scalars())
         if len(centers) != len(set(center_codes)):
             return RoleChange.UNKNOWN_CENTER
-    person.role = role.value
+    person.role, person.role_granted_by, person.role_granted_at = role.value, actor.telegram_id, now
     await session.execute(delete(CoordinatorCenter).where(CoordinatorCenter.volunteer_id == person.id))  # type: ignore[arg-type]
     if role == Role.COORDINATOR:
         session.add_all([CoordinatorCenter(volunteer_id=person.id, center_id=c.id) for c in centers])  # type: ignore[arg-type]
@@ -233,3 +233,50 @@ async def list_staff(session: AsyncSession) -> list[tuple[Volunteer, list[Center
         )
         result.append((person, list(centers.scalars())))
     return result
+
+
+@dataclass
+class AdminReconciliation:
+    """What one start changed: admins from COORDINATOR_IDS, and those no longer in it."""
+
+    granted: list[Volunteer] = field(default_factory=list)
+    revoked: list[Volunteer] = field(default_factory=list)
+
+
+async def reconcile_admins(session: AsyncSession, *, admin_ids: frozenset[int], now: datetime) -> AdminReconciliation:
+    """Admin powers follow COORDINATOR_IDS, read at every start; explicit /role grants stay.
+
+    An admin without a /role grant (role_granted_by is None) whose id left the setting goes back
+    to coordinating the centers still assigned to them, or to being a volunteer. Each change is
+    an audit line without an actor: the setting did it.
+    """
+    changes = AdminReconciliation()
+    ids = list(admin_ids)
+    missing = list((await session.execute(
+        select(Volunteer).where(Volunteer.telegram_id.in_(ids), Volunteer.role != Role.ADMIN)  # type: ignore[attr-defined]
+    )).scalars())
+    for person in missing:
+        before = person.role
+        person.role, person.role_granted_by, person.role_granted_at = Role.ADMIN.value, None, None
+        changes.granted.append(person)
+        await record_action(session, actor_telegram_id=None, action="role.settings_grant", target=f"volunteer:{person.telegram_id}",
+                            detail=f"in COORDINATOR_IDS: {before} -> admin", now=now)
+    has_centers = exists().where(CoordinatorCenter.volunteer_id == Volunteer.id)
+    removed = list(await session.execute(
+        select(Volunteer, has_centers).where(
+            Volunteer.role == Role.ADMIN, Volunteer.role_granted_by.is_(None), Volunteer.telegram_id.not_in(ids)  # type: ignore[union-attr,attr-defined]
+        )
+    ))
+    for person, coordinates in removed:
+        person.role = (Role.COORDINATOR if coordinates else Role.VOLUNTEER).value
+        changes.revoked.append(person)
+        await record_action(session, actor_telegram_id=None, action="role.settings_revoke", target=f"volunteer:{person.telegram_id}",
+                            detail=f"no longer in COORDINATOR_IDS: admin -> {person.role}", now=now)
+    await session.flush()
+    return changes
+
+
+async def people_by_telegram_id(session: AsyncSession, *, telegram_ids: set[int]) -> dict[int, Volunteer]:
+    """The people behind these ids (those who ever wrote to the bot)."""
+    rows = await session.execute(select(Volunteer).where(Volunteer.telegram_id.in_(telegram_ids)))  # type: ignore[attr-defined]
+    return {person.telegram_id: person for person in rows.scalars()}

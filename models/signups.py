@@ -209,6 +209,57 @@ async def sign_up(
     return SignupResult(SignupOutcome.WAITLISTED, signup=existing, waitlist_position=position, **base)
 
 
+class WalkInOutcome(StrEnum):
+    SEATED = "seated"
+    FULL = "full"  # no seat left: only a coordinator's explicit "over capacity" adds one
+
+
+@dataclass
+class WalkIn:
+    outcome: WalkInOutcome
+    signup: Signup | None = None
+    over_capacity: bool = False
+    shift: Shift | None = None
+
+
+async def seat_walk_in(
+    session: AsyncSession, *, volunteer: Volunteer, shift_id: int, now: datetime, over_capacity: bool
+) -> WalkIn:
+    """A volunteer who came to a shift without a seat, added on site by a coordinator.
+
+    They take a free seat; when none is left, one over capacity only when the coordinator said
+    so (seats_taken then exceeds capacity: the shift is really that full, and a later
+    cancellation frees no seat for the waitlist until it is back under). The sign-up is marked as
+    a walk-in; a waitlisted or cancelled sign-up of theirs becomes this seat. A seat offered to
+    them (not yet accepted) is theirs at once, and someone marked as a no-show who turns up after
+    all keeps the seat they never gave back: no second seat is taken for either.
+    """
+    shift = await lock_shift(session, shift_id)
+    assert shift is not None
+    existing = (
+        await session.execute(select(Signup).where(Signup.shift_id == shift_id, Signup.volunteer_id == volunteer.id))
+    ).scalar_one_or_none()
+    if existing is not None and existing.status in (*SEATED, SignupStatus.NO_SHOW):
+        # Their seat is still counted: a seat offered to them they now take, or a no-show's.
+        existing.status, existing.offer_expires_at = SignupStatus.CONFIRMED, None
+        await session.flush()
+        return WalkIn(WalkInOutcome.SEATED, signup=existing, shift=shift)
+    extra = False
+    if not await _take_seat(session, shift_id):
+        if not over_capacity:
+            return WalkIn(WalkInOutcome.FULL, shift=shift)
+        await session.execute(update(Shift).where(Shift.id == shift_id).values(seats_taken=Shift.seats_taken + 1))
+        extra = True
+    if existing is None:
+        existing = Signup(shift_id=shift_id, volunteer_id=volunteer.id, status=SignupStatus.CONFIRMED, signed_up_at=now, walk_in=True)
+        session.add(existing)
+    else:
+        existing.status, existing.cancelled_at, existing.walk_in = SignupStatus.CONFIRMED, None, True
+    await session.flush()
+    await session.refresh(shift)
+    return WalkIn(WalkInOutcome.SEATED, signup=existing, over_capacity=extra, shift=shift)
+
+
 async def promote_waitlist(session: AsyncSession, *, shift: Shift, now: datetime, offers: OfferRules) -> list[Signup]:
     """Give free seats to the first waitlisted volunteers who can still take them; close to the
     start, offer them instead (the seat is held for each until they answer or the offer expires).

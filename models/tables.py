@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, utcnow
@@ -119,6 +119,12 @@ class Volunteer(SQLModel, table=True):
     center_id: int | None = Field(default=None, foreign_key="center.id", index=True)
     gender: str | None = Field(default=None, max_length=8)
     role: str = Field(default=Role.VOLUNTEER, max_length=16)
+    # The admin who last gave this person their role with /role, and when; None for admins who
+    # hold the role from COORDINATOR_IDS (they lose it when removed from the setting).
+    role_granted_by: int | None = Field(default=None, sa_type=BigInteger)
+    role_granted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The secret behind the volunteer's personal pass (/pass); renewing it replaces it.
+    pass_token: str | None = Field(default=None, max_length=32, unique=True, index=True)
     onboarding_step: str | None = Field(default=OnboardingStep.LANGUAGE, max_length=16)
     # A small JSON document for a conversation that is half done (survives restarts).
     conversation: str | None = Field(default=None, sa_type=Text)
@@ -205,6 +211,8 @@ class Signup(SQLModel, table=True):
     confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # While the seat is offered (status "offered"): the volunteer must accept before this moment.
     offer_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Came without a seat and was added on site by a coordinator who scanned their pass.
+    walk_in: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class Attendance(SQLModel, table=True):
@@ -237,7 +245,7 @@ class Attendance(SQLModel, table=True):
     volunteer_id: int = Field(foreign_key="volunteer.id")
     checked_in_at: datetime = Field(sa_type=UTCDateTime)
     checked_out_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    method: str = Field(max_length=16)  # live | location | code | manual
+    method: str = Field(max_length=16)  # live | location | code | pass | manual
     credited_minutes: int = 0
     flagged: bool = False
     flag_reason: str | None = Field(default=None, max_length=64)

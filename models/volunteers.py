@@ -51,7 +51,9 @@ async def get_or_create_volunteer(
             volunteer = await get_volunteer(session, telegram_id=telegram_id)
             assert volunteer is not None
     if role == Role.ADMIN and volunteer.role != Role.ADMIN:
-        volunteer.role = Role.ADMIN
+        # An admin from COORDINATOR_IDS: the setting, not an earlier /role grant, holds the role
+        # now, so removing the id from the setting takes it away again (models.coordination).
+        volunteer.role, volunteer.role_granted_by, volunteer.role_granted_at = Role.ADMIN, None, None
     # Refreshed at most every few minutes: one UPDATE fewer on almost every update.
     if volunteer.last_seen_at is None or now - volunteer.last_seen_at >= LAST_SEEN_RESOLUTION:
         volunteer.last_seen_at = now

@@ -45,6 +45,10 @@ EXAMPLES: list[tuple[cd.CallbackData, str]] = [
     (cd.AdjustAttendance(9), "adj:v1:9"),
     (cd.KeepAttendance(9), "akp:v1:9"),
     (cd.NewOpportunity("gen", "all"), "nop:v1:gen:all"),
+    (cd.PassRenew("ask"), "pren:v1:ask"),
+    (cd.PassCheckIn("Abc_-123456789012345678z", 12, "1"), "pci:v1:Abc_-123456789012345678z:12:1"),
+    (cd.PassCheckOut("Abc_-123456789012345678z", 9), "pco:v1:Abc_-123456789012345678z:9"),
+    (cd.PassDismiss(), "pcx:v1"),
 ]
 
 

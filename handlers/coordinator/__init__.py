@@ -15,7 +15,9 @@ from handlers.coordinator import (
     exports,
     onsite,
     opportunities,
+    profiles,
     roles,
+    station,
     stats,
 )
 
@@ -33,6 +35,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         "coord": roles.show_coordinator_menu,
         "staff": roles.show_staff,
         "role": roles.assign_role_command,
+        "setprofile": profiles.set_profile_command,
         "broadcast": broadcast.start_broadcast,
         "stats": stats.show_stats,
         "shifts": onsite.list_shifts,
@@ -46,6 +49,8 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     }
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback, filters=private))
+    # A scanned pass opens the bot with `/start pass-<token>`: before the volunteers' /start.
+    app.add_handler(CommandHandler("start", station.scan_pass_link, filters=private & filters.Regex(station.START_PATTERN)))
     buttons: dict[type[cd.CallbackData], Callable[..., Coroutine[Any, Any, None]]] = {
         cd.BroadcastAudience: broadcast.choose_audience_button,
         cd.BroadcastConfirm: broadcast.confirm_broadcast_button,
@@ -58,6 +63,9 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         cd.AdjustAttendance: attendance.adjust_button,
         cd.KeepAttendance: attendance.keep_button,
         cd.NewOpportunity: opportunities.new_opportunity_button,
+        cd.PassCheckIn: station.check_in_button,
+        cd.PassCheckOut: station.check_out_button,
+        cd.PassDismiss: station.dismiss_button,
     }
     for kind, button in buttons.items():
         app.add_handler(CallbackQueryHandler(button, pattern=kind.pattern))

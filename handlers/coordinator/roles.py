@@ -11,8 +11,8 @@ from infra.i18n import N_, Translator
 from handlers.common import center_name, esc, reply
 from handlers.context import BotContext
 from handlers.coordinator.access import require_staff
-from models.coordination import RoleChange, assign_role, list_staff
-from models.tables import Role
+from models.coordination import RoleChange, assign_role, list_staff, people_by_telegram_id
+from models.tables import Role, Volunteer
 from models.volunteers import get_volunteer, list_centers
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,7 @@ COORDINATOR_COMMANDS = (
     ("export", N_("Volunteers, attendance and hours as CSV or Excel")),
     ("importopps", N_("Import opportunities from a CSV file")),
     ("exportopps", N_("Export opportunities as a CSV file")),
+    ("setprofile", N_("Change a volunteer's center or gender")),
     ("staff", N_("Coordinators and admins")),
     ("role", N_("Give someone a role (admins)")),
     ("audit", N_("The latest entries of the audit log (admins)")),
@@ -77,14 +78,25 @@ async def show_staff(update: Update, context: BotContext) -> None:
         if actor is None:
             return
         staff = await list_staff(session)
+        granters = await people_by_telegram_id(session, telegram_ids={p.role_granted_by for p, _ in staff if p.role_granted_by})
     lines = [t.gettext("<b>Coordinators and admins</b>")]
     for person, centers in staff:
         names = "، ".join(center_name(c, t.language) for c in centers) if t.rtl else ", ".join(center_name(c, t.language) for c in centers)
         lines.append(
             f"• {esc(person.display_name or str(person.telegram_id))} (<code>{person.telegram_id}</code>) — "
-            f"{role_label(t, person.role)}" + (f": {esc(names)}" if names else "")
+            f"{role_label(t, person.role)}" + (f": {esc(names)}" if names else "") + grant_text(t, person, granters)
         )
     await reply(update, "\n".join(lines))
+
+
+def grant_text(t: Translator, person: Volunteer, granters: dict[int, Volunteer]) -> str:
+    """Where a role comes from: the settings, or the admin who gave it with /role (and when)."""
+    if person.role_granted_by is None:
+        return " · " + t.gettext("from the settings (COORDINATOR_IDS)") if person.role == Role.ADMIN else ""
+    granter = granters.get(person.role_granted_by)
+    name = esc(granter.display_name) if granter is not None and granter.display_name else str(person.role_granted_by)
+    when = t.day(person.role_granted_at) if person.role_granted_at is not None else "—"
+    return " · " + t.gettext("given by {name} on {date}").format(name=name, date=when)
 
 
 async def assign_role_command(update: Update, context: BotContext) -> None:

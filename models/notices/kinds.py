@@ -21,3 +21,4 @@ class NoticeKind(StrEnum):
     SHIFT_CANCELLED = "shift_cancelled"
     BROADCAST = "broadcast"  # a coordinator's announcement
     HOURS_ADJUSTED = "hours_adjusted"  # a coordinator corrected a record or added off-system hours
+    PASS_ATTENDANCE = "pass_attendance"  # a coordinator checked them in or out with their pass

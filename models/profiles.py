@@ -1,0 +1,83 @@
+"""Profile changes after registration: a registered volunteer's center or gender, changed only by
+staff (onboarding buttons no longer change them, see models.volunteers), each one audited."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.audit import record_action
+from models.coordination import Actor
+from models.signups import HELD
+from models.tables import (
+    Center,
+    Gender,
+    GenderRule,
+    Opportunity,
+    Shift,
+    ShiftStatus,
+    Signup,
+    Volunteer,
+)
+
+PROFILE_FIELDS = ("center", "gender")
+
+
+class ProfileChange(StrEnum):
+    DONE = "done"
+    UNCHANGED = "unchanged"
+    UNKNOWN_CENTER = "unknown_center"
+    UNKNOWN_GENDER = "unknown_gender"
+    # The person holds a seat (or waitlist place) on a coming men-only or women-only shift that
+    # the new gender does not fit: they give it up first, so the rule holds for every seat.
+    HOLDS_RESTRICTED_SEAT = "holds_restricted_seat"
+
+
+async def change_profile(
+    session: AsyncSession, *, actor: Actor, person: Volunteer, field: str, value: str, now: datetime
+) -> ProfileChange:
+    """Move a volunteer to another center, or correct their gender (the caller checked that the
+    actor manages the volunteer's present center)."""
+    if field == "center":
+        center = (await session.execute(select(Center).where(Center.code == value))).scalar_one_or_none()
+        if center is None:
+            return ProfileChange.UNKNOWN_CENTER
+        before = await session.get(Center, person.center_id) if person.center_id is not None else None
+        if center.id == person.center_id:
+            return ProfileChange.UNCHANGED
+        person.center_id = center.id
+        detail = f"center: {before.code if before else '-'} -> {center.code}"
+    else:
+        if value not in set(Gender):
+            return ProfileChange.UNKNOWN_GENDER
+        if value == person.gender:
+            return ProfileChange.UNCHANGED
+        if await _holds_seat_closed_to(session, person=person, gender=value, now=now):
+            return ProfileChange.HOLDS_RESTRICTED_SEAT
+        detail = f"gender: {person.gender or '-'} -> {value}"
+        person.gender = value
+    await record_action(
+        session, actor_telegram_id=actor.telegram_id, action=f"profile.{field}", target=f"volunteer:{person.telegram_id}",
+        detail=detail, now=now,
+    )
+    return ProfileChange.DONE
+
+
+async def _holds_seat_closed_to(session: AsyncSession, *, person: Volunteer, gender: str, now: datetime) -> bool:
+    row = await session.execute(
+        select(Signup.id)
+        .join(Shift, Shift.id == Signup.shift_id)
+        .join(Opportunity, Opportunity.id == Shift.opportunity_id)
+        .where(
+            Signup.volunteer_id == person.id,
+            Signup.status.in_(HELD),  # type: ignore[attr-defined]
+            Shift.status == ShiftStatus.ACTIVE,
+            Shift.ends_at > now,
+            Opportunity.gender.not_in((GenderRule.ALL.value, gender)),  # type: ignore[attr-defined]
+        )
+        .limit(1)
+    )
+    return row.first() is not None
