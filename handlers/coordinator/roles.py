@@ -7,10 +7,10 @@ import logging
 from telegram import Bot, BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
 
-from infra.i18n import N_, Translator
 from handlers.common import center_name, esc, reply
 from handlers.context import BotContext
 from handlers.coordinator.access import require_staff
+from infra.i18n import N_, Translator
 from models.coordination import RoleChange, assign_role, list_staff, people_by_telegram_id
 from models.tables import Role, Volunteer
 from models.volunteers import get_volunteer, list_centers
