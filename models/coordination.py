@@ -254,6 +254,7 @@ async def reconcile_admins(session: AsyncSession, *, admin_ids: frozenset[int], 
     ids = list(admin_ids)
     missing = list((await session.execute(
         select(Volunteer).where(Volunteer.telegram_id.in_(ids), Volunteer.role != Role.ADMIN)  # type: ignore[attr-defined]
+        .with_for_update()  # several instances starting at once: the first changes a row, the rest see it changed
     )).scalars())
     for person in missing:
         before = person.role
@@ -265,7 +266,7 @@ async def reconcile_admins(session: AsyncSession, *, admin_ids: frozenset[int], 
     removed = list(await session.execute(
         select(Volunteer, has_centers).where(
             Volunteer.role == Role.ADMIN, Volunteer.role_granted_by.is_(None), Volunteer.telegram_id.not_in(ids)  # type: ignore[union-attr,attr-defined]
-        )
+        ).with_for_update(of=Volunteer)
     ))
     for person, coordinates in removed:
         person.role = (Role.COORDINATOR if coordinates else Role.VOLUNTEER).value

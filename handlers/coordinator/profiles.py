@@ -14,11 +14,12 @@ from models.volunteers import get_volunteer, list_centers
 
 
 def usage_text(t: Translator) -> str:
-    return t.gettext(
+    """Escaped: the placeholders in angle brackets are text, not HTML."""
+    return esc(t.gettext(
         "Usage: /setprofile <telegram id> center <center code>\n"
         "or: /setprofile <telegram id> gender <male|female>\n"
         "Example: /setprofile 123456789 center shoqiyah"
-    )
+    ))
 
 
 def done_text(t: Translator, person: Volunteer, field: str, centers: list[Center]) -> str:
