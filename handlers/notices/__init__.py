@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.notices import announcements, journey, thanks
+from handlers.notices import announcements, corrections, journey, thanks
 from handlers.notices.rendered import Rendered
 from infra.i18n import Translator
 from models.notices.kinds import NoticeKind
@@ -35,6 +35,9 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.VOLUNTEER_DAY: thanks.render_volunteer_day,
     NoticeKind.BROADCAST: announcements.render_broadcast,
     NoticeKind.HOURS_ADJUSTED: journey.render_hours_adjusted,
+    NoticeKind.CHECKED_IN_FOR: corrections.render_checked_in_for,
+    NoticeKind.CHECKED_OUT_FOR: corrections.render_checked_out_for,
+    NoticeKind.MARKED_PRESENT: corrections.render_marked_present,
 }
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.notices import announcements, journey, thanks
+from models.notices import announcements, corrections, journey, thanks
 from models.notices.kinds import NoticeKind
 from models.notices.loading import Loader
 
@@ -26,6 +26,9 @@ LOADERS: dict[NoticeKind, Loader] = {
     NoticeKind.VOLUNTEER_DAY: thanks.load_volunteer_day,
     NoticeKind.BROADCAST: announcements.load_broadcast,
     NoticeKind.HOURS_ADJUSTED: journey.load_hours_adjusted,
+    NoticeKind.CHECKED_IN_FOR: corrections.load_checked_in_for,
+    NoticeKind.CHECKED_OUT_FOR: corrections.load_checked_out_for,
+    NoticeKind.MARKED_PRESENT: corrections.load_marked_present,
 }
 
 
