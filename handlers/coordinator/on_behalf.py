@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 
 from handlers import callback_data as cd
-from handlers.common import esc, opportunity_title, reply, show
+from handlers.common import clip, esc, opportunity_title, reply, show
 from handlers.context import BotContext
 from handlers.coordinator.access import parse_or_refuse, require_staff
 from handlers.coordinator.onsite import check_in_is_open, render_roster
@@ -29,11 +29,14 @@ from models.tables import Volunteer
 from models.volunteers import read_conversation, write_conversation
 
 PRESENT_FLOW = "mark_present"
+ALERT_MAX = 200  # Telegram's limit on a callback answer
 
 
-def _who(fix: Fix, t: Translator) -> tuple[str, str]:
+def _who(fix: Fix, t: Translator, *, html: bool = True) -> tuple[str, str]:
+    """The volunteer's name and the shift's title, escaped for a message (not for a pop-up)."""
     assert fix.volunteer is not None and fix.opportunity is not None
-    return esc(fix.volunteer.display_name or "—"), esc(opportunity_title(fix.opportunity, t.language))
+    name, title = fix.volunteer.display_name or "—", opportunity_title(fix.opportunity, t.language)
+    return (esc(name), esc(title)) if html else (name, title)
 
 
 async def _refreshed(context: BotContext, session: AsyncSession, actor: Actor, t: Translator, view: str, fix: Fix) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -66,8 +69,9 @@ async def check_in_for_button(update: Update, context: BotContext) -> None:
     if view is None:
         await query.answer(fix_problem_text(t, fix), show_alert=True)
         return
-    name, title = _who(fix, t)
-    await query.answer(t.gettext("🟢 {name} is checked in to {title}. They will be told.").format(name=name, title=title), show_alert=True)
+    name, title = _who(fix, t, html=False)
+    await query.answer(clip(t.gettext("🟢 {name} is checked in to {title}. They will be told.").format(name=name, title=title), ALERT_MAX),
+                       show_alert=True)
     await show(query, *view)
 
 
@@ -91,9 +95,9 @@ async def check_out_for_button(update: Update, context: BotContext) -> None:
         await query.answer(fix_problem_text(t, fix), show_alert=True)
         return
     assert fix.attendance is not None
-    name, title = _who(fix, t)
-    await query.answer(t.gettext("🏁 {name} is checked out of {title}: {duration} credited. They will be told.").format(
-        name=name, title=title, duration=t.duration(fix.attendance.credited_minutes)), show_alert=True)
+    name, title = _who(fix, t, html=False)
+    await query.answer(clip(t.gettext("🏁 {name} is checked out of {title}: {duration} credited. They will be told.").format(
+        name=name, title=title, duration=t.duration(fix.attendance.credited_minutes)), ALERT_MAX), show_alert=True)
     await show(query, *view)
 
 
