@@ -68,12 +68,21 @@ async def find_volunteers(
     if clause is None:
         if len(text) < NAME_MIN:
             return Matches([], False)
-        clause = func.lower(Volunteer.display_name).like(_like(text), escape="\\")
-    query = select(Volunteer).where(clause)
+        # SQLite's LIKE ignores the case of ASCII letters (and reads the name index alone);
+        # PostgreSQL's ILIKE does the same. Arabic letters have no case.
+        pattern = _like(text)
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        name = Volunteer.display_name
+        clause = name.like(pattern, escape="\\") if sqlite else name.ilike(pattern, escape="\\")  # type: ignore[union-attr]
+    # The ids first (read from the indexes alone), then the few rows they name.
+    query = select(Volunteer.id).where(clause)
     if center_ids is not None:
         query = query.where(_related(center_ids))
-    rows = list((await session.execute(query.order_by(Volunteer.display_name, Volunteer.id).limit(limit + 1))).scalars())
-    return Matches(rows[:limit], len(rows) > limit)
+    ids = list((await session.execute(query.order_by(Volunteer.display_name, Volunteer.id).limit(limit + 1))).scalars())
+    if not ids:
+        return Matches([], False)
+    found = {v.id: v for v in (await session.execute(select(Volunteer).where(Volunteer.id.in_(ids[:limit])))).scalars()}  # type: ignore[union-attr]
+    return Matches([found[i] for i in ids[:limit] if i in found], len(ids) > limit)
 
 
 async def relating_center(session: AsyncSession, *, volunteer: Volunteer, center_ids: frozenset[int]) -> int:

@@ -1,5 +1,5 @@
 """records coordinators can fix: who closed an attendance, where off-system work was done, phones
-in one canonical form (and indexed for the record lookup)
+in one canonical form, and the indexes of the record lookup (phone; name and center)
 
 Revision ID: 0004_i9fix
 Revises: 0004_i9loc
@@ -38,6 +38,7 @@ def upgrade() -> None:
     op.create_index("ix_off_system_work_center_id", "off_system_work", ["center_id"], unique=False)
     _canonical_phones()
     op.create_index("ix_volunteer_phone", "volunteer", ["phone"], unique=False)
+    op.create_index("ix_volunteer_display_name_center", "volunteer", ["display_name", "center_id"], unique=False)
 
 
 def _canonical_phones() -> None:
@@ -57,6 +58,7 @@ def _canonical_phones() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_volunteer_display_name_center", table_name="volunteer")
     op.drop_index("ix_volunteer_phone", table_name="volunteer")
     op.drop_index("ix_off_system_work_center_id", table_name="off_system_work")
     op.drop_table("off_system_work")
