@@ -172,14 +172,14 @@ async def test_add_hours_takes_the_day_and_the_opportunity_or_center_and_refuses
         "/addhours 0500000001 2 2025-11-30 awali long ago": "The day of the work must be within the last year.",
         "/addhours 0500000001 2 2026-02-30 awali no such day": "That day does not exist. Please write it as YYYY-MM-DD.",
         "/addhours 0500000001 2 2026-11-30 nowhere somewhere else": "No opportunity or center has the code “nowhere”.",
-        "/addhours 0500000001 2 2026-11-30 awali": "Usage: /addhours <telegram id or phone> <hours> <YYYY-MM-DD>",
+        "/addhours 0500000001 2 2026-11-30 awali": "Usage: /addhours &lt;telegram id or phone&gt; &lt;hours&gt; &lt;YYYY-MM-DD&gt;",
     }
     for command, expected in refusals.items():
         assert (await coordinator.send(command))[-1].text.startswith(expected), command
     [by_center] = await coordinator.send(f"/addhours {BADR} 1 ٢٠٢٦-١١-٣٠ AWALI cleaning the courtyard")
     assert by_center.text.startswith("✅ Added 1 hour for Badr, for <b>Al-Awali Center</b> on Monday 30 November 2026.")
     [arabic_usage] = await harness.person(ARABIC_COORDINATOR).send("/addhours 0500000001")
-    assert arabic_usage.text.startswith("الاستخدام: /addhours <معرّف تيليجرام أو رقم الجوال> <الساعات> <YYYY-MM-DD>")
+    assert arabic_usage.text.startswith("الاستخدام: /addhours &lt;معرّف تيليجرام أو رقم الجوال&gt; &lt;الساعات&gt; &lt;YYYY-MM-DD&gt;")
     async with sessions(harness)() as session:
         rows = list(await session.execute(select(Attendance, OffSystemWork).join(OffSystemWork, OffSystemWork.attendance_id == Attendance.id)
                                           .order_by(Attendance.id)))
