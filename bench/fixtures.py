@@ -57,10 +57,10 @@ def fill(path: Path, *, volunteers: int, opportunities: int, attendances: int, s
             center_ids = [row[0] for row in db.execute("SELECT id FROM center")]
         first_volunteer = (db.execute("SELECT COALESCE(MAX(id), 0) FROM volunteer").fetchone()[0]) + 1
         db.executemany(
-            "INSERT INTO volunteer (telegram_id, language, display_name, center_id, gender, role,"
-            " reminders_muted, reachable, created_at, registered_at) VALUES (?,?,?,?,?,?,0,1,?,?)",
+            "INSERT INTO volunteer (telegram_id, language, display_name, phone, center_id, gender, role,"
+            " reminders_muted, reachable, created_at, registered_at) VALUES (?,?,?,?,?,?,?,0,1,?,?)",
             (
-                (8_000_000_000 + i, "ar" if i % 3 else "en", f"Volunteer {i}", rng.choice(center_ids),
+                (8_000_000_000 + i, "ar" if i % 3 else "en", f"Volunteer {i}", f"+9665{first_volunteer + i:08d}", rng.choice(center_ids),
                  "female" if i % 2 else "male", "volunteer", _ts(now - timedelta(days=700)), _ts(now - timedelta(days=700)))
                 for i in range(volunteers)
             ),

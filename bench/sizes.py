@@ -33,6 +33,7 @@ from models.checkin_codes import (
     window_of,
 )
 from models.live_presence import follow_live_location
+from models.lookup import find_volunteers, volunteer_records
 from models.milestones import (
     enqueue_milestone_thanks,
     plan_milestone_thanks,
@@ -349,6 +350,31 @@ async def run(path: str, runs: int, explain: bool) -> None:
                 ),
             )
         )
+
+        # The record lookup (/records): a phone as typed locally, a Telegram id, a part of a name (a
+        # scan of the names: the admin's reads every volunteer, a coordinator's only those of the
+        # centers they run), then one volunteer's page of records.
+        sample = [v for v in volunteers if v.phone][:runs] or volunteers[:1]
+        scope = frozenset({center_id}) if center_id is not None else None
+        lookups = {
+            "find_volunteers by phone (05… form)": lambda s, i: find_volunteers(
+                s, text="0" + (sample[i % len(sample)].phone or "+9665")[4:], center_ids=scope),
+            "find_volunteers by telegram id": lambda s, i: find_volunteers(
+                s, text=str(sample[i % len(sample)].telegram_id), center_ids=scope),
+            "find_volunteers by name (admin)": lambda s, i: find_volunteers(
+                s, text=f"teer {rng.randrange(100_000)}", center_ids=None),
+            "find_volunteers by name (coordinator)": lambda s, i: find_volunteers(
+                s, text=f"teer {rng.randrange(100_000)}", center_ids=scope),
+        }
+        for name, call in lookups.items():
+            pages.append((name, await timed(factory, runs, call)))
+
+        async def records_page(s: AsyncSession, i: int) -> None:
+            volunteer = await s.get(Volunteer, heavy[i % len(heavy)])
+            assert volunteer is not None
+            await volunteer_records(s, volunteer=volunteer, center_ids=None, now=now, early_minutes=30)
+
+        pages.append(("volunteer_records (heaviest volunteers)", await timed(factory, runs, records_page)))
 
         # The minute sweeps (bot/scheduling.py) share the one SQLite writer with the volunteers' updates:
         # while one runs, every reply waits. A few runs each are enough to see which one holds it.

@@ -19,6 +19,7 @@ from telegram.ext import (
 from handlers import (
     attendance,
     browse,
+    checkout,
     coordinator,
     edits,
     general,
@@ -63,7 +64,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("opportunities", browse.list_opportunities, filters=private))
     app.add_handler(CommandHandler("my", schedule.show_schedule, filters=private))
     app.add_handler(CommandHandler("checkin", attendance.ask_check_in, filters=private))
-    app.add_handler(CommandHandler("checkout", attendance.check_out_now, filters=private))
+    app.add_handler(CommandHandler("checkout", checkout.ask_check_out, filters=private))
     app.add_handler(CommandHandler("hours", attendance.show_hours, filters=private))
     app.add_handler(CommandHandler("pass", passes.show_pass, filters=private))
 
@@ -81,6 +82,9 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(signups.cancel_signup_button, pattern=cd.CancelConfirmed.pattern))
     app.add_handler(CallbackQueryHandler(signups.keep_signup_button, pattern=cd.CancelKept.pattern))
     app.add_handler(CallbackQueryHandler(live_location.check_out_left_site_button, pattern=cd.LeftSiteCheckOut.pattern))
+    app.add_handler(CallbackQueryHandler(checkout.confirm_check_out_button, pattern=cd.CheckOutConfirm.pattern))
+    app.add_handler(CallbackQueryHandler(checkout.keep_checked_in_button, pattern=cd.CheckOutKept.pattern))
+    app.add_handler(CallbackQueryHandler(checkout.undo_check_out_button, pattern=cd.CheckOutUndo.pattern))
     # Anything else pressed is stale or forged: answer it so the button stops spinning.
     app.add_handler(CallbackQueryHandler(general.stale_button))
 

@@ -1,4 +1,5 @@
-"""Check-in (by location, live location, the on-site code or its digits), check-out and hours."""
+"""Check-in (by location, live location, the on-site code or its digits) and hours; check-out is in
+handlers.checkout."""
 
 from __future__ import annotations
 
@@ -15,10 +16,8 @@ from infra.i18n import Translator
 from models.attendance import (
     CheckInOutcome,
     CheckInResult,
-    CheckOutOutcome,
     SharedLocation,
     check_in_by_location,
-    check_out,
     hours_summary,
 )
 from models.base import year_bounds
@@ -218,26 +217,6 @@ async def check_in_pending_scan(update: Update, context: BotContext, session: As
         )
     else:
         text = render_check_in(t, result)
-    await reply(update, text, main_menu(t))
-
-
-async def check_out_now(update: Update, context: BotContext) -> None:
-    """/checkout: close the open check-in and credit the time spent."""
-    async with context.unit_of_work(update) as session:
-        if session is None:
-            return
-        volunteer = await require_registration(update, context, session)
-        if volunteer is None:
-            return
-        result = await check_out(session, volunteer=volunteer, now=context.now(), grace_minutes=context.settings.checkout_grace_minutes)
-    t = context.translator(volunteer.language)
-    if result.outcome == CheckOutOutcome.NOT_CHECKED_IN:
-        await reply(update, t.gettext("You are not checked in, so there is nothing to check out of."), main_menu(t))
-        return
-    assert result.attendance is not None and result.opportunity is not None
-    text = t.gettext("🏁 Checked out of <b>{title}</b>. {duration} credited to you. Thank you for your time!").format(
-        title=esc(opportunity_title(result.opportunity, t.language)), duration=t.duration(result.attendance.credited_minutes)
-    )
     await reply(update, text, main_menu(t))
 
 

@@ -364,3 +364,65 @@ class PassCheckOut(CallbackData, prefix="pco"):
 @dataclass(frozen=True)
 class PassDismiss(CallbackData, prefix="pcx"):
     """“Not now” under a pass card: nothing is done."""
+
+
+# -- Mistakes undone and records fixed (issue 9) --------------------------------------------------
+@dataclass(frozen=True)
+class CheckOutConfirm(CallbackData, prefix="co"):
+    """🏁 Yes, check me out (of this record)."""
+
+    attendance_id: int
+
+
+@dataclass(frozen=True)
+class CheckOutKept(CallbackData, prefix="con"):
+    """Not yet: stay checked in."""
+
+    attendance_id: int
+
+
+@dataclass(frozen=True)
+class CheckOutUndo(CallbackData, prefix="cou"):
+    """↩️ Undo a check-out tapped by mistake (within minutes)."""
+
+    attendance_id: int
+
+
+# Where a coordinator pressed a fixing button, so the view is refreshed in place: the shift's
+# roster ("shift") or a volunteer's records ("person").
+FixView = Literal["shift", "person"]
+
+
+@dataclass(frozen=True)
+class CheckInFor(CallbackData, prefix="cif"):
+    signup_id: int
+    view: FixView
+
+
+@dataclass(frozen=True)
+class CheckOutFor(CallbackData, prefix="cof"):
+    attendance_id: int
+    view: FixView
+
+
+@dataclass(frozen=True)
+class MarkPresent(CallbackData, prefix="mp"):
+    """A no-show (or someone who never checked in) was there: asks for the times."""
+
+    signup_id: int
+    view: FixView
+
+
+@dataclass(frozen=True)
+class CorrectRecord(CallbackData, prefix="fix"):
+    """✏️ Correct any record (flagged or not): asks for the times or minutes, and a reason."""
+
+    attendance_id: int
+
+
+@dataclass(frozen=True)
+class VolunteerRecords(CallbackData, prefix="rec"):
+    """A volunteer's records, one page (0: the newest)."""
+
+    volunteer_id: int
+    page: int = 0

@@ -17,8 +17,8 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from infra.i18n import N_, Translator
 from handlers.context import BotContext
+from infra.i18n import N_, Translator
 from models.tables import Center, Opportunity, Role, Volunteer
 from models.volunteers import get_or_create_volunteer
 

@@ -13,10 +13,10 @@ from handlers.attendance import (
     ask_check_in,
     check_in_with_code,
     check_in_with_digits,
-    check_out_now,
     show_hours,
 )
 from handlers.browse import list_opportunities
+from handlers.checkout import ask_check_out
 from handlers.common import load_volunteer, main_menu, menu_action_for, reply
 from handlers.context import BotContext
 from handlers.onboarding import language_keyboard, onboarding_text, prompt_step, welcome_registered
@@ -79,7 +79,7 @@ MENU_ACTIONS = {
     "browse": list_opportunities,
     "schedule": show_schedule,
     "checkin": ask_check_in,
-    "checkout": check_out_now,
+    "checkout": ask_check_out,
     "hours": show_hours,
     "language": ask_language,
     "help": show_help,

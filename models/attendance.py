@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import hours
+from models.audit import record_action
 from models.tables import (
     Attendance,
     Opportunity,
@@ -93,6 +94,7 @@ def location_method(location: SharedLocation) -> str:
 class CheckOutOutcome(StrEnum):
     CHECKED_OUT = "checked_out"
     NOT_CHECKED_IN = "not_checked_in"
+    ALREADY_OUT = "already_out"  # the record named was closed meanwhile (a second tap)
 
 
 @dataclass
@@ -266,20 +268,99 @@ async def open_attendance(
 
 
 async def check_out(
-    session: AsyncSession, *, volunteer: Volunteer, now: datetime, grace_minutes: int
+    session: AsyncSession, *, volunteer: Volunteer, now: datetime, grace_minutes: int, attendance_id: int | None = None
 ) -> CheckOutResult:
-    """Close the open check-in and credit the time spent."""
+    """Close the open check-in (the one named, when the volunteer confirmed a particular one) and
+    credit the time spent."""
     assert volunteer.id is not None
-    found = await open_attendance(session, volunteer_id=volunteer.id)
+    if attendance_id is None:
+        found = await open_attendance(session, volunteer_id=volunteer.id)
+    else:
+        found = await _own_attendance(session, volunteer_id=volunteer.id, attendance_id=attendance_id)
+        if found is not None and found[0].checked_out_at is not None:
+            return CheckOutResult(CheckOutOutcome.ALREADY_OUT, attendance=found[0], shift=found[1], opportunity=found[2])
     if found is None:
         return CheckOutResult(CheckOutOutcome.NOT_CHECKED_IN)
     attendance, shift, opportunity = found
     attendance.checked_out_at = now
+    attendance.checked_out_by = volunteer.telegram_id
     attendance.credited_minutes = credit_minutes(
         checked_in_at=attendance.checked_in_at, checked_out_at=now, shift=shift, grace_minutes=grace_minutes
     )
     await session.flush()
     return CheckOutResult(CheckOutOutcome.CHECKED_OUT, attendance=attendance, shift=shift, opportunity=opportunity)
+
+
+async def _own_attendance(
+    session: AsyncSession, *, volunteer_id: int, attendance_id: int
+) -> tuple[Attendance, Shift, Opportunity] | None:
+    """This volunteer's record of a shift, locked; None for anyone else's (a forged button)."""
+    row = (
+        await session.execute(
+            select(Attendance, Shift, Opportunity)
+            .join(Shift, Shift.id == Attendance.shift_id)
+            .join(Opportunity, Opportunity.id == Shift.opportunity_id)
+            .where(Attendance.id == attendance_id, Attendance.volunteer_id == volunteer_id)
+            .with_for_update(of=Attendance)
+        )
+    ).first()
+    return tuple(row) if row else None  # type: ignore[return-value]
+
+
+# A check-out tapped by mistake can be taken back this long after it (and while the shift, with
+# its grace, has not ended: after that the forgotten-check-out sweep would close it again).
+UNDO_WINDOW = timedelta(minutes=10)
+
+
+class UndoOutcome(StrEnum):
+    UNDONE = "undone"
+    TOO_LATE = "too_late"  # more than UNDO_WINDOW after the check-out
+    SHIFT_OVER = "shift_over"  # the shift and its grace have ended
+    NOT_CHECKED_OUT = "not_checked_out"  # undone already
+    NOT_THEIRS = "not_theirs"  # closed by a coordinator or by the bot: theirs to change
+    OTHER_OPEN = "other_open"  # checked in to another shift since
+    UNKNOWN = "unknown"  # no such record of this volunteer (a forged button)
+
+
+@dataclass
+class UndoResult:
+    outcome: UndoOutcome
+    attendance: Attendance | None = None
+    opportunity: Opportunity | None = None
+    before_minutes: int = 0
+
+
+async def undo_check_out(
+    session: AsyncSession, *, volunteer: Volunteer, attendance_id: int, now: datetime, grace_minutes: int
+) -> UndoResult:
+    """Reopen a check-out the volunteer made by mistake: checked in again, nothing credited until
+    the real check-out. Audited (the volunteer is the actor)."""
+    assert volunteer.id is not None
+    found = await _own_attendance(session, volunteer_id=volunteer.id, attendance_id=attendance_id)
+    if found is None:
+        return UndoResult(UndoOutcome.UNKNOWN)
+    attendance, shift, opportunity = found
+    result = UndoResult(UndoOutcome.UNDONE, attendance, opportunity, attendance.credited_minutes)
+    if attendance.checked_out_at is None:
+        result.outcome = UndoOutcome.NOT_CHECKED_OUT
+    elif attendance.checked_out_by != volunteer.telegram_id or attendance.flagged:
+        result.outcome = UndoOutcome.NOT_THEIRS
+    elif now - attendance.checked_out_at > UNDO_WINDOW:
+        result.outcome = UndoOutcome.TOO_LATE
+    elif now >= shift.ends_at + timedelta(minutes=grace_minutes):
+        result.outcome = UndoOutcome.SHIFT_OVER
+    elif await open_attendance(session, volunteer_id=volunteer.id) is not None:
+        result.outcome = UndoOutcome.OTHER_OPEN
+    if result.outcome != UndoOutcome.UNDONE:
+        return result
+    assert attendance.checked_out_at is not None
+    before = f"out={attendance.checked_out_at.isoformat()} min={attendance.credited_minutes}"
+    attendance.checked_out_at, attendance.checked_out_by, attendance.credited_minutes = None, None, 0
+    await record_action(
+        session, actor_telegram_id=volunteer.telegram_id, action="attendance.undo_checkout", target=f"attendance:{attendance.id}",
+        detail=f"{before} -> open min=0: the volunteer undid their check-out", now=now,
+    )
+    return result
 
 
 @dataclass

@@ -4,7 +4,7 @@ and hours for work done outside the bot. Every correction is audited with its re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -15,7 +15,15 @@ from models.audit import record_action
 from models.hours import confirm_record
 from models.notices.kinds import NoticeKind
 from models.outbox import PRIORITY_NOTICE, enqueue
-from models.tables import Attendance, Opportunity, Shift, Signup, SignupStatus, Volunteer
+from models.tables import (
+    Attendance,
+    OffSystemWork,
+    Opportunity,
+    Shift,
+    Signup,
+    SignupStatus,
+    Volunteer,
+)
 
 MAX_MINUTES = 24 * 60
 REASON_MAX = 200
@@ -152,7 +160,7 @@ async def adjust_credited_minutes(
         session, actor_telegram_id=actor_telegram_id, action="attendance.adjust", target=f"attendance:{attendance_id}",
         detail=f"{before} -> {minutes} min: {reason}", now=now,
     )
-    await _tell_hours_adjusted(session, attendance=attendance, reason=reason, now=now)
+    await tell_hours_adjusted(session, attendance=attendance, reason=reason, now=now, before_minutes=before)
     return attendance
 
 
@@ -191,36 +199,74 @@ async def mark_no_show(session: AsyncSession, *, signup_id: int, actor_telegram_
     return signup
 
 
+class WorkDateProblem(StrEnum):
+    FUTURE = "future"
+    TOO_OLD = "too_old"
+
+
+# Off-system work is dated by the day it was done; a record of it is placed at noon that day
+# (local time), so the day is the same in every zone a report may read it in.
+WORK_DAY_NOON = time(12, 0)
+
+
+def off_system_moment(worked_on: date, *, now: datetime, zone: tzinfo) -> datetime | WorkDateProblem:
+    """When a record of work done on that day is placed; refused in the future or over a year ago."""
+    today = now.astimezone(zone).date()
+    if worked_on > today:
+        return WorkDateProblem.FUTURE
+    year_ago = today.replace(year=today.year - 1, day=28 if (today.month, today.day) == (2, 29) else today.day)
+    if worked_on < year_ago:
+        return WorkDateProblem.TOO_OLD
+    return min(datetime.combine(worked_on, WORK_DAY_NOON, tzinfo=zone), now)
+
+
 async def add_off_system_minutes(
-    session: AsyncSession, *, volunteer: Volunteer, minutes: int, reason: str, actor_telegram_id: int, now: datetime
+    session: AsyncSession, *, volunteer: Volunteer, minutes: int, reason: str, actor_telegram_id: int, now: datetime,
+    worked_at: datetime | None = None, center_id: int | None = None, opportunity_id: int | None = None,
 ) -> Attendance:
-    """Hours for work done outside the bot: a manual record with no shift."""
+    """Hours for work done outside the bot: a manual record with no shift, dated when the work was
+    done (now when not said), with the center (and opportunity) it was done for."""
     reason = _check(minutes, reason, allow_zero=False)
+    at = worked_at or now
     record = Attendance(
-        volunteer_id=volunteer.id, shift_id=None, signup_id=None, checked_in_at=now, checked_out_at=now,  # type: ignore[arg-type]
+        volunteer_id=volunteer.id, shift_id=None, signup_id=None, checked_in_at=at, checked_out_at=at,  # type: ignore[arg-type]
         method="manual", credited_minutes=minutes, flag_reason="off-system",
     )
     session.add(record)
     await session.flush()
+    assert record.id is not None
+    session.add(OffSystemWork(attendance_id=record.id, center_id=center_id or volunteer.center_id,
+                              opportunity_id=opportunity_id, reason=reason, added_by_telegram_id=actor_telegram_id))
+    await session.flush()
     await record_action(
         session, actor_telegram_id=actor_telegram_id, action="attendance.add_manual", target=f"volunteer:{volunteer.telegram_id}",
-        detail=f"{minutes} min: {reason}", now=now,
+        detail=(f"none -> attendance:{record.id} on {at.isoformat()} center={center_id or volunteer.center_id} "
+                f"opportunity={opportunity_id}: {minutes} min: {reason}"), now=now,
     )
-    await _tell_hours_adjusted(session, attendance=record, reason=reason, now=now)
+    await tell_hours_adjusted(session, attendance=record, reason=reason, now=now)
     return record
 
 
-async def _tell_hours_adjusted(session: AsyncSession, *, attendance: Attendance, reason: str, now: datetime) -> None:
-    """The volunteer hears of every change a coordinator makes to their hours, with the reason."""
+async def tell_hours_adjusted(
+    session: AsyncSession, *, attendance: Attendance, reason: str, now: datetime, before_minutes: int | None = None,
+    times: bool = False,
+) -> None:
+    """The volunteer hears of every change a coordinator makes to their hours, with the reason (and
+    what the record credited before; times=True: the arrival and leaving times were changed)."""
     volunteer = await session.get(Volunteer, attendance.volunteer_id)
     assert volunteer is not None and attendance.id is not None
+    payload: dict[str, object] = {"attendance_id": attendance.id, "reason": reason}
+    if before_minutes is not None:
+        payload["before_minutes"] = before_minutes
+    if times:
+        payload["times"] = True
     await enqueue(
         session,
         key=f"hours-adjusted:{attendance.id}:{now.isoformat()}",
         chat_id=volunteer.telegram_id,
         volunteer_id=volunteer.id,
         kind=NoticeKind.HOURS_ADJUSTED,
-        payload={"attendance_id": attendance.id, "reason": reason},
+        payload=payload,
         now=now,
         priority=PRIORITY_NOTICE,
     )

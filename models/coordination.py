@@ -19,6 +19,7 @@ from models.tables import (
     Attendance,
     Center,
     CoordinatorCenter,
+    OffSystemWork,
     Opportunity,
     Role,
     Shift,
@@ -119,12 +120,16 @@ async def center_of_signup(session: AsyncSession, signup_id: int) -> int | None:
 
 
 async def center_of_attendance(session: AsyncSession, attendance_id: int) -> int | None:
-    """The shift's center; for off-system hours (no shift), the volunteer's home center."""
+    """The shift's center; for off-system hours (no shift), the center the work was done for, or
+    the volunteer's home center (hours added before the center was asked for)."""
     attendance = await session.get(Attendance, attendance_id)
     if attendance is None:
         return None
     if attendance.shift_id is not None:
         return await center_of_shift(session, attendance.shift_id)
+    work = await session.get(OffSystemWork, attendance_id)
+    if work is not None and work.center_id is not None:
+        return work.center_id
     volunteer = await session.get(Volunteer, attendance.volunteer_id)
     return volunteer.center_id if volunteer else None
 

@@ -111,11 +111,16 @@ class Center(SQLModel, table=True):
 class Volunteer(SQLModel, table=True):
     """A person who talks to the bot: a volunteer, and possibly a coordinator."""
 
+    # The record lookup's name search reads this index alone (a scan of short keys, not of 100k
+    # rows), the center beside the name for a coordinator's scope.
+    __table_args__ = (Index("ix_volunteer_display_name_center", "display_name", "center_id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     telegram_id: int = Field(sa_type=BigInteger, unique=True)
     language: str = Field(default="ar", max_length=8)
     display_name: str | None = Field(default=None, max_length=64)
-    phone: str | None = Field(default=None, max_length=32)
+    # Always in the canonical form of models.phones (+9665XXXXXXXX); indexed for the record lookup.
+    phone: str | None = Field(default=None, max_length=32, index=True)
     center_id: int | None = Field(default=None, foreign_key="center.id", index=True)
     gender: str | None = Field(default=None, max_length=8)
     role: str = Field(default=Role.VOLUNTEER, max_length=16)
@@ -245,7 +250,7 @@ class Attendance(SQLModel, table=True):
     volunteer_id: int = Field(foreign_key="volunteer.id")
     checked_in_at: datetime = Field(sa_type=UTCDateTime)
     checked_out_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    method: str = Field(max_length=16)  # live | location | code | pass | manual
+    method: str = Field(max_length=16)  # live | location | code | pass | manual | coordinator (on their behalf)
     credited_minutes: int = 0
     flagged: bool = False
     flag_reason: str | None = Field(default=None, max_length=64)
@@ -257,6 +262,21 @@ class Attendance(SQLModel, table=True):
     live_seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     live_distance_m: int | None = None
     left_site_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Who closed it: the volunteer's own Telegram id, a coordinator's, or None (the bot's sweep, or
+    # before this was kept). Only a volunteer's own check-out can be undone by them.
+    checked_out_by: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class OffSystemWork(SQLModel, table=True):
+    """Where and why hours for work done outside the bot were added (/addhours): one per record."""
+
+    __tablename__ = "off_system_work"
+
+    attendance_id: int = Field(foreign_key="attendance.id", primary_key=True)
+    center_id: int | None = Field(default=None, foreign_key="center.id", index=True)
+    opportunity_id: int | None = Field(default=None, foreign_key="opportunity.id")
+    reason: str = Field(default="", sa_type=Text)
+    added_by_telegram_id: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class WrongCheckInCode(SQLModel, table=True):

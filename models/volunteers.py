@@ -7,10 +7,12 @@ import unicodedata
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.numerals import ascii_digits
+from models.phones import normalize_phone
 from models.tables import Center, Gender, OnboardingStep, Role, Volunteer
 
 NAME_MIN, NAME_MAX = 2, 64
@@ -29,6 +31,11 @@ async def get_volunteer(session: AsyncSession, *, telegram_id: int) -> Volunteer
     """The volunteer with this Telegram id, if they ever wrote to the bot."""
     result = await session.execute(_BY_TELEGRAM_ID, {"telegram_id": telegram_id})
     return result.scalar_one_or_none()
+
+
+async def get_volunteer_by_id(session: AsyncSession, *, volunteer_id: int) -> Volunteer | None:
+    """The volunteer with this row id (a button names one)."""
+    return await session.get(Volunteer, volunteer_id)
 
 
 async def get_or_create_volunteer(
@@ -92,8 +99,9 @@ def set_display_name(volunteer: Volunteer, *, text: str) -> None:
 def set_phone(volunteer: Volunteer, *, phone: str | None) -> None:
     """Keep the shared phone number (or none when skipped) and move on to the center."""
     if phone is not None:
-        digits = "".join(ch for ch in phone if ch.isdigit())
-        volunteer.phone = ("+" + digits) if digits else None
+        # Telegram gives a contact's number in international form, with or without the "+".
+        digits = "".join(ch for ch in ascii_digits(phone) if ch.isdigit())
+        volunteer.phone = normalize_phone(phone, international=True) or (("+" + digits) if digits else None)
     if volunteer.onboarding_step == OnboardingStep.PHONE:
         volunteer.onboarding_step = OnboardingStep.CENTER
 
@@ -157,12 +165,38 @@ async def conversation_of(session: AsyncSession, *, telegram_id: int) -> dict[st
 
 
 async def find_volunteer(session: AsyncSession, *, telegram_id_or_phone: str) -> Volunteer | None:
-    """The volunteer a coordinator names by Telegram id or phone number (with or without the +)."""
-    who = telegram_id_or_phone.lstrip("+")
-    query = select(Volunteer).where(
-        (Volunteer.phone == "+" + who) | (Volunteer.telegram_id == (int(who) if who.isdigit() else -1))
-    )
-    return (await session.execute(query.limit(1))).scalar_one_or_none()
+    """The one volunteer a coordinator names by Telegram id or phone number (in any form a Saudi
+    user types it); None when nobody, or more than one person, answers to it."""
+    found = await volunteers_by_id_or_phone(session, text=telegram_id_or_phone, limit=2)
+    return found[0] if len(found) == 1 else None
+
+
+def telegram_id_in(text: str) -> int | None:
+    """A Telegram id typed as plain digits (Arabic-Indic ones too); a leading 0 or + makes it a phone."""
+    digits = ascii_digits(text.strip())
+    if not digits.isascii() or not digits.isdigit() or digits.startswith("0") or len(digits) > 18:
+        return None
+    return int(digits)
+
+
+def id_or_phone_clause(text: str) -> ColumnElement[bool] | None:
+    """Matches the volunteers whose Telegram id or phone this text is; None when it is neither."""
+    phone, telegram_id = normalize_phone(text), telegram_id_in(text)
+    clauses = []
+    if phone is not None:
+        clauses.append(Volunteer.phone == phone)
+    if telegram_id is not None:
+        clauses.append(Volunteer.telegram_id == telegram_id)
+    return or_(*clauses) if clauses else None
+
+
+async def volunteers_by_id_or_phone(session: AsyncSession, *, text: str, limit: int = 10) -> list[Volunteer]:
+    """Everyone whose Telegram id or phone this text is (a family may share one phone)."""
+    clause = id_or_phone_clause(text)
+    if clause is None:
+        return []
+    query = select(Volunteer).where(clause).order_by(Volunteer.id).limit(limit)
+    return list((await session.execute(query)).scalars())
 
 
 def write_conversation(volunteer: Volunteer, data: dict[str, Any] | None) -> None:

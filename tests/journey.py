@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.harness import Person
+from tests.telegram_double import SentMessage
 
 LABELS = {
     "ar": {"male": "رجل", "female": "امرأة", "center": "مركز حي العوالي", "skip": "تخطي"},
@@ -19,3 +20,10 @@ async def register(person: Person, language: str = "ar", gender: str = "female",
     await person.send(labels["skip"])
     await person.press(labels["center"])
     await person.press(labels[gender])
+
+
+async def check_out(person: Person) -> list[SentMessage]:
+    """/checkout, then 🏁 Yes, check me out (in whichever language): the messages the tap changed."""
+    [question] = await person.send("/checkout")
+    [yes] = [b["callback_data"] for b in question.inline_buttons() if b["callback_data"].startswith("co:")]
+    return await person.press_data(yes, question)

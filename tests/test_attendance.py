@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from handlers import callback_data as cd
 from models.tables import Attendance
 from tests.factories import FAR_AWAY, SITE, make_center, make_opportunity, scan
-from tests.journey import register
+from tests.journey import check_out, register
 
 
 @pytest.fixture
@@ -99,8 +99,8 @@ async def test_check_out_credits_the_minutes_actually_spent(harness, shift):
     harness.advance(hours=2, minutes=5)
     await sara.share_location(*SITE)
     harness.advance(hours=2, minutes=17, seconds=59)
-    [done] = await sara.send("/checkout")
-    assert done.text == "🏁 Checked out of <b>Serving the pilgrims</b>. 2 hours and 17 minutes credited to you. Thank you for your time!"
+    [done] = await check_out(sara)
+    assert done.text.splitlines()[0] == "🏁 Checked out of <b>Serving the pilgrims</b>. 2 hours and 17 minutes credited to you. Thank you for your time!"
 
 
 async def test_check_out_never_credits_more_than_the_shift_plus_grace(harness, shift):
@@ -108,7 +108,7 @@ async def test_check_out_never_credits_more_than_the_shift_plus_grace(harness, s
     harness.advance(hours=1, minutes=30)  # checks in 30 minutes early
     await sara.share_location(*SITE)
     harness.advance(hours=6)
-    [done] = await sara.send("/checkout")
+    [done] = await check_out(sara)
     # 3-hour shift + 30 minutes grace
     assert "احتُسبت لك 3 ساعات و30 دقيقة" in done.text
 
@@ -125,11 +125,11 @@ async def test_hours_show_totals_year_shifts_and_next_milestone(harness, session
     harness.advance(hours=1)
     await sara.send(scan(shifts[0], harness.now))
     harness.advance(hours=4)
-    await sara.send("/checkout")
+    await check_out(sara)
     harness.now = shifts[1].starts_at  # into the new year (2027 in Riyadh)
     await sara.send(scan(shifts[1], harness.now))
     harness.advance(hours=3, minutes=45)
-    await sara.send("/checkout")
+    await check_out(sara)
     [hours] = await sara.send("/hours")
     assert hours.text.splitlines() == [
         "<b>⏱ Your volunteer hours</b>",

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from handlers import callback_data as cd
 from models.tables import OutboxMessage, Shift, Signup
 from tests.factories import make_center, make_opportunity, scan
-from tests.journey import register
+from tests.journey import check_out, register
 
 
 @pytest.fixture
@@ -202,7 +202,7 @@ async def test_my_schedule_lists_upcoming_with_cancel_buttons_and_past_with_hour
     harness.advance(minutes=60)
     await sara.send(scan(soon, harness.now))
     harness.advance(minutes=90)
-    await sara.send("/checkout")
+    await check_out(sara)
     harness.advance(hours=1)
     [after] = await sara.send("/my")
     assert "Past shifts" in after.text and "Serving the pilgrims" in after.text.split("Past shifts")[1]

@@ -49,6 +49,14 @@ EXAMPLES: list[tuple[cd.CallbackData, str]] = [
     (cd.PassCheckIn("Abc_-123456789012345678z", 12, "1"), "pci:v1:Abc_-123456789012345678z:12:1"),
     (cd.PassCheckOut("Abc_-123456789012345678z", 9), "pco:v1:Abc_-123456789012345678z:9"),
     (cd.PassDismiss(), "pcx:v1"),
+    (cd.CheckOutConfirm(9), "co:v1:9"),
+    (cd.CheckOutKept(9), "con:v1:9"),
+    (cd.CheckOutUndo(9), "cou:v1:9"),
+    (cd.CheckInFor(40, "shift"), "cif:v1:40:shift"),
+    (cd.CheckOutFor(9, "person"), "cof:v1:9:person"),
+    (cd.MarkPresent(40, "shift"), "mp:v1:40:shift"),
+    (cd.CorrectRecord(9), "fix:v1:9"),
+    (cd.VolunteerRecords(12, 1), "rec:v1:12:1"),
 ]
 
 

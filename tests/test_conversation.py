@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from handlers import callback_data as cd
 from models.tables import Attendance, Shift, Signup
 from tests.factories import SITE, make_center, make_opportunity
-from tests.journey import register
+from tests.journey import check_out, register
 
 
 @pytest.fixture
@@ -121,7 +121,7 @@ async def test_a_redelivered_check_in_and_check_out_have_one_effect(harness, ses
     await sara.share_location(*SITE)
     assert await harness.redeliver_last(sara) == []
     harness.advance(hours=1)
-    await sara.send("/checkout")
+    await check_out(sara)
     harness.advance(hours=1)
     assert await harness.redeliver_last(sara) == []
     async with session_factory() as session:

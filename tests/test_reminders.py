@@ -13,7 +13,7 @@ from handlers import callback_data as cd
 from models.reminders import mark_no_shows, no_show_candidates, queue_due_reminders
 from models.tables import Attendance, OutboxMessage, Signup
 from tests.factories import SITE, make_center, make_opportunity
-from tests.journey import register
+from tests.journey import check_out, register
 
 NAMES = {"en": "Sara", "ar": "سارة"}
 REMINDER_BUTTONS = {
@@ -160,7 +160,7 @@ async def test_a_muted_volunteer_gets_no_reminders_but_still_thanks(harness, ses
     harness.now = shift.starts_at
     await sara.share_location(*SITE)
     harness.now = shift.ends_at
-    await sara.send("/checkout")
+    await check_out(sara)
     await sweep_and_send(harness)
     assert sara.last().text.startswith("🌟 " + NAMES[language])
 

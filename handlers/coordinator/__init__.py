@@ -13,9 +13,11 @@ from handlers.coordinator import (
     broadcast,
     broadcast_progress,
     exports,
+    on_behalf,
     onsite,
     opportunities,
     profiles,
+    records,
     roles,
     station,
     stats,
@@ -41,6 +43,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         "shifts": onsite.list_shifts,
         "review": attendance.review_attendance,
         "addhours": attendance.add_hours_command,
+        "records": records.find_records_command,
         "newopp": opportunities.start_new_opportunity,
         "export": exports.export_command,
         "exportopps": exports.export_opportunities,
@@ -66,6 +69,11 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         cd.PassCheckIn: station.check_in_button,
         cd.PassCheckOut: station.check_out_button,
         cd.PassDismiss: station.dismiss_button,
+        cd.CheckInFor: on_behalf.check_in_for_button,
+        cd.CheckOutFor: on_behalf.check_out_for_button,
+        cd.MarkPresent: on_behalf.mark_present_button,
+        cd.CorrectRecord: records.correct_record_button,
+        cd.VolunteerRecords: records.records_page_button,
     }
     for kind, button in buttons.items():
         app.add_handler(CallbackQueryHandler(button, pattern=kind.pattern))
@@ -79,6 +87,8 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         attendance.ADJUST_FLOW: attendance.adjust_text,
         opportunities.FLOW: opportunities.new_opportunity_text,
         exports.IMPORT_FLOW: exports.import_text,
+        on_behalf.PRESENT_FLOW: on_behalf.present_text,
+        records.CORRECT_FLOW: records.correct_text,
     })
     if app.job_queue is not None:  # runs once the application starts (not in offline tests)
         app.job_queue.run_once(broadcast_progress.resume_progress_jobs, when=5, name="broadcast-progress:resume")

@@ -3,29 +3,33 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from handlers import callback_data as cd
-from handlers.common import esc, opportunity_title, reply, show
+from handlers.common import center_name, esc, opportunity_title, reply, show
 from handlers.context import BotContext
 from handlers.coordinator.access import parse_or_refuse, require_staff
 from infra.i18n import Translator
 from models.attendance_review import (
     ReviewError,
     ReviewProblem,
+    WorkDateProblem,
     add_off_system_minutes,
     adjust_credited_minutes,
     count_flagged,
     flagged_records,
     keep_as_is,
     mark_no_show,
+    off_system_moment,
 )
 from models.coordination import Actor, center_of_attendance, center_of_signup
+from models.lookup import work_place
 from models.numerals import ascii_digits
 from models.tables import Volunteer
-from models.volunteers import find_volunteer, read_conversation, write_conversation
+from models.volunteers import read_conversation, volunteers_by_id_or_phone, write_conversation
 
 ADJUST_FLOW = "adjust_attendance"
 REVIEW_LIMIT = 10
@@ -190,31 +194,86 @@ async def no_show_button(update: Update, context: BotContext) -> None:
     await query.answer(t.gettext("Marked as a no-show."), show_alert=True)
 
 
+# The day the work was done, as /addhours takes it: 2026-11-28 (or 2026/11/28).
+WORK_DAY = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
+
+
+def parse_work_day(text: str) -> date | None:
+    """A YYYY-MM-DD day (in any digits); None when the text is not one, or no such day exists."""
+    match = WORK_DAY.match(ascii_digits(text))
+    if match is None:
+        return None
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
+def add_hours_usage(t: Translator) -> str:
+    """The usage, escaped: its <placeholders> are text, not HTML."""
+    return esc(t.gettext(
+        "Usage: /addhours <telegram id or phone> <hours> <YYYY-MM-DD> <opportunity ref or center code> <reason>\n"
+        "Example: /addhours 0501234567 3 2026-11-28 awali Ramadan iftar at the center\n"
+        "Without a day and a place, the hours are dated today, for the volunteer's own center."
+    ))
+
+
 async def add_hours_command(update: Update, context: BotContext) -> None:
-    """/addhours <telegram id or phone> <hours> <reason>: hours for work done outside the bot."""
+    """/addhours <telegram id or phone> <hours> [<YYYY-MM-DD> <opportunity ref or center code>] <reason>:
+    hours for work done outside the bot, dated the day it was done, for the place it was done for."""
     args = context.args or []
+    now, zone = context.now(), context.settings.zone
     async with context.transaction() as session:
         actor, t = await require_staff(update, context, session, action="attendance.add_manual")
         if actor is None:
             return
-        usage = esc(t.gettext("Usage: /addhours <telegram id or phone> <hours> <reason>\nExample: /addhours 966500000000 3 Ramadan iftar at the center"))
-        amount = parse_amount(" ".join(args[1:]), hours_default=True) if len(args) >= 3 else None
+        dated = len(args) >= 3 and WORK_DAY.match(ascii_digits(args[2])) is not None
+        words = args[4:] if dated else args[2:]
+        amount = parse_amount(" ".join([args[1], *words]), hours_default=True) if len(args) >= 3 and words else None
         if amount is None:
-            await reply(update, usage)
+            await reply(update, add_hours_usage(t))
             return
-        person = await find_volunteer(session, telegram_id_or_phone=args[0])
-        if person is None:
-            await reply(update, t.gettext("No volunteer has this Telegram id or phone number."))
+        day = parse_work_day(args[2]) if dated else None
+        if dated and day is None:
+            await reply(update, t.gettext("That day does not exist. Please write it as YYYY-MM-DD."))
             return
-        allowed, t = await require_staff(update, context, session, action="attendance.add_manual", center_id=person.center_id,
-                                         missing_target=person.center_id is None and not actor.is_admin, target=f"volunteer:{person.telegram_id}")
+        worked_at = None
+        if day is not None:
+            moment = off_system_moment(day, now=now, zone=zone)
+            if isinstance(moment, WorkDateProblem):
+                await reply(update, t.gettext("The day of the work cannot be in the future.") if moment == WorkDateProblem.FUTURE
+                            else t.gettext("The day of the work must be within the last year."))
+                return
+            worked_at = moment
+        place = await work_place(session, code=args[3]) if dated else None
+        if dated and place is None:
+            await reply(update, t.gettext("No opportunity or center has the code “{code}”. Use an opportunity ref (see /exportopps) or a center code.").format(
+                code=esc(args[3])))
+            return
+        people = await volunteers_by_id_or_phone(session, text=args[0], limit=2)
+        if len(people) != 1:
+            await reply(update, t.gettext("No volunteer has this Telegram id or phone number.") if not people
+                        else t.gettext("More than one volunteer has this phone number. Please use their Telegram id (find it with /records)."))
+            return
+        person = people[0]
+        center_id = place.center.id if place is not None else person.center_id
+        allowed, t = await require_staff(update, context, session, action="attendance.add_manual", center_id=center_id,
+                                         missing_target=center_id is None and not actor.is_admin, target=f"volunteer:{person.telegram_id}")
         if allowed is None:
             return
         try:
-            record = await add_off_system_minutes(session, volunteer=person, minutes=amount[0], reason=amount[1],
-                                                  actor_telegram_id=actor.telegram_id, now=context.now())
+            record = await add_off_system_minutes(
+                session, volunteer=person, minutes=amount[0], reason=amount[1], actor_telegram_id=actor.telegram_id, now=now,
+                worked_at=worked_at, center_id=center_id,
+                opportunity_id=place.opportunity.id if place is not None and place.opportunity is not None else None)
         except ReviewError as error:
             await reply(update, review_problem_text(t, error.problem))
             return
-    await reply(update, t.gettext("✅ Added {time} for {name}. The reason is kept in the audit log.").format(
-        time=t.duration(record.credited_minutes), name=esc(person.display_name or str(person.telegram_id))))
+    name = esc(person.display_name or str(person.telegram_id))
+    if place is None:
+        await reply(update, t.gettext("✅ Added {time} for {name}. The reason is kept in the audit log.").format(
+            time=t.duration(record.credited_minutes), name=name))
+        return
+    where = opportunity_title(place.opportunity, t.language) if place.opportunity is not None else center_name(place.center, t.language)
+    await reply(update, t.gettext("✅ Added {time} for {name}, for <b>{place}</b> on {day}. They will be told, with the reason.").format(
+        time=t.duration(record.credited_minutes), name=name, place=esc(where), day=t.day(record.checked_in_at)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import segno
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +15,7 @@ from handlers.attendance import CODE_PREFIX
 from handlers.common import esc, opportunity_title, reply, show
 from handlers.context import BotContext
 from handlers.coordinator.access import parse_or_refuse, refuse_forged, require_staff
+from handlers.coordinator.roster_buttons import roster_markup
 from infra.i18n import Translator
 from models.attendance_review import Roster, shift_roster
 from models.authoring import (
@@ -145,7 +147,7 @@ def shift_card(t: Translator, shift: Shift, opportunity: Opportunity) -> tuple[s
     ])
 
 
-def render_roster(t: Translator, roster: Roster) -> tuple[str, InlineKeyboardMarkup | None]:
+def render_roster(t: Translator, roster: Roster, *, check_in_open: bool = False) -> tuple[str, InlineKeyboardMarkup | None]:
     def names(people: list) -> str:  # type: ignore[type-arg]
         # ✅: a seat holder who said "I'll be there" under a reminder (rows of those here or gone
         # are attendance records: they came, so there is nothing to mark).
@@ -175,14 +177,11 @@ def render_roster(t: Translator, roster: Roster) -> tuple[str, InlineKeyboardMar
         lines.append(t.gettext("Nobody holds a seat on this shift."))
     elif any(s.confirmed_at for _, s in roster.expected + roster.late + roster.missing + roster.no_shows):
         lines.append(t.gettext("✅ said “I'll be there” in reply to a reminder."))
-    absent = roster.late + roster.missing
-    markup = None
-    if absent:
-        markup = InlineKeyboardMarkup([
-            [InlineKeyboardButton(t.gettext("🚫 No-show: {name}").format(name=(v.display_name or "—")[:40]), callback_data=cd.MarkNoShow(s.id or 0).data)]
-            for v, s in absent[:20]
-        ])
-    return "\n".join(lines), markup
+    return "\n".join(lines), roster_markup(t, roster, check_in_open=check_in_open)
+
+
+def check_in_is_open(context: BotContext, shift: Shift) -> bool:
+    return context.now() >= shift.starts_at - timedelta(minutes=context.settings.checkin_early_minutes)
 
 
 async def _shift_for(update: Update, context: BotContext, session: AsyncSession, *, action: str, shift_id: int) -> tuple[Actor | None, Translator]:
@@ -231,7 +230,7 @@ async def shift_button(update: Update, context: BotContext) -> None:
                 pass  # too old to delete (48 hours) or already gone: it has expired anyway
     elif action == "who":
         assert roster is not None
-        await reply(update, *render_roster(t, roster))
+        await reply(update, *render_roster(t, roster, check_in_open=check_in_is_open(context, shift)))
     elif action == "edit":
         await reply(update, t.gettext("Send the new date, times and number of seats, like: 2026-12-05 16:00-20:00 25"))
     elif action == "cx":

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop
 
-from infra.i18n import Translator
 from handlers import callback_data as cd
 from handlers.common import category_label, center_name, esc, reply, show
 from handlers.context import BotContext
@@ -23,6 +22,7 @@ from handlers.coordinator.access import (
     require_staff,
 )
 from handlers.coordinator.onsite import shift_problem_text
+from infra.i18n import Translator
 from models.authoring import (
     DESCRIPTION_MAX,
     TITLE_MAX,

@@ -22,6 +22,7 @@ COORDINATOR_COMMANDS = (
     ("shifts", N_("Upcoming shifts: check-in QR code, who is here, edit or cancel")),
     ("review", N_("Attendance to review: forgotten check-outs and edited times")),
     ("addhours", N_("Add hours for work done outside the bot")),
+    ("records", N_("A volunteer's records (by name, id or phone): correct, check in or out")),
     ("broadcast", N_("Send a message to volunteers")),
     ("stats", N_("The program's figures against its targets")),
     ("export", N_("Volunteers, attendance and hours as CSV or Excel")),

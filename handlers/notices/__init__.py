@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.notices import announcements, journey, passes, thanks
+from handlers.notices import announcements, corrections, journey, passes, thanks
 from handlers.notices.rendered import Rendered
 from infra.i18n import Translator
 from models.notices.kinds import NoticeKind
@@ -36,6 +36,9 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.BROADCAST: announcements.render_broadcast,
     NoticeKind.HOURS_ADJUSTED: journey.render_hours_adjusted,
     NoticeKind.PASS_ATTENDANCE: passes.render_pass_attendance,
+    NoticeKind.CHECKED_IN_FOR: corrections.render_checked_in_for,
+    NoticeKind.CHECKED_OUT_FOR: corrections.render_checked_out_for,
+    NoticeKind.MARKED_PRESENT: corrections.render_marked_present,
 }
 
 

@@ -116,13 +116,24 @@ def render_shift_cancelled(t: Translator, facts: SeatFacts) -> Rendered:
 
 def render_hours_adjusted(t: Translator, facts: HoursAdjustedFacts) -> Rendered:
     credited = t.duration(facts.attendance.credited_minutes)
-    if facts.shift is None:
-        text = t.gettext("🕒 A coordinator added {duration} to your volunteering record.").format(duration=credited)
+    lines = []
+    if facts.shift is None and facts.work is not None:
+        place = (opportunity_title(facts.work.opportunity, t.language) if facts.work.opportunity is not None
+                 else center_name(facts.work.center, t.language) if facts.work.center is not None else "")
+        lines.append(t.gettext("🕒 A coordinator added {duration} to your volunteering record, for <b>{place}</b> on {day}.").format(
+            duration=credited, place=esc(place), day=t.day(facts.attendance.checked_in_at)))
+    elif facts.shift is None:
+        lines.append(t.gettext("🕒 A coordinator added {duration} to your volunteering record.").format(duration=credited))
     else:
-        text = t.gettext("🕒 A coordinator corrected your hours for <b>{title}</b> ({when}): it now credits {duration}.").format(
+        lines.append(t.gettext("🕒 A coordinator corrected your hours for <b>{title}</b> ({when}): it now credits {duration}.").format(
             title=esc(opportunity_title(facts.shift.opportunity, t.language)),
             when=t.span(facts.shift.shift.starts_at, facts.shift.shift.ends_at),
             duration=credited,
-        )
-    reason = t.gettext("Reason: {reason}").format(reason=esc(facts.reason))
-    return Rendered(text + "\n" + reason + "\n\n" + t.gettext("Your total is always in /hours."))
+        ))
+        out = facts.attendance.checked_out_at
+        if facts.times and out is not None:
+            lines.append(t.gettext("Your time there: {span}.").format(span=t.span(facts.attendance.checked_in_at, out)))
+        if facts.before_minutes is not None:
+            lines.append(t.gettext("Before the change: {duration}.").format(duration=t.duration(facts.before_minutes)))
+    lines.append(t.gettext("Reason: {reason}").format(reason=esc(facts.reason)))
+    return Rendered("\n".join(lines) + "\n\n" + t.gettext("Your total is always in /hours."))

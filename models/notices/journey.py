@@ -12,6 +12,7 @@ from models.signups import HELD
 from models.tables import (
     Attendance,
     Center,
+    OffSystemWork,
     Opportunity,
     Shift,
     ShiftStatus,
@@ -41,12 +42,23 @@ class AttendanceFacts:
 
 
 @dataclass(frozen=True)
+class OffSystemFacts:
+    """Where work done outside the bot was done: the center, and the opportunity when named."""
+
+    center: Center | None
+    opportunity: Opportunity | None
+
+
+@dataclass(frozen=True)
 class HoursAdjustedFacts:
     """A record a coordinator corrected or added: what it credits now, and why."""
 
     attendance: Attendance
     reason: str
     shift: AttendanceFacts | None  # None for off-system hours (a record without a shift)
+    before_minutes: int | None = None  # what it credited before the change (corrections)
+    times: bool = False  # the arrival and leaving times were corrected
+    work: OffSystemFacts | None = None  # off-system hours added with a day and a place
 
 
 async def seat_facts(session: AsyncSession, signup_id: int) -> SeatFacts | None:
@@ -135,4 +147,14 @@ async def load_hours_adjusted(session: AsyncSession, payload: dict[str, Any], zo
     if attendance is None:
         return None
     shift = await attendance_facts(session, attendance.id) if attendance.shift_id is not None else None  # type: ignore[arg-type]
-    return HoursAdjustedFacts(attendance, str(payload.get("reason", "")), shift)
+    work = None
+    place = await session.get(OffSystemWork, attendance.id) if attendance.shift_id is None else None
+    if place is not None and (place.center_id is not None or place.opportunity_id is not None):
+        center = await session.get(Center, place.center_id) if place.center_id is not None else None
+        opportunity = await session.get(Opportunity, place.opportunity_id) if place.opportunity_id is not None else None
+        work = OffSystemFacts(center, opportunity)
+    before = payload.get("before_minutes")
+    return HoursAdjustedFacts(
+        attendance, str(payload.get("reason", "")), shift,
+        before_minutes=int(before) if before is not None else None, times=bool(payload.get("times")), work=work,
+    )

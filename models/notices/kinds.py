@@ -22,3 +22,6 @@ class NoticeKind(StrEnum):
     BROADCAST = "broadcast"  # a coordinator's announcement
     HOURS_ADJUSTED = "hours_adjusted"  # a coordinator corrected a record or added off-system hours
     PASS_ATTENDANCE = "pass_attendance"  # a coordinator checked them in or out with their pass
+    CHECKED_IN_FOR = "checked_in_for"  # a coordinator checked the volunteer in on their behalf
+    CHECKED_OUT_FOR = "checked_out_for"  # ... or out
+    MARKED_PRESENT = "marked_present"  # a no-show (or a missed check-in) recorded as present

@@ -100,7 +100,9 @@ async def test_english_volunteer_checks_in_by_location_and_sees_the_hours(
     assert checked_in.text.startswith("🟢 You are checked in to E2E tree planting.")
 
     omar.send_command("/checkout")
-    checked_out = await omar.wait_for_message(containing("🏁"), timeout=WAIT)
+    question = await omar.wait_for_message(containing("Check out of"), timeout=WAIT)
+    omar.press_button("🏁 Yes, check me out", question)
+    checked_out = await omar.wait_for_message(containing("Checked out of"), timeout=WAIT)
     assert checked_out.text.startswith("🏁 Checked out of E2E tree planting.")
 
     omar.send_command("/hours")
@@ -124,7 +126,9 @@ async def test_arabic_volunteer_checks_in_by_code_right_to_left_text(
     assert checked_in.text.startswith(f"🟢 تم تسجيل حضورك في {SITE_TITLE_AR}")
 
     sara.send_command("/checkout")
-    checked_out = await sara.wait_for_message(containing("🏁"), timeout=WAIT)
+    question = await sara.wait_for_message(containing("تسجيل انصرافك"), timeout=WAIT)
+    sara.press_button("🏁 نعم، سجّل انصرافي", question)
+    checked_out = await sara.wait_for_message(containing("🏁 تم تسجيل انصرافك"), timeout=WAIT)
     assert SITE_TITLE_AR in checked_out.text
 
     sara.send_command("/hours")
