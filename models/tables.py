@@ -358,13 +358,13 @@ class Broadcast(SQLModel, table=True):
 # to 2M table rows): the whole program's minutes by period, and a center's volunteers one by one.
 Index(
     "ix_attendance_checked_in_volunteer_minutes",
-    Attendance.checked_in_at,  # type: ignore[arg-type]
-    Attendance.volunteer_id,  # type: ignore[arg-type]
-    Attendance.credited_minutes,  # type: ignore[arg-type]
+    Attendance.checked_in_at,  # type: ignore[arg-type]  # a column, typed as its value
+    Attendance.volunteer_id,  # type: ignore[arg-type]  # a column, typed as its value
+    Attendance.credited_minutes,  # type: ignore[arg-type]  # a column, typed as its value
 )
 Index(
     "ix_attendance_volunteer_checked_in_minutes",
-    Attendance.volunteer_id,  # type: ignore[arg-type]
-    Attendance.checked_in_at,  # type: ignore[arg-type]
-    Attendance.credited_minutes,  # type: ignore[arg-type]
+    Attendance.volunteer_id,  # type: ignore[arg-type]  # a column, typed as its value
+    Attendance.checked_in_at,  # type: ignore[arg-type]  # a column, typed as its value
+    Attendance.credited_minutes,  # type: ignore[arg-type]  # a column, typed as its value
 )

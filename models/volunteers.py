@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models.tables import Center, Gender, OnboardingStep, Role, Volunteer
 
@@ -22,7 +23,7 @@ class InvalidName(ValueError):
 
 
 # Built once: it runs for every update (see models.updates for why that is cheaper).
-_BY_TELEGRAM_ID = select(Volunteer).where(Volunteer.telegram_id == bindparam("telegram_id"))
+_BY_TELEGRAM_ID = select(Volunteer).where(col(Volunteer.telegram_id) == bindparam("telegram_id"))
 
 
 async def get_volunteer(session: AsyncSession, *, telegram_id: int) -> Volunteer | None:
@@ -152,7 +153,7 @@ def parse_conversation(raw: str | None) -> dict[str, Any]:
 
 async def conversation_of(session: AsyncSession, *, telegram_id: int) -> dict[str, Any]:
     """The conversation on this Telegram id's row, read without loading the volunteer."""
-    result = await session.execute(select(Volunteer.conversation).where(Volunteer.telegram_id == telegram_id))
+    result = await session.execute(select(col(Volunteer.conversation)).where(col(Volunteer.telegram_id) == telegram_id))
     return parse_conversation(result.scalar_one_or_none())
 
 
@@ -160,7 +161,7 @@ async def find_volunteer(session: AsyncSession, *, telegram_id_or_phone: str) ->
     """The volunteer a coordinator names by Telegram id or phone number (with or without the +)."""
     who = telegram_id_or_phone.lstrip("+")
     query = select(Volunteer).where(
-        (Volunteer.phone == "+" + who) | (Volunteer.telegram_id == (int(who) if who.isdigit() else -1))
+        (col(Volunteer.phone) == "+" + who) | (col(Volunteer.telegram_id) == (int(who) if who.isdigit() else -1))
     )
     return (await session.execute(query.limit(1))).scalar_one_or_none()
 
@@ -170,5 +171,5 @@ def write_conversation(volunteer: Volunteer, data: dict[str, Any] | None) -> Non
 
 
 async def list_centers(session: AsyncSession) -> list[Center]:
-    result = await session.execute(select(Center).order_by(Center.id))
+    result = await session.execute(select(Center).order_by(col(Center.id)))
     return list(result.scalars())

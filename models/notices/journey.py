@@ -134,5 +134,5 @@ async def load_hours_adjusted(session: AsyncSession, payload: dict[str, Any], zo
     attendance = await session.get(Attendance, int(payload["attendance_id"]))
     if attendance is None:
         return None
-    shift = await attendance_facts(session, attendance.id) if attendance.shift_id is not None else None  # type: ignore[arg-type]
+    shift = await attendance_facts(session, attendance.id) if attendance.shift_id is not None else None  # type: ignore[arg-type]  # the row is flushed: its id is set
     return HoursAdjustedFacts(attendance, str(payload.get("reason", "")), shift)
