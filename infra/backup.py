@@ -33,7 +33,7 @@ from typing import IO
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # no fcntl on Windows
 
 BUSY_TIMEOUT_MS = 30_000
 STAMP = "%Y-%m-%dT%H%M%SZ"

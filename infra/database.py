@@ -96,7 +96,7 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:
         self._adapt_connection = adapt_connection
         self._connection = adapt_connection._connection
-        self._cursor = _StatementOutcome()  # type: ignore[assignment]
+        self._cursor = _StatementOutcome()  # type: ignore[assignment]  # SQLAlchemy's private adapter attributes, typed as its own classes
         self._soft_closed_memoized = EMPTY_DICT
         self._rows = collections.deque()
 
@@ -107,8 +107,8 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         await self._run(operation, seq_of_parameters, many=True)
 
     async def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
-        connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-        adapted: _OneHopConnection = self._adapt_connection  # type: ignore[assignment]
+        connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]  # SQLAlchemy's private adapter attributes, typed as its own classes
+        adapted: _OneHopConnection = self._adapt_connection  # type: ignore[assignment]  # SQLAlchemy's private adapter attributes, typed as its own classes
         async with adapted._execute_mutex:
             begin, adapted.pending_begin = adapted.pending_begin, None
             outcome, rows = await connection._execute(

@@ -148,7 +148,7 @@ class Settings(BaseSettings):
     def _parse_int_list(cls, value: object) -> tuple[int, ...]:
         if isinstance(value, str):
             return tuple(sorted({int(part) for part in value.split(",") if part.strip()}))
-        return tuple(value)  # type: ignore[arg-type]
+        return tuple(value)  # type: ignore[arg-type]  # pydantic has validated the items
 
     @field_validator("timezone")
     @classmethod

@@ -10,6 +10,7 @@ from enum import StrEnum
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models import hours
 from models.audit import record_action
@@ -111,18 +112,18 @@ async def held_shifts(
     """Confirmed shifts that have not ended and start within a day, soonest first."""
     rows = await session.execute(
         select(Signup, Shift, Opportunity)
-        .join(Shift, Shift.id == Signup.shift_id)
-        .join(Opportunity, Opportunity.id == Shift.opportunity_id)
+        .join(Shift, col(Shift.id) == col(Signup.shift_id))
+        .join(Opportunity, col(Opportunity.id) == col(Shift.opportunity_id))
         .where(
-            Signup.volunteer_id == volunteer_id,
-            Signup.status == SignupStatus.CONFIRMED,
-            Shift.status == ShiftStatus.ACTIVE,
-            Shift.ends_at > now,
-            Shift.starts_at <= now + timedelta(days=1),
+            col(Signup.volunteer_id) == volunteer_id,
+            col(Signup.status) == SignupStatus.CONFIRMED,
+            col(Shift.status) == ShiftStatus.ACTIVE,
+            col(Shift.ends_at) > now,
+            col(Shift.starts_at) <= now + timedelta(days=1),
         )
-        .order_by(Shift.starts_at)
+        .order_by(col(Shift.starts_at))
     )
-    return [tuple(row) for row in rows]  # type: ignore[misc]
+    return [tuple(row) for row in rows]  # type: ignore[misc]  # a Row is a tuple of the selected columns
 
 
 async def _record_check_in(
@@ -144,7 +145,7 @@ async def _record_check_in(
 
 
 async def _existing_attendance(session: AsyncSession, signup_id: int | None) -> Attendance | None:
-    result = await session.execute(select(Attendance).where(Attendance.signup_id == signup_id))
+    result = await session.execute(select(Attendance).where(col(Attendance.signup_id) == signup_id))
     return result.scalar_one_or_none()
 
 
@@ -212,9 +213,9 @@ async def check_in_holder(
     signup = (
         await session.execute(
             select(Signup).where(
-                Signup.shift_id == shift.id,
-                Signup.volunteer_id == volunteer.id,
-                Signup.status == SignupStatus.CONFIRMED,
+                col(Signup.shift_id) == shift.id,
+                col(Signup.volunteer_id) == volunteer.id,
+                col(Signup.status) == SignupStatus.CONFIRMED,
             )
         )
     ).scalar_one_or_none()
@@ -256,15 +257,15 @@ async def open_attendance(
     row = (
         await session.execute(
             select(Attendance, Shift, Opportunity)
-            .join(Shift, Shift.id == Attendance.shift_id)
-            .join(Opportunity, Opportunity.id == Shift.opportunity_id)
-            .where(Attendance.volunteer_id == volunteer_id, Attendance.checked_out_at.is_(None))  # type: ignore[union-attr]
-            .order_by(Attendance.checked_in_at)
+            .join(Shift, col(Shift.id) == col(Attendance.shift_id))
+            .join(Opportunity, col(Opportunity.id) == col(Shift.opportunity_id))
+            .where(col(Attendance.volunteer_id) == volunteer_id, col(Attendance.checked_out_at).is_(None))
+            .order_by(col(Attendance.checked_in_at))
             .limit(1)
             .with_for_update(of=Attendance)
         )
     ).first()
-    return tuple(row) if row else None  # type: ignore[return-value]
+    return tuple(row) if row else None  # type: ignore[return-value]  # a Row is a tuple of the selected columns
 
 
 async def check_out(
@@ -298,13 +299,13 @@ async def _own_attendance(
     row = (
         await session.execute(
             select(Attendance, Shift, Opportunity)
-            .join(Shift, Shift.id == Attendance.shift_id)
-            .join(Opportunity, Opportunity.id == Shift.opportunity_id)
-            .where(Attendance.id == attendance_id, Attendance.volunteer_id == volunteer_id)
+            .join(Shift, col(Shift.id) == col(Attendance.shift_id))
+            .join(Opportunity, col(Opportunity.id) == col(Shift.opportunity_id))
+            .where(col(Attendance.id) == attendance_id, col(Attendance.volunteer_id) == volunteer_id)
             .with_for_update(of=Attendance)
         )
     ).first()
-    return tuple(row) if row else None  # type: ignore[return-value]
+    return tuple(row) if row else None  # type: ignore[return-value]  # a Row is a tuple of the selected columns
 
 
 # A check-out tapped by mistake can be taken back this long after it (and while the shift, with
@@ -388,15 +389,15 @@ async def hours_summary(
     milestones_hours: tuple[int, ...],
 ) -> HoursSummary:
     """Confirmed time (all of it and this year's), pending time, completed shifts, the next milestone."""
-    this_year = Attendance.checked_in_at >= year_start
+    this_year = col(Attendance.checked_in_at) >= year_start
     total, year, pending, shifts = (
         await session.execute(
             select(
                 hours.total(hours.confirmed_minutes()),
                 hours.total(case((this_year, hours.confirmed_minutes()), else_=0)),
                 hours.total(hours.pending_minutes()),
-                func.count(Attendance.shift_id),
-            ).where(Attendance.volunteer_id == volunteer_id, Attendance.checked_out_at.is_not(None))  # type: ignore[union-attr]
+                func.count(col(Attendance.shift_id)),
+            ).where(col(Attendance.volunteer_id) == volunteer_id, col(Attendance.checked_out_at).is_not(None))
         )
     ).one()
     upcoming = [m for m in sorted(milestones_hours) if m * 60 > total]

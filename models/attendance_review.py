@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models.audit import record_action
 from models.hours import confirm_record
@@ -53,10 +54,10 @@ async def shift_roster(session: AsyncSession, *, shift_id: int, now: datetime) -
     roster = Roster(shift, opportunity)
     rows = await session.execute(
         select(Signup, Volunteer, Attendance)
-        .join(Volunteer, Volunteer.id == Signup.volunteer_id)
-        .outerjoin(Attendance, Attendance.signup_id == Signup.id)
-        .where(Signup.shift_id == shift_id, Signup.status.in_((SignupStatus.CONFIRMED, SignupStatus.NO_SHOW, SignupStatus.OFFERED)))  # type: ignore[attr-defined]
-        .order_by(Volunteer.display_name, Volunteer.id)
+        .join(Volunteer, col(Volunteer.id) == col(Signup.volunteer_id))
+        .outerjoin(Attendance, col(Attendance.signup_id) == col(Signup.id))
+        .where(col(Signup.shift_id) == shift_id, col(Signup.status).in_((SignupStatus.CONFIRMED, SignupStatus.NO_SHOW, SignupStatus.OFFERED)))
+        .order_by(col(Volunteer.display_name), col(Volunteer.id))
     )
     for signup, volunteer, attendance in rows:
         if signup.status == SignupStatus.NO_SHOW:
@@ -86,18 +87,18 @@ class FlaggedRecord:
         return self.attendance.checked_out_at is None
 
 
-def _flagged_query(columns: list[Any], *, center_ids: frozenset[int] | None, now: datetime, grace_minutes: int) -> Select:  # type: ignore[type-arg]
+def _flagged_query(columns: list[Any], *, center_ids: frozenset[int] | None, now: datetime, grace_minutes: int) -> Select:
     """Flagged records, and check-ins never closed after the shift's end and grace."""
-    forgot = (Attendance.checked_out_at.is_(None)) & (Shift.ends_at < now - timedelta(minutes=grace_minutes))  # type: ignore[union-attr,operator]
+    forgot = (col(Attendance.checked_out_at).is_(None)) & (col(Shift.ends_at) < now - timedelta(minutes=grace_minutes))
     query = (
         select(*columns)
         .select_from(Attendance)
-        .join(Shift, Shift.id == Attendance.shift_id)
-        .join(Opportunity, Opportunity.id == Shift.opportunity_id)
-        .where(or_(Attendance.flagged == True, forgot))  # noqa: E712 (this spelling matches the partial index)
+        .join(Shift, col(Shift.id) == col(Attendance.shift_id))
+        .join(Opportunity, col(Opportunity.id) == col(Shift.opportunity_id))
+        .where(or_(col(Attendance.flagged) == True, forgot))  # noqa: E712 (this spelling matches the partial index)
     )
     if center_ids is not None:
-        query = query.where(Opportunity.center_id.in_(center_ids or {-1}))  # type: ignore[attr-defined]
+        query = query.where(col(Opportunity.center_id).in_(center_ids or {-1}))
     return query
 
 
@@ -107,8 +108,8 @@ async def flagged_records(
     """Records to review, oldest first."""
     query = (
         _flagged_query([Attendance, Volunteer, Shift, Opportunity], center_ids=center_ids, now=now, grace_minutes=grace_minutes)
-        .join(Volunteer, Volunteer.id == Attendance.volunteer_id)
-        .order_by(Attendance.checked_in_at, Attendance.id)
+        .join(Volunteer, col(Volunteer.id) == col(Attendance.volunteer_id))
+        .order_by(col(Attendance.checked_in_at), col(Attendance.id))
         .limit(limit)
     )
     return [FlaggedRecord(*row) for row in await session.execute(query)]
@@ -150,7 +151,7 @@ async def adjust_credited_minutes(
 ) -> Attendance:
     """Set the minutes a record credits (closing a forgotten check-out) and clear its flag."""
     reason = _check(minutes, reason, allow_zero=True)
-    attendance = (await session.execute(select(Attendance).where(Attendance.id == attendance_id).with_for_update())).scalar_one()
+    attendance = (await session.execute(select(Attendance).where(col(Attendance.id) == attendance_id).with_for_update())).scalar_one()
     before = attendance.credited_minutes
     if attendance.checked_out_at is None:
         attendance.checked_out_at = now
@@ -166,7 +167,7 @@ async def adjust_credited_minutes(
 
 async def keep_as_is(session: AsyncSession, *, attendance_id: int, actor_telegram_id: int, now: datetime) -> Attendance:
     """A coordinator confirms a flagged record's credited minutes: the flag is cleared, the hours stay."""
-    attendance = (await session.execute(select(Attendance).where(Attendance.id == attendance_id).with_for_update())).scalar_one()
+    attendance = (await session.execute(select(Attendance).where(col(Attendance.id) == attendance_id).with_for_update())).scalar_one()
     if attendance.checked_out_at is None:
         raise ReviewError(ReviewProblem.OPEN)
     if not attendance.flagged:
@@ -182,14 +183,14 @@ async def keep_as_is(session: AsyncSession, *, attendance_id: int, actor_telegra
 
 async def mark_no_show(session: AsyncSession, *, signup_id: int, actor_telegram_id: int, now: datetime) -> Signup:
     """A confirmed volunteer who never came to a shift that has started."""
-    signup = (await session.execute(select(Signup).where(Signup.id == signup_id).with_for_update())).scalar_one()
+    signup = (await session.execute(select(Signup).where(col(Signup.id) == signup_id).with_for_update())).scalar_one()
     shift = await session.get(Shift, signup.shift_id)
     assert shift is not None
     if signup.status == SignupStatus.NO_SHOW:
         raise ReviewError(ReviewProblem.ALREADY)
     if shift.starts_at > now or signup.status != SignupStatus.CONFIRMED:
         raise ReviewError(ReviewProblem.NOT_ENDED)
-    checked_in = (await session.execute(select(Attendance.id).where(Attendance.signup_id == signup_id))).first()
+    checked_in = (await session.execute(select(col(Attendance.id)).where(col(Attendance.signup_id) == signup_id))).first()
     if checked_in is not None:
         raise ReviewError(ReviewProblem.CHECKED_IN)
     signup.status = SignupStatus.NO_SHOW
@@ -229,7 +230,7 @@ async def add_off_system_minutes(
     reason = _check(minutes, reason, allow_zero=False)
     at = worked_at or now
     record = Attendance(
-        volunteer_id=volunteer.id, shift_id=None, signup_id=None, checked_in_at=at, checked_out_at=at,  # type: ignore[arg-type]
+        volunteer_id=volunteer.id, shift_id=None, signup_id=None, checked_in_at=at, checked_out_at=at,  # type: ignore[arg-type]  # rows loaded from the database have their ids
         method="manual", credited_minutes=minutes, flag_reason="off-system",
     )
     session.add(record)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models.tables import AuditLog
 
@@ -38,9 +39,9 @@ async def recent_actions(
     session: AsyncSession, *, limit: int = 20, actor_telegram_id: int | None = None, refused_only: bool = False
 ) -> list[AuditLog]:
     """The newest lines first."""
-    query = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)  # type: ignore[union-attr]
+    query = select(AuditLog).order_by(col(AuditLog.id).desc()).limit(limit)
     if actor_telegram_id is not None:
-        query = query.where(AuditLog.actor_telegram_id == actor_telegram_id)
+        query = query.where(col(AuditLog.actor_telegram_id) == actor_telegram_id)
     if refused_only:
-        query = query.where(AuditLog.allowed.is_(False))  # type: ignore[attr-defined]
+        query = query.where(col(AuditLog.allowed).is_(False))
     return list((await session.execute(query)).scalars())

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models.audit import record_action
 from models.notices.shift_holders import notify_shift_holders
@@ -127,6 +128,7 @@ async def publish_opportunity(
     )
     session.add(opportunity)
     await session.flush()
+    assert opportunity.id is not None
     for spec in draft.shift_specs():
         session.add(Shift(
             opportunity_id=opportunity.id, starts_at=spec.starts_at, ends_at=spec.ends_at, capacity=spec.capacity,
@@ -157,7 +159,7 @@ async def change_shift(
     More seats go to the waitlist at once (the promoted are told); every holder is told of the change,
     all in the caller's transaction.
     """
-    shift = (await session.execute(select(Shift).where(Shift.id == shift_id).with_for_update())).scalar_one()
+    shift = (await session.execute(select(Shift).where(col(Shift.id) == shift_id).with_for_update())).scalar_one()
     if spec.capacity < shift.seats_taken:
         raise ShiftSpecError(ShiftProblem.BELOW_TAKEN)
     before = f"{shift.starts_at.isoformat()}..{shift.ends_at.isoformat()} cap={shift.capacity}"
@@ -174,21 +176,21 @@ async def change_shift(
 
 async def cancel_shift(session: AsyncSession, *, shift_id: int, actor_telegram_id: int, now: datetime) -> ShiftChange | None:
     """Cancel the shift, release its seats and tell its holders; None when it was already cancelled."""
-    shift = (await session.execute(select(Shift).where(Shift.id == shift_id).with_for_update())).scalar_one()
+    shift = (await session.execute(select(Shift).where(col(Shift.id) == shift_id).with_for_update())).scalar_one()
     if shift.status == ShiftStatus.CANCELLED:
         return None
     shift.status, shift.seats_taken = ShiftStatus.CANCELLED, 0
     released = await session.execute(
         update(Signup)
-        .where(Signup.shift_id == shift_id, Signup.status.in_(HELD))  # type: ignore[attr-defined]
+        .where(col(Signup.shift_id) == shift_id, col(Signup.status).in_(HELD))
         .values(status=SignupStatus.CANCELLED, cancelled_at=now)
     )
     await record_action(
         session, actor_telegram_id=actor_telegram_id, action="shift.cancel", target=f"shift:{shift_id}",
-        detail=f"released={released.rowcount}", now=now,  # type: ignore[attr-defined]
+        detail=f"released={released.rowcount}", now=now,  # type: ignore[attr-defined]  # rowcount is typed on CursorResult, execute() returns Result
     )
     told = await notify_shift_holders(session, shift_id=shift_id, change="cancelled", now=now)
-    return ShiftChange(shift, told, released=int(released.rowcount))  # type: ignore[attr-defined]
+    return ShiftChange(shift, told, released=int(released.rowcount))  # type: ignore[attr-defined]  # rowcount is typed on CursorResult, execute() returns Result
 
 
 def within(text: str, limit: int) -> str | None:

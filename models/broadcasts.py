@@ -11,6 +11,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, String, case, cast, exists, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
+from sqlmodel import col
 
 from models.base import dialect_insert
 from models.coordination import Actor
@@ -73,43 +74,43 @@ class Audience:
         return int(self.arg)
 
 
-def _recipients(audience: Audience, *, scope: frozenset[int] | None, now: datetime) -> Select:  # type: ignore[type-arg]
+def _recipients(audience: Audience, *, scope: frozenset[int] | None, now: datetime) -> Select:
     """Registered, reachable volunteers in the audience (scope: home centers a coordinator may reach)."""
-    query = select(Volunteer.id, Volunteer.telegram_id).where(
-        Volunteer.onboarding_step.is_(None), Volunteer.reachable.is_(True)  # type: ignore[union-attr,attr-defined]
+    query = select(col(Volunteer.id), col(Volunteer.telegram_id)).where(
+        col(Volunteer.onboarding_step).is_(None), col(Volunteer.reachable).is_(True)
     )
     kind = audience.kind
     if kind in ("opportunity", "shift"):
         # Holders of one opportunity or shift: the permission was checked on its center, so the
         # coordinator reaches every holder, whatever their home center.
-        held = select(Signup.volunteer_id).join(Shift, Shift.id == Signup.shift_id).where(
-            Signup.status == SignupStatus.CONFIRMED
+        held = select(col(Signup.volunteer_id)).join(Shift, col(Shift.id) == col(Signup.shift_id)).where(
+            col(Signup.status) == SignupStatus.CONFIRMED
         )
-        held = held.where(Shift.id == audience.number) if kind == "shift" else held.where(
-            Shift.opportunity_id == audience.number, Shift.status == ShiftStatus.ACTIVE
+        held = held.where(col(Shift.id) == audience.number) if kind == "shift" else held.where(
+            col(Shift.opportunity_id) == audience.number, col(Shift.status) == ShiftStatus.ACTIVE
         )
-        return query.where(Volunteer.id.in_(held))  # type: ignore[union-attr]
+        return query.where(col(Volunteer.id).in_(held))
     if scope is not None:
-        query = query.where(Volunteer.center_id.in_(scope or {-1}))  # type: ignore[union-attr]
+        query = query.where(col(Volunteer.center_id).in_(scope or {-1}))
     if kind == "center":
-        query = query.where(Volunteer.center_id == audience.number)
+        query = query.where(col(Volunteer.center_id) == audience.number)
     elif kind == "waitlisted":
         waiting = (
-            select(Signup.volunteer_id)
-            .join(Shift, Shift.id == Signup.shift_id)
-            .where(Signup.status == SignupStatus.WAITLISTED, Shift.starts_at > now, Shift.status == ShiftStatus.ACTIVE)
+            select(col(Signup.volunteer_id))
+            .join(Shift, col(Shift.id) == col(Signup.shift_id))
+            .where(col(Signup.status) == SignupStatus.WAITLISTED, col(Shift.starts_at) > now, col(Shift.status) == ShiftStatus.ACTIVE)
         )
-        query = query.where(Volunteer.id.in_(waiting))  # type: ignore[union-attr]
+        query = query.where(col(Volunteer.id).in_(waiting))
     elif kind == "lang":
-        query = query.where(Volunteer.language == audience.arg)
+        query = query.where(col(Volunteer.language) == audience.arg)
     elif kind == "active":
         since = now - timedelta(days=audience.number)
         query = query.where(
-            exists().where(Attendance.volunteer_id == Volunteer.id, Attendance.checked_in_at >= since)
+            exists().where(col(Attendance.volunteer_id) == col(Volunteer.id), col(Attendance.checked_in_at) >= since)
         )
     elif kind == "never":
         query = query.where(
-            ~exists().where(Attendance.volunteer_id == Volunteer.id, Attendance.checked_out_at.is_not(None))  # type: ignore[union-attr]
+            ~exists().where(col(Attendance.volunteer_id) == col(Volunteer.id), col(Attendance.checked_out_at).is_not(None))
         )
     return query
 
@@ -127,7 +128,7 @@ async def audience_center(session: AsyncSession, audience: Audience) -> int | No
         return opportunity.center_id if opportunity else -1
     if audience.kind == "shift":
         row = await session.execute(
-            select(Opportunity.center_id).join(Shift, Shift.opportunity_id == Opportunity.id).where(Shift.id == audience.number)
+            select(col(Opportunity.center_id)).join(Shift, col(Shift.opportunity_id) == col(Opportunity.id)).where(col(Shift.id) == audience.number)
         )
         return row.scalar_one_or_none() or -1
     return None
@@ -156,7 +157,7 @@ async def audience_subject(session: AsyncSession, *, audience: Audience) -> Audi
 
 
 def _still_ahead(now: datetime) -> ColumnElement[bool]:
-    return (Shift.ends_at > now) & (Shift.status == ShiftStatus.ACTIVE)  # type: ignore[return-value]
+    return (col(Shift.ends_at) > now) & (col(Shift.status) == ShiftStatus.ACTIVE)
 
 
 async def opportunities_to_address(
@@ -165,13 +166,13 @@ async def opportunities_to_address(
     """Published opportunities of the actor's centers with a shift still ahead, newest first."""
     query = (
         select(Opportunity)
-        .where(Opportunity.status == OpportunityStatus.PUBLISHED)
-        .where(select(Shift.id).where(Shift.opportunity_id == Opportunity.id, _still_ahead(now)).exists())
-        .order_by(Opportunity.id.desc())  # type: ignore[union-attr]
+        .where(col(Opportunity.status) == OpportunityStatus.PUBLISHED)
+        .where(select(col(Shift.id)).where(col(Shift.opportunity_id) == col(Opportunity.id), _still_ahead(now)).exists())
+        .order_by(col(Opportunity.id).desc())
         .limit(limit)
     )
     if not actor.is_admin:
-        query = query.where(Opportunity.center_id.in_(actor.center_ids or {-1}))  # type: ignore[attr-defined]
+        query = query.where(col(Opportunity.center_id).in_(actor.center_ids or {-1}))
     return list((await session.execute(query)).scalars())
 
 
@@ -189,7 +190,7 @@ async def shifts_to_address(
     if opportunity is None or not actor.manages(opportunity.center_id):
         return None
     shifts = await session.execute(
-        select(Shift).where(Shift.opportunity_id == opportunity.id, _still_ahead(now)).order_by(Shift.starts_at).limit(limit)
+        select(Shift).where(col(Shift.opportunity_id) == opportunity.id, _still_ahead(now)).order_by(col(Shift.starts_at)).limit(limit)
     )
     return OpportunityShifts(opportunity, list(shifts.scalars()))
 
@@ -255,11 +256,11 @@ async def confirm_broadcast(
     if broadcast.status != BroadcastStatus.DRAFT:
         return ConfirmResult(ConfirmOutcome.GONE, broadcast)
     recent = await session.execute(
-        select(Broadcast.id).where(
-            Broadcast.content_hash == broadcast.content_hash,
-            Broadcast.id != broadcast.id,
-            Broadcast.status.in_((BroadcastStatus.QUEUED, BroadcastStatus.DONE)),  # type: ignore[attr-defined]
-            Broadcast.confirmed_at >= now - DUPLICATE_WINDOW,  # type: ignore[operator]
+        select(col(Broadcast.id)).where(
+            col(Broadcast.content_hash) == broadcast.content_hash,
+            col(Broadcast.id) != broadcast.id,
+            col(Broadcast.status).in_((BroadcastStatus.QUEUED, BroadcastStatus.DONE)),
+            col(Broadcast.confirmed_at) >= now - DUPLICATE_WINDOW,
         )
     )
     if recent.first() is not None:
@@ -267,10 +268,10 @@ async def confirm_broadcast(
         return ConfirmResult(ConfirmOutcome.DUPLICATE, broadcast)
     claimed = await session.execute(
         update(Broadcast)
-        .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.DRAFT)  # type: ignore[arg-type]
+        .where(col(Broadcast.id) == broadcast_id, col(Broadcast.status) == BroadcastStatus.DRAFT)
         .values(status=BroadcastStatus.QUEUED, confirmed_at=now)
     )
-    if not claimed.rowcount:  # type: ignore[attr-defined]
+    if not claimed.rowcount:  # type: ignore[attr-defined]  # rowcount is typed on CursorResult, execute() returns Result
         return ConfirmResult(ConfirmOutcome.ALREADY, broadcast)
     queued = await _queue_recipients(session, broadcast=broadcast, actor=actor, now=now)
     await session.refresh(broadcast)
@@ -299,8 +300,8 @@ async def _queue_recipients(session: AsyncSession, *, broadcast: Broadcast, acto
         literal(PRIORITY_BROADCAST),
         literal(OutboxStatus.PENDING.value),
         literal(0),
-        literal(now, OutboxMessage.__table__.c.not_before.type),  # type: ignore[attr-defined]
-        literal(now, OutboxMessage.__table__.c.created_at.type),  # type: ignore[attr-defined]
+        literal(now, OutboxMessage.__table__.c.not_before.type),  # type: ignore[attr-defined]  # SQLModel declares no __table__ on the class
+        literal(now, OutboxMessage.__table__.c.created_at.type),  # type: ignore[attr-defined]  # SQLModel declares no __table__ on the class
         literal(broadcast.id),
     ).where(recipients.c.id.is_not(None))  # SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT
     columns = ["key", "chat_id", "volunteer_id", "kind", "payload", "priority", "status", "attempts",
@@ -308,7 +309,7 @@ async def _queue_recipients(session: AsyncSession, *, broadcast: Broadcast, acto
     result = await session.execute(
         dialect_insert(session, OutboxMessage).from_select(columns, source).on_conflict_do_nothing()
     )
-    queued = int(result.rowcount)  # type: ignore[attr-defined]
+    queued = int(result.rowcount)  # type: ignore[attr-defined]  # rowcount is typed on CursorResult, execute() returns Result
     if queued:
         mark_queued(session)
     return queued
@@ -319,13 +320,13 @@ async def cancel_draft(session: AsyncSession, *, actor: Actor, broadcast_id: int
     result = await session.execute(
         update(Broadcast)
         .where(
-            Broadcast.id == broadcast_id,  # type: ignore[arg-type]
-            Broadcast.status == BroadcastStatus.DRAFT,  # type: ignore[arg-type]
-            Broadcast.created_by_telegram_id == actor.telegram_id,  # type: ignore[arg-type]
+            col(Broadcast.id) == broadcast_id,
+            col(Broadcast.status) == BroadcastStatus.DRAFT,
+            col(Broadcast.created_by_telegram_id) == actor.telegram_id,
         )
         .values(status=BroadcastStatus.CANCELLED)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # rowcount is typed on CursorResult, execute() returns Result
 
 
 @dataclass
@@ -372,9 +373,9 @@ async def broadcast_progress(session: AsyncSession, *, broadcast_id: int) -> Pro
     if broadcast.final_counts is not None:  # closed: its outbox rows may have been pruned since
         return Progress(broadcast, {status: int(n) for status, n in json.loads(broadcast.final_counts).items()})
     rows = await session.execute(
-        select(OutboxMessage.status, func.count())
-        .where(OutboxMessage.broadcast_id == broadcast_id)
-        .group_by(OutboxMessage.status)
+        select(col(OutboxMessage.status), func.count())
+        .where(col(OutboxMessage.broadcast_id) == broadcast_id)
+        .group_by(col(OutboxMessage.status))
     )
     return Progress(broadcast, {status: int(n) for status, n in rows})
 
@@ -387,18 +388,18 @@ async def mark_finished(
     result = await session.execute(
         update(Broadcast)
         .where(
-            Broadcast.id == broadcast_id,  # type: ignore[arg-type]
-            Broadcast.status.in_(SENDING_STATUSES),  # type: ignore[attr-defined]
-            Broadcast.finished_at.is_(None),  # type: ignore[union-attr]
+            col(Broadcast.id) == broadcast_id,
+            col(Broadcast.status).in_(SENDING_STATUSES),
+            col(Broadcast.finished_at).is_(None),
         )
         .values(
-            status=case((Broadcast.status == BroadcastStatus.QUEUED, BroadcastStatus.DONE), else_=Broadcast.status),  # type: ignore[arg-type]
+            status=case((col(Broadcast.status) == BroadcastStatus.QUEUED, BroadcastStatus.DONE), else_=col(Broadcast.status)),
             finished_at=now,
             final_counts=json.dumps(counts, sort_keys=True) if counts is not None else None,
         )
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # rowcount is typed on CursorResult, execute() returns Result
 
 
 class StopOutcome(StrEnum):
@@ -419,7 +420,7 @@ async def stop_broadcast(session: AsyncSession, *, actor: Actor, broadcast_id: i
     Messages already on their way (claimed by a sender) finish; the report then says how many
     received it. Only its author or an admin may stop it.
     """
-    broadcast = (await session.execute(select(Broadcast).where(Broadcast.id == broadcast_id).with_for_update())).scalar_one_or_none()
+    broadcast = (await session.execute(select(Broadcast).where(col(Broadcast.id) == broadcast_id).with_for_update())).scalar_one_or_none()
     if broadcast is None or broadcast.status != BroadcastStatus.QUEUED:
         return StopResult(StopOutcome.FINISHED)
     if broadcast.created_by_telegram_id != actor.telegram_id and not actor.is_admin:
@@ -427,11 +428,11 @@ async def stop_broadcast(session: AsyncSession, *, actor: Actor, broadcast_id: i
     broadcast.status = BroadcastStatus.STOPPED
     held = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.broadcast_id == broadcast_id, OutboxMessage.status == OutboxStatus.PENDING)  # type: ignore[arg-type]
+        .where(col(OutboxMessage.broadcast_id) == broadcast_id, col(OutboxMessage.status) == OutboxStatus.PENDING)
         .values(status=OutboxStatus.DROPPED, last_error=f"stopped by {actor.telegram_id} at {now.isoformat()}")
         .execution_options(synchronize_session=False)
     )
-    return StopResult(StopOutcome.STOPPED, int(held.rowcount))  # type: ignore[attr-defined]
+    return StopResult(StopOutcome.STOPPED, int(held.rowcount))  # type: ignore[attr-defined]  # rowcount is typed on CursorResult, execute() returns Result
 
 
 async def remember_progress_message(
@@ -439,7 +440,7 @@ async def remember_progress_message(
 ) -> None:
     await session.execute(
         update(Broadcast)
-        .where(Broadcast.id == broadcast_id)  # type: ignore[arg-type]
+        .where(col(Broadcast.id) == broadcast_id)
         .values(progress_chat_id=chat_id, progress_message_id=message_id)
     )
 
@@ -448,9 +449,9 @@ async def unfinished_broadcasts(session: AsyncSession) -> list[Broadcast]:
     """Queued broadcasts whose progress someone is waiting for (to resume after a restart)."""
     rows = await session.execute(
         select(Broadcast).where(
-            Broadcast.status.in_(SENDING_STATUSES),  # type: ignore[attr-defined]
-            Broadcast.finished_at.is_(None),  # type: ignore[union-attr]
-            Broadcast.progress_message_id.is_not(None),  # type: ignore[union-attr]
+            col(Broadcast.status).in_(SENDING_STATUSES),
+            col(Broadcast.finished_at).is_(None),
+            col(Broadcast.progress_message_id).is_not(None),
         )
     )
     return list(rows.scalars())

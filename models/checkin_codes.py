@@ -1,6 +1,6 @@
 """Check-in codes that expire, and the limit on wrong ones.
 
-A code is never stored: it is derived from the shift's secret (`Shift.checkin_code`, 128 random
+A code is never stored: it is derived from the shift's secret (`col(Shift.checkin_code)`, 128 random
 bits, never shown) and the number of the current time window (`WINDOW`, five minutes), so a
 photographed or forwarded code stops working within minutes. The coordinator's card shows two
 forms of the same window's proof:

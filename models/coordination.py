@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models.audit import record_action
 from models.tables import (
@@ -66,7 +67,7 @@ async def load_actor(session: AsyncSession, *, telegram_id: int) -> Actor | None
     if volunteer is None or volunteer.role not in STAFF_ROLES:
         return None
     rows = await session.execute(
-        select(CoordinatorCenter.center_id).where(CoordinatorCenter.volunteer_id == volunteer.id)
+        select(col(CoordinatorCenter.center_id)).where(col(CoordinatorCenter.volunteer_id) == volunteer.id)
     )
     return Actor(volunteer=volunteer, role=volunteer.role, center_ids=frozenset(rows.scalars()))
 
@@ -109,7 +110,7 @@ async def authorize(
 
 async def center_of_shift(session: AsyncSession, shift_id: int) -> int | None:
     row = await session.execute(
-        select(Opportunity.center_id).join(Shift, Shift.opportunity_id == Opportunity.id).where(Shift.id == shift_id)
+        select(col(Opportunity.center_id)).join(Shift, col(Shift.opportunity_id) == col(Opportunity.id)).where(col(Shift.id) == shift_id)
     )
     return row.scalar_one_or_none()
 
@@ -136,15 +137,15 @@ async def center_of_attendance(session: AsyncSession, attendance_id: int) -> int
 
 async def managed_centers(session: AsyncSession, *, actor: Actor) -> list[Center]:
     """The centers this actor may act on, in a stable order."""
-    query = select(Center).order_by(Center.id)
+    query = select(Center).order_by(col(Center.id))
     if not actor.is_admin:
-        query = query.where(Center.id.in_(actor.center_ids or {-1}))  # type: ignore[union-attr]
+        query = query.where(col(Center.id).in_(actor.center_ids or {-1}))
     return list((await session.execute(query)).scalars())
 
 
 async def center_by_code(session: AsyncSession, *, code: str) -> Center | None:
     """The center a command names by its code."""
-    return (await session.execute(select(Center).where(Center.code == code))).scalar_one_or_none()
+    return (await session.execute(select(Center).where(col(Center.code) == code))).scalar_one_or_none()
 
 
 @dataclass
@@ -161,14 +162,14 @@ async def running_and_upcoming_shifts(
     """Active shifts of the actor's centers that have not ended, soonest first, one page of them."""
     query = (
         select(Shift, Opportunity)
-        .join(Opportunity, Opportunity.id == Shift.opportunity_id)
-        .where(Shift.ends_at > now, Shift.status == ShiftStatus.ACTIVE)
-        .order_by(Shift.starts_at, Shift.id)
+        .join(Opportunity, col(Opportunity.id) == col(Shift.opportunity_id))
+        .where(col(Shift.ends_at) > now, col(Shift.status) == ShiftStatus.ACTIVE)
+        .order_by(col(Shift.starts_at), col(Shift.id))
         .offset(page * page_size)
         .limit(page_size + 1)  # one more tells whether there is a next page
     )
     if not actor.is_admin:
-        query = query.where(Opportunity.center_id.in_(actor.center_ids or {-1}))  # type: ignore[attr-defined]
+        query = query.where(col(Opportunity.center_id).in_(actor.center_ids or {-1}))
     rows = [(shift, opportunity) for shift, opportunity in await session.execute(query)]
     return ShiftPage(rows[:page_size], has_next=len(rows) > page_size)
 
@@ -201,14 +202,14 @@ async def assign_role(
         return RoleChange.PROTECTED
     centers: list[Center] = []
     if center_codes:
-        rows = await session.execute(select(Center).where(Center.code.in_(center_codes)))  # type: ignore[attr-defined]
+        rows = await session.execute(select(Center).where(col(Center.code).in_(center_codes)))
         centers = list(rows.scalars())
         if len(centers) != len(set(center_codes)):
             return RoleChange.UNKNOWN_CENTER
     person.role, person.role_granted_by, person.role_granted_at = role.value, actor.telegram_id, now
-    await session.execute(delete(CoordinatorCenter).where(CoordinatorCenter.volunteer_id == person.id))  # type: ignore[arg-type]
+    await session.execute(delete(CoordinatorCenter).where(col(CoordinatorCenter.volunteer_id) == person.id))
     if role == Role.COORDINATOR:
-        session.add_all([CoordinatorCenter(volunteer_id=person.id, center_id=c.id) for c in centers])  # type: ignore[arg-type]
+        session.add_all([CoordinatorCenter(volunteer_id=person.id, center_id=c.id) for c in centers])  # type: ignore[arg-type]  # the row is flushed: its id is set
     await session.flush()
     await record_action(
         session,
@@ -225,16 +226,16 @@ async def list_staff(session: AsyncSession) -> list[tuple[Volunteer, list[Center
     """Every coordinator and admin with their centers."""
     staff = (
         await session.execute(
-            select(Volunteer).where(Volunteer.role.in_(STAFF_ROLES)).order_by(Volunteer.role, Volunteer.id)  # type: ignore[attr-defined]
+            select(Volunteer).where(col(Volunteer.role).in_(STAFF_ROLES)).order_by(col(Volunteer.role), col(Volunteer.id))
         )
     ).scalars()
     result = []
     for person in staff:
         centers = await session.execute(
             select(Center)
-            .join(CoordinatorCenter, CoordinatorCenter.center_id == Center.id)
-            .where(CoordinatorCenter.volunteer_id == person.id)
-            .order_by(Center.id)
+            .join(CoordinatorCenter, col(CoordinatorCenter.center_id) == col(Center.id))
+            .where(col(CoordinatorCenter.volunteer_id) == person.id)
+            .order_by(col(Center.id))
         )
         result.append((person, list(centers.scalars())))
     return result
@@ -258,7 +259,7 @@ async def reconcile_admins(session: AsyncSession, *, admin_ids: frozenset[int], 
     changes = AdminReconciliation()
     ids = list(admin_ids)
     missing = list((await session.execute(
-        select(Volunteer).where(Volunteer.telegram_id.in_(ids), Volunteer.role != Role.ADMIN)  # type: ignore[attr-defined]
+        select(Volunteer).where(col(Volunteer.telegram_id).in_(ids), col(Volunteer.role) != Role.ADMIN)
         .with_for_update()  # several instances starting at once: the first changes a row, the rest see it changed
     )).scalars())
     for person in missing:
@@ -267,10 +268,10 @@ async def reconcile_admins(session: AsyncSession, *, admin_ids: frozenset[int], 
         changes.granted.append(person)
         await record_action(session, actor_telegram_id=None, action="role.settings_grant", target=f"volunteer:{person.telegram_id}",
                             detail=f"in COORDINATOR_IDS: {before} -> admin", now=now)
-    has_centers = exists().where(CoordinatorCenter.volunteer_id == Volunteer.id)
+    has_centers = exists().where(col(CoordinatorCenter.volunteer_id) == col(Volunteer.id))
     removed = list(await session.execute(
         select(Volunteer, has_centers).where(
-            Volunteer.role == Role.ADMIN, Volunteer.role_granted_by.is_(None), Volunteer.telegram_id.not_in(ids)  # type: ignore[union-attr,attr-defined]
+            col(Volunteer.role) == Role.ADMIN, col(Volunteer.role_granted_by).is_(None), col(Volunteer.telegram_id).not_in(ids)
         ).with_for_update(of=Volunteer)
     ))
     for person, coordinates in removed:
@@ -284,5 +285,5 @@ async def reconcile_admins(session: AsyncSession, *, admin_ids: frozenset[int], 
 
 async def people_by_telegram_id(session: AsyncSession, *, telegram_ids: set[int]) -> dict[int, Volunteer]:
     """The people behind these ids (those who ever wrote to the bot)."""
-    rows = await session.execute(select(Volunteer).where(Volunteer.telegram_id.in_(telegram_ids)))  # type: ignore[attr-defined]
+    rows = await session.execute(select(Volunteer).where(col(Volunteer.telegram_id).in_(telegram_ids)))
     return {person.telegram_id: person for person in rows.scalars()}

@@ -18,6 +18,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models.attendance import credit_minutes
 from models.attendance_review import REASON_MAX, tell_hours_adjusted
@@ -36,7 +37,7 @@ from models.tables import (
     Volunteer,
 )
 
-ON_BEHALF = "coordinator"  # Attendance.method of a check-in a coordinator made for the volunteer
+ON_BEHALF = "coordinator"  # col(Attendance.method) of a check-in a coordinator made for the volunteer
 MAX_SPAN = timedelta(hours=24)
 
 
@@ -76,32 +77,32 @@ async def _seat(session: AsyncSession, signup_id: int) -> tuple[Signup, Shift, O
     row = (
         await session.execute(
             select(Signup, Shift, Opportunity, Volunteer)
-            .join(Shift, Shift.id == Signup.shift_id)
-            .join(Opportunity, Opportunity.id == Shift.opportunity_id)
-            .join(Volunteer, Volunteer.id == Signup.volunteer_id)
-            .where(Signup.id == signup_id)
+            .join(Shift, col(Shift.id) == col(Signup.shift_id))
+            .join(Opportunity, col(Opportunity.id) == col(Shift.opportunity_id))
+            .join(Volunteer, col(Volunteer.id) == col(Signup.volunteer_id))
+            .where(col(Signup.id) == signup_id)
             .with_for_update(of=Signup)
         )
     ).first()
-    return tuple(row) if row else None  # type: ignore[return-value]
+    return tuple(row) if row else None  # type: ignore[return-value]  # a Row is a tuple of the selected columns
 
 
 async def _record_of(session: AsyncSession, attendance_id: int) -> tuple[Attendance, Shift | None, Opportunity | None, Volunteer] | None:
     row = (
         await session.execute(
             select(Attendance, Shift, Opportunity, Volunteer)
-            .outerjoin(Shift, Shift.id == Attendance.shift_id)
-            .outerjoin(Opportunity, Opportunity.id == Shift.opportunity_id)
-            .join(Volunteer, Volunteer.id == Attendance.volunteer_id)
-            .where(Attendance.id == attendance_id)
+            .outerjoin(Shift, col(Shift.id) == col(Attendance.shift_id))
+            .outerjoin(Opportunity, col(Opportunity.id) == col(Shift.opportunity_id))
+            .join(Volunteer, col(Volunteer.id) == col(Attendance.volunteer_id))
+            .where(col(Attendance.id) == attendance_id)
             .with_for_update(of=Attendance)
         )
     ).first()
-    return tuple(row) if row else None  # type: ignore[return-value]
+    return tuple(row) if row else None  # type: ignore[return-value]  # a Row is a tuple of the selected columns
 
 
 async def _existing(session: AsyncSession, signup_id: int | None) -> Attendance | None:
-    return (await session.execute(select(Attendance).where(Attendance.signup_id == signup_id))).scalar_one_or_none()
+    return (await session.execute(select(Attendance).where(col(Attendance.signup_id) == signup_id))).scalar_one_or_none()
 
 
 async def _add_attendance(session: AsyncSession, attendance: Attendance) -> bool:
@@ -145,7 +146,7 @@ async def check_in_on_behalf(
     if fix.outcome != FixOutcome.DONE:
         return fix
     attendance = Attendance(
-        signup_id=signup.id, shift_id=shift.id, volunteer_id=volunteer.id, checked_in_at=now, method=method,  # type: ignore[arg-type]
+        signup_id=signup.id, shift_id=shift.id, volunteer_id=volunteer.id, checked_in_at=now, method=method,  # type: ignore[arg-type]  # rows loaded from the database have their ids
     )
     if not await _add_attendance(session, attendance):
         fix.outcome = FixOutcome.ALREADY_IN
@@ -173,7 +174,7 @@ async def check_out_on_behalf(
     before = describe(attendance)
     attendance.checked_out_at, attendance.checked_out_by = now, actor_telegram_id
     attendance.credited_minutes = credit_minutes(
-        checked_in_at=attendance.checked_in_at, checked_out_at=now, shift=shift, grace_minutes=grace_minutes
+        checked_in_at=attendance.checked_in_at, checked_out_at=now, shift=shift, grace_minutes=grace_minutes  # type: ignore[arg-type]  # an on-site record always has its shift
     )
     await session.flush()
     await record_action(
@@ -221,7 +222,7 @@ async def mark_present(
     if fix.outcome != FixOutcome.DONE:
         return fix
     attendance = Attendance(
-        signup_id=signup.id, shift_id=shift.id, volunteer_id=volunteer.id, checked_in_at=checked_in_at,  # type: ignore[arg-type]
+        signup_id=signup.id, shift_id=shift.id, volunteer_id=volunteer.id, checked_in_at=checked_in_at,  # type: ignore[arg-type]  # rows loaded from the database have their ids
         checked_out_at=checked_out_at, method=ON_BEHALF,
         checked_out_by=actor_telegram_id if checked_out_at is not None else None,
         credited_minutes=0 if checked_out_at is None else credit_minutes(
@@ -334,8 +335,8 @@ async def shift_day(session: AsyncSession, *, zone: tzinfo, signup_id: int | Non
     """The local day a seat's (or a record's) shift starts on, which typed times are read on;
     None when there is no such seat, or the record has no shift (off-system hours)."""
     if signup_id is not None:
-        query = select(Shift.starts_at).join(Signup, Signup.shift_id == Shift.id).where(Signup.id == signup_id)
+        query = select(col(Shift.starts_at)).join(Signup, col(Signup.shift_id) == col(Shift.id)).where(col(Signup.id) == signup_id)
     else:
-        query = select(Shift.starts_at).join(Attendance, Attendance.shift_id == Shift.id).where(Attendance.id == attendance_id)
+        query = select(col(Shift.starts_at)).join(Attendance, col(Attendance.shift_id) == col(Shift.id)).where(col(Attendance.id) == attendance_id)
     starts_at = (await session.execute(query)).scalar_one_or_none()
     return starts_at.astimezone(zone).date() if starts_at is not None else None

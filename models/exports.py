@@ -12,6 +12,7 @@ from typing import Any
 import xlsxwriter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models import hours
 from models.tables import Attendance, Center, Opportunity, Shift, Volunteer
@@ -37,7 +38,7 @@ def _local(moment: datetime | None, zone: tzinfo) -> str:
 
 
 def _in_range(start: datetime, end: datetime) -> Any:
-    return (Attendance.checked_in_at >= start) & (Attendance.checked_in_at < end)
+    return (col(Attendance.checked_in_at) >= start) & (col(Attendance.checked_in_at) < end)
 
 
 async def export_rows(
@@ -47,7 +48,7 @@ async def export_rows(
     if kind not in EXPORT_KINDS:
         raise ValueError(kind)
     in_range = _in_range(start, end)
-    person = (Volunteer.id, Volunteer.display_name, Volunteer.phone, Volunteer.gender, Center.code)
+    person = (col(Volunteer.id), col(Volunteer.display_name), col(Volunteer.phone), col(Volunteer.gender), col(Center.code))
     if kind in ("volunteers", "hours"):
         # Volunteers in id order, each joined to their own records through the per-volunteer
         # index (volunteer_id, checked_in_at, minutes): no sort of the period's records. Counting
@@ -55,38 +56,38 @@ async def export_rows(
         # Pending minutes come from the flagged records alone (models.hours.pending_of): the total
         # stays index-only and the confirmed part is the difference.
         query = (
-            select(*person, Volunteer.language, Volunteer.registered_at,
-                   func.count(Attendance.credited_minutes), func.coalesce(func.sum(Attendance.credited_minutes), 0),
-                   hours.pending_of(Volunteer.id, start=start, end=end))
-            .outerjoin(Center, Center.id == Volunteer.center_id)
-            .group_by(*person, Volunteer.language, Volunteer.registered_at)
-            .order_by(Volunteer.id)
+            select(*person, col(Volunteer.language), col(Volunteer.registered_at),
+                   func.count(col(Attendance.credited_minutes)), func.coalesce(func.sum(col(Attendance.credited_minutes)), 0),
+                   hours.pending_of(col(Volunteer.id), start=start, end=end))
+            .outerjoin(Center, col(Center.id) == col(Volunteer.center_id))
+            .group_by(*person, col(Volunteer.language), col(Volunteer.registered_at))
+            .order_by(col(Volunteer.id))
         )
         if kind == "volunteers":
-            query = query.outerjoin(Attendance, (Attendance.volunteer_id == Volunteer.id) & in_range).where(
-                Volunteer.registered_at.is_not(None), Volunteer.registered_at < end  # type: ignore[union-attr,operator]
+            query = query.outerjoin(Attendance, (col(Attendance.volunteer_id) == col(Volunteer.id)) & in_range).where(
+                col(Volunteer.registered_at).is_not(None), col(Volunteer.registered_at) < end
             )
         else:
-            query = query.join(Attendance, (Attendance.volunteer_id == Volunteer.id) & in_range)
+            query = query.join(Attendance, (col(Attendance.volunteer_id) == col(Volunteer.id)) & in_range)
     else:
         query = (
-            select(Attendance.id, Attendance.volunteer_id, Volunteer.display_name, Center.code, Opportunity.ref,
-                   Shift.starts_at, Attendance.checked_in_at, Attendance.checked_out_at, Attendance.method,
-                   Attendance.credited_minutes, Attendance.flagged, Attendance.flag_reason)
-            .join(Volunteer, Volunteer.id == Attendance.volunteer_id)
-            .outerjoin(Center, Center.id == Volunteer.center_id)
-            .outerjoin(Shift, Shift.id == Attendance.shift_id)
-            .outerjoin(Opportunity, Opportunity.id == Shift.opportunity_id)
+            select(col(Attendance.id), col(Attendance.volunteer_id), col(Volunteer.display_name), col(Center.code), col(Opportunity.ref),
+                   col(Shift.starts_at), col(Attendance.checked_in_at), col(Attendance.checked_out_at), col(Attendance.method),
+                   col(Attendance.credited_minutes), col(Attendance.flagged), col(Attendance.flag_reason))
+            .join(Volunteer, col(Volunteer.id) == col(Attendance.volunteer_id))
+            .outerjoin(Center, col(Center.id) == col(Volunteer.center_id))
+            .outerjoin(Shift, col(Shift.id) == col(Attendance.shift_id))
+            .outerjoin(Opportunity, col(Opportunity.id) == col(Shift.opportunity_id))
             .where(in_range)
-            .order_by(Attendance.checked_in_at, Attendance.id)
+            .order_by(col(Attendance.checked_in_at), col(Attendance.id))
         )
     if center_id is not None and kind == "attendance":
         # Reach the center's records through its volunteers (per-volunteer index), not by
         # filtering every record of the period.
-        members = select(Volunteer.id).where(Volunteer.center_id == center_id)
-        query = query.where(Attendance.volunteer_id.in_(members))  # type: ignore[attr-defined]
+        members = select(col(Volunteer.id)).where(col(Volunteer.center_id) == center_id)
+        query = query.where(col(Attendance.volunteer_id).in_(members))
     elif center_id is not None:
-        query = query.where(Volunteer.center_id == center_id)
+        query = query.where(col(Volunteer.center_id) == center_id)
     result = await session.stream(query.execution_options(yield_per=BATCH))
     async for partition in result.partitions(BATCH):  # one await per batch, not per row
         for row in partition:

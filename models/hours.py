@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import ScalarSelect, case, func, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
 from models.tables import Attendance
 
@@ -30,20 +31,20 @@ REVIEWED = "reviewed"  # flag_reason once a coordinator has decided
 
 def is_pending() -> ColumnElement[bool]:
     """The records whose minutes wait for a coordinator (spelled as the partial index is)."""
-    return Attendance.flagged == True  # type: ignore[return-value]  # noqa: E712 (renders as the index has it)
+    return col(Attendance.flagged) == True  # noqa: E712 (renders as the index has it)
 
 
 def pending_minutes() -> ColumnElement[Any]:
     """A record's minutes when they are pending review, else 0 (to sum)."""
-    return case((is_pending(), Attendance.credited_minutes), else_=0)
+    return case((is_pending(), col(Attendance.credited_minutes)), else_=0)
 
 
 def confirmed_minutes() -> ColumnElement[Any]:
     """A record's minutes when they are confirmed, else 0 (to sum)."""
-    return case((is_pending(), 0), else_=Attendance.credited_minutes)
+    return case((is_pending(), 0), else_=col(Attendance.credited_minutes))
 
 
-def total(expression: ColumnElement[Any]) -> ColumnElement[Any]:
+def total(expression: Any) -> ColumnElement[Any]:
     """sum(...) that is 0, not NULL, over no rows."""
     return func.coalesce(func.sum(expression), 0)
 
@@ -52,7 +53,7 @@ def pending_of(volunteer_id: Any, *, start: datetime | None = None, end: datetim
     """A volunteer's minutes pending review (of records checked in within [start, end)), as a
     correlated subquery: one seek per volunteer in the small partial index ix_attendance_pending,
     so a per-volunteer sum keeps reading its covering index and subtracts this."""
-    record = aliased(Attendance)
+    record: Any = aliased(Attendance)  # an alias's columns are typed as their Python values
     query = select(total(record.credited_minutes)).where(
         record.flagged == True,  # noqa: E712 (renders as the partial index has it)
         record.volunteer_id == volunteer_id,

@@ -151,7 +151,7 @@ async def within_managed_centers(session: AsyncSession, *, actor: Actor, rows: l
         return True
     managed = {center.code for center in await managed_centers(session, actor=actor)}
     refs = {row.ref for row in rows}
-    existing = await session.execute(select(Opportunity.center_id).where(col(Opportunity.ref).in_(refs)))
+    existing = await session.execute(select(col(Opportunity.center_id)).where(col(Opportunity.ref).in_(refs)))
     return all(row.center in managed for row in rows) and all(actor.manages(center_id) for center_id in existing.scalars())
 
 
@@ -210,9 +210,9 @@ async def export_csv(
         .order_by(col(Opportunity.ref), col(Shift.starts_at), col(Shift.id))
     )
     if center_id is not None:
-        query = query.where(Opportunity.center_id == center_id)
+        query = query.where(col(Opportunity.center_id) == center_id)
     if not include_cancelled:
-        query = query.where(Opportunity.status != OpportunityStatus.CANCELLED, Shift.status != ShiftStatus.CANCELLED)
+        query = query.where(col(Opportunity.status) != OpportunityStatus.CANCELLED, col(Shift.status) != ShiftStatus.CANCELLED)
     rows = [
         ParsedRow(
             0,

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models.tables import (
     Attendance,
@@ -38,14 +39,14 @@ def _related(center_ids: frozenset[int]) -> ColumnElement[bool]:
     """The volunteer belongs to one of these centers, held a seat there, or worked there off-system."""
     ids = center_ids or frozenset({-1})
     seat = exists().where(
-        Signup.volunteer_id == Volunteer.id, Shift.id == Signup.shift_id,
-        Opportunity.id == Shift.opportunity_id, Opportunity.center_id.in_(ids),  # type: ignore[attr-defined]
+        col(Signup.volunteer_id) == col(Volunteer.id), col(Shift.id) == col(Signup.shift_id),
+        col(Opportunity.id) == col(Shift.opportunity_id), col(Opportunity.center_id).in_(ids),
     )
     work = exists().where(
-        Attendance.volunteer_id == Volunteer.id, OffSystemWork.attendance_id == Attendance.id,
-        OffSystemWork.center_id.in_(ids),  # type: ignore[union-attr]
+        col(Attendance.volunteer_id) == col(Volunteer.id), col(OffSystemWork.attendance_id) == col(Attendance.id),
+        col(OffSystemWork.center_id).in_(ids),
     )
-    return or_(Volunteer.center_id.in_(ids), seat, work)  # type: ignore[union-attr]
+    return or_(col(Volunteer.center_id).in_(ids), seat, work)
 
 
 def _like(text: str) -> str:
@@ -72,16 +73,16 @@ async def find_volunteers(
         # PostgreSQL's ILIKE does the same. Arabic letters have no case.
         pattern = _like(text)
         sqlite = session.get_bind().dialect.name == "sqlite"
-        name = Volunteer.display_name
-        clause = name.like(pattern, escape="\\") if sqlite else name.ilike(pattern, escape="\\")  # type: ignore[union-attr]
+        name = col(Volunteer.display_name)
+        clause = name.like(pattern, escape="\\") if sqlite else name.ilike(pattern, escape="\\")
     # The ids first (read from the indexes alone), then the few rows they name.
-    query = select(Volunteer.id).where(clause)
+    query = select(col(Volunteer.id)).where(clause)
     if center_ids is not None:
         query = query.where(_related(center_ids))
-    ids = list((await session.execute(query.order_by(Volunteer.display_name, Volunteer.id).limit(limit + 1))).scalars())
+    ids = list((await session.execute(query.order_by(col(Volunteer.display_name), col(Volunteer.id)).limit(limit + 1))).scalars())
     if not ids:
         return Matches([], False)
-    found = {v.id: v for v in (await session.execute(select(Volunteer).where(Volunteer.id.in_(ids[:limit])))).scalars()}  # type: ignore[union-attr]
+    found = {v.id: v for v in (await session.execute(select(Volunteer).where(col(Volunteer.id).in_(ids[:limit])))).scalars()}
     return Matches([found[i] for i in ids[:limit] if i in found], len(ids) > limit)
 
 
@@ -93,12 +94,12 @@ async def relating_center(session: AsyncSession, *, volunteer: Volunteer, center
         return volunteer.center_id
     ids = center_ids or frozenset({-1})
     via_seat = await session.execute(
-        select(Opportunity.center_id).join(Shift, Shift.opportunity_id == Opportunity.id).join(Signup, Signup.shift_id == Shift.id)
-        .where(Signup.volunteer_id == volunteer.id, Opportunity.center_id.in_(ids)).limit(1)  # type: ignore[attr-defined]
+        select(col(Opportunity.center_id)).join(Shift, col(Shift.opportunity_id) == col(Opportunity.id)).join(Signup, col(Signup.shift_id) == col(Shift.id))
+        .where(col(Signup.volunteer_id) == volunteer.id, col(Opportunity.center_id).in_(ids)).limit(1)
     )
     via_work = await session.execute(
-        select(OffSystemWork.center_id).join(Attendance, Attendance.id == OffSystemWork.attendance_id)
-        .where(Attendance.volunteer_id == volunteer.id, OffSystemWork.center_id.in_(ids)).limit(1)  # type: ignore[union-attr]
+        select(col(OffSystemWork.center_id)).join(Attendance, col(Attendance.id) == col(OffSystemWork.attendance_id))
+        .where(col(Attendance.volunteer_id) == volunteer.id, col(OffSystemWork.center_id).in_(ids)).limit(1)
     )
     found = via_seat.scalar_one_or_none() or via_work.scalar_one_or_none()
     return int(found or volunteer.center_id or 0)
@@ -146,9 +147,9 @@ def _record_scope(center_ids: frozenset[int] | None, volunteer: Volunteer) -> Co
     ids = center_ids or frozenset({-1})
     home = true() if volunteer.center_id in ids else false()
     return or_(
-        Opportunity.center_id.in_(ids),  # type: ignore[attr-defined]
-        OffSystemWork.center_id.in_(ids),  # type: ignore[union-attr]
-        and_(Attendance.shift_id.is_(None), OffSystemWork.center_id.is_(None), home),  # type: ignore[union-attr]
+        col(Opportunity.center_id).in_(ids),
+        col(OffSystemWork.center_id).in_(ids),
+        and_(col(Attendance.shift_id).is_(None), col(OffSystemWork.center_id).is_(None), home),
     )
 
 
@@ -161,21 +162,21 @@ async def volunteer_records(
     assert volunteer.id is not None
     scope = _record_scope(center_ids, volunteer)
 
-    def joined(*columns):  # type: ignore[no-untyped-def]
+    def joined(*columns):
         return (
             select(*columns).select_from(Attendance)
-            .outerjoin(Shift, Shift.id == Attendance.shift_id)
-            .outerjoin(OffSystemWork, OffSystemWork.attendance_id == Attendance.id)
-            .outerjoin(Opportunity, Opportunity.id == func.coalesce(Shift.opportunity_id, OffSystemWork.opportunity_id))
-            .where(Attendance.volunteer_id == volunteer.id, scope)
+            .outerjoin(Shift, col(Shift.id) == col(Attendance.shift_id))
+            .outerjoin(OffSystemWork, col(OffSystemWork.attendance_id) == col(Attendance.id))
+            .outerjoin(Opportunity, col(Opportunity.id) == func.coalesce(col(Shift.opportunity_id), col(OffSystemWork.opportunity_id)))
+            .where(col(Attendance.volunteer_id) == volunteer.id, scope)
         )
 
-    done = Attendance.checked_out_at.is_not(None)  # type: ignore[union-attr]
+    done = col(Attendance.checked_out_at).is_not(None)
     count, total = (await session.execute(joined(
-        func.count(), func.coalesce(func.sum(Attendance.credited_minutes).filter(done), 0)))).one()
+        func.count(), func.coalesce(func.sum(col(Attendance.credited_minutes)).filter(done), 0)))).one()
     rows = list(await session.execute(
         joined(Attendance, Shift, Opportunity, OffSystemWork)
-        .order_by(Attendance.checked_in_at.desc(), Attendance.id.desc())  # type: ignore[attr-defined]
+        .order_by(col(Attendance.checked_in_at).desc(), col(Attendance.id).desc())
         .offset(page * page_size).limit(page_size + 1)
     ))
     records = []
@@ -192,21 +193,21 @@ async def _open_seats(
 ) -> list[OpenSeat]:
     query = (
         select(Signup, Shift, Opportunity)
-        .join(Shift, Shift.id == Signup.shift_id)
-        .join(Opportunity, Opportunity.id == Shift.opportunity_id)
+        .join(Shift, col(Shift.id) == col(Signup.shift_id))
+        .join(Opportunity, col(Opportunity.id) == col(Shift.opportunity_id))
         .where(
-            Signup.volunteer_id == volunteer_id,
-            Signup.status.in_((SignupStatus.CONFIRMED, SignupStatus.NO_SHOW)),  # type: ignore[attr-defined]
-            Shift.status == ShiftStatus.ACTIVE,
-            Shift.starts_at <= now + timedelta(minutes=early_minutes),
-            Shift.starts_at >= now - SEATS_LOOKBACK,
-            ~exists().where(Attendance.signup_id == Signup.id),
+            col(Signup.volunteer_id) == volunteer_id,
+            col(Signup.status).in_((SignupStatus.CONFIRMED, SignupStatus.NO_SHOW)),
+            col(Shift.status) == ShiftStatus.ACTIVE,
+            col(Shift.starts_at) <= now + timedelta(minutes=early_minutes),
+            col(Shift.starts_at) >= now - SEATS_LOOKBACK,
+            ~exists().where(col(Attendance.signup_id) == col(Signup.id)),
         )
-        .order_by(Shift.starts_at.desc())  # type: ignore[attr-defined]
+        .order_by(col(Shift.starts_at).desc())
         .limit(SEATS_LIMIT)
     )
     if center_ids is not None:
-        query = query.where(Opportunity.center_id.in_(center_ids or {-1}))  # type: ignore[attr-defined]
+        query = query.where(col(Opportunity.center_id).in_(center_ids or {-1}))
     return [OpenSeat(signup, shift, opportunity) for signup, shift, opportunity in await session.execute(query)]
 
 
@@ -220,10 +221,10 @@ class WorkPlace:
 
 async def work_place(session: AsyncSession, *, code: str) -> WorkPlace | None:
     """The opportunity with this ref, else the center with this code (what /addhours names)."""
-    opportunity = (await session.execute(select(Opportunity).where(Opportunity.ref == code))).scalar_one_or_none()
+    opportunity = (await session.execute(select(Opportunity).where(col(Opportunity.ref) == code))).scalar_one_or_none()
     if opportunity is not None:
         center = await session.get(Center, opportunity.center_id)
         assert center is not None
         return WorkPlace(center, opportunity)
-    center = (await session.execute(select(Center).where(func.lower(Center.code) == code.lower()))).scalar_one_or_none()
+    center = (await session.execute(select(Center).where(func.lower(col(Center.code)) == code.lower()))).scalar_one_or_none()
     return WorkPlace(center) if center is not None else None

@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
+from typing import cast as typed
 
 from sqlalchemy import String, and_, cast, exists, func, literal, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models.base import year_bounds
 from models.hours import pending_of
@@ -81,24 +83,24 @@ async def plan_milestone_thanks(
 ) -> list[dict[str, Any]]:
     """The thank-you rows due (not queued before): only reads, so the scan of a catch-up after a
     restart (seconds at 2M records) can run without holding SQLite's write lock."""
-    completed = Attendance.checked_out_at.is_not(None)  # type: ignore[union-attr]
+    completed = col(Attendance.checked_out_at).is_not(None)
     # Milestones count confirmed hours (models.hours): a volunteer is looked at again when they
     # finish a shift, and when a coordinator confirms a record (that can be what crosses the line).
     recent = union(
-        select(Attendance.volunteer_id).where(completed, Attendance.checked_out_at >= now - lookback),  # type: ignore[operator]
-        select(Attendance.volunteer_id).where(Attendance.reviewed_at >= now - lookback),  # type: ignore[operator]
+        select(col(Attendance.volunteer_id)).where(completed, col(Attendance.checked_out_at) >= now - lookback),
+        select(col(Attendance.volunteer_id)).where(col(Attendance.reviewed_at) >= now - lookback),
     )
     query = (
         select(
-            Volunteer.id,
-            Volunteer.telegram_id,
-            func.sum(Attendance.credited_minutes) - pending_of(Volunteer.id),
-            func.min(Attendance.checked_out_at),
-            func.min(Attendance.id),
+            col(Volunteer.id),
+            col(Volunteer.telegram_id),
+            func.sum(col(Attendance.credited_minutes)) - pending_of(col(Volunteer.id)),
+            func.min(col(Attendance.checked_out_at)),
+            func.min(col(Attendance.id)),
         )
-        .join(Attendance, Attendance.volunteer_id == Volunteer.id)
-        .where(completed, Volunteer.id.in_(recent))  # type: ignore[union-attr]
-        .group_by(Volunteer.id, Volunteer.telegram_id)
+        .join(Attendance, col(Attendance.volunteer_id) == col(Volunteer.id))
+        .where(completed, col(Volunteer.id).in_(recent))
+        .group_by(col(Volunteer.id), col(Volunteer.telegram_id))
     )
     plans: list[dict[str, Any]] = []
     for volunteer_id, telegram_id, total, first_done, first_attendance in await session.execute(query):
@@ -106,24 +108,24 @@ async def plan_milestone_thanks(
         if isinstance(first_done, str):  # SQLite hands min() of a datetime back as text
             first_done = datetime.fromisoformat(first_done).replace(tzinfo=UTC)
         common = {"chat_id": telegram_id, "volunteer_id": volunteer_id, "now": now, "priority": PRIORITY_NOTICE}
-        if first_done >= now - lookback:
+        if first_done is not None and first_done >= now - lookback:
             plans.append(
                 outbox_row(
-                    key=first_shift_key(volunteer_id),
+                    key=first_shift_key(typed(int, volunteer_id)),
                     kind="first_shift",
                     payload={"volunteer_id": volunteer_id, "attendance_id": first_attendance},
-                    **common,  # type: ignore[arg-type]
+                    **common,  # type: ignore[arg-type]  # the shared keyword arguments are of several types
                 )
             )
         for index, hours in enumerate(crossed_milestones(int(total or 0), milestones_hours)):
             plans.append(
                 outbox_row(
-                    key=milestone_key(volunteer_id, hours),
+                    key=milestone_key(typed(int, volunteer_id), hours),
                     kind="milestone",
                     payload={"volunteer_id": volunteer_id, "hours": hours},
                     status=OutboxStatus.DROPPED if index else OutboxStatus.PENDING,
                     last_error="superseded by a higher milestone reached at the same time" if index else None,
-                    **common,  # type: ignore[arg-type]
+                    **common,  # type: ignore[arg-type]  # the shared keyword arguments are of several types
                 )
             )
     taken = await taken_keys(session, [str(row["key"]) for row in plans])
@@ -151,18 +153,18 @@ async def year_figures(session: AsyncSession, *, volunteer_id: int, year: int, z
     minutes, shifts, centers = (
         await session.execute(
             select(
-                func.coalesce(func.sum(Attendance.credited_minutes), 0),
-                func.count(Attendance.id),
-                func.count(func.distinct(Opportunity.center_id)),
+                func.coalesce(func.sum(col(Attendance.credited_minutes)), 0),
+                func.count(col(Attendance.id)),
+                func.count(func.distinct(col(Opportunity.center_id))),
             )
             .select_from(Attendance)
-            .join(Shift, Shift.id == Attendance.shift_id)
-            .join(Opportunity, Opportunity.id == Shift.opportunity_id)
+            .join(Shift, col(Shift.id) == col(Attendance.shift_id))
+            .join(Opportunity, col(Opportunity.id) == col(Shift.opportunity_id))
             .where(
-                Attendance.volunteer_id == volunteer_id,
-                Attendance.checked_out_at.is_not(None),  # type: ignore[union-attr]
-                Attendance.checked_in_at >= start,  # type: ignore[operator]
-                Attendance.checked_in_at < end,  # type: ignore[operator]
+                col(Attendance.volunteer_id) == volunteer_id,
+                col(Attendance.checked_out_at).is_not(None),
+                col(Attendance.checked_in_at) >= start,
+                col(Attendance.checked_in_at) < end,
             )
         )
     ).one()
@@ -187,26 +189,26 @@ async def queue_volunteer_day(
         return 0
     year = now.astimezone(zone).year
     start, _ = year_bounds(year, zone)
-    key = literal(f"volunteer-day:{year}:") + cast(Volunteer.id, String)
+    key = literal(f"volunteer-day:{year}:") + cast(col(Volunteer.id), String)
     worked_this_year = exists().where(
-        Attendance.volunteer_id == Volunteer.id,
-        Attendance.checked_out_at.is_not(None),  # type: ignore[union-attr]
-        Attendance.checked_in_at >= start,  # type: ignore[operator]
+        col(Attendance.volunteer_id) == col(Volunteer.id),
+        col(Attendance.checked_out_at).is_not(None),
+        col(Attendance.checked_in_at) >= start,
     )
     query = (
-        select(Volunteer.id, Volunteer.telegram_id)
+        select(col(Volunteer.id), col(Volunteer.telegram_id))
         .where(
-            Volunteer.onboarding_step.is_(None),  # type: ignore[union-attr]
-            Volunteer.reachable.is_(True),  # type: ignore[attr-defined]
-            or_(and_(Volunteer.last_seen_at.is_not(None), Volunteer.last_seen_at >= start), worked_this_year),  # type: ignore[union-attr,operator]
-            ~exists().where(OutboxMessage.key == key),
+            col(Volunteer.onboarding_step).is_(None),
+            col(Volunteer.reachable).is_(True),
+            or_(and_(col(Volunteer.last_seen_at).is_not(None), col(Volunteer.last_seen_at) >= start), worked_this_year),
+            ~exists().where(col(OutboxMessage.key) == key),
         )
-        .order_by(Volunteer.id)
+        .order_by(col(Volunteer.id))
         .limit(limit)
     )
     rows = [
         outbox_row(
-            key=volunteer_day_key(year, volunteer_id),
+            key=volunteer_day_key(year, typed(int, volunteer_id)),
             chat_id=telegram_id,
             volunteer_id=volunteer_id,
             kind="volunteer_day",

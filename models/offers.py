@@ -124,7 +124,7 @@ async def expire_offers(session: AsyncSession, *, now: datetime, offers: OfferRu
     moved it earlier) pass to the next in line, and the silent volunteer is told. How many expired."""
     due = (
         select(col(Signup.id), col(Signup.shift_id))
-        .join(Shift, col(Shift.id) == Signup.shift_id)
+        .join(Shift, col(Shift.id) == col(Signup.shift_id))
         .where(OFFERED_ROWS, (col(Signup.offer_expires_at) <= now) | (col(Shift.starts_at) <= now))
         .order_by(col(Signup.offer_expires_at), col(Signup.id))
         .limit(limit)

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models.tables import (
     Center,
@@ -57,11 +58,11 @@ class OpportunityDetail:
     shifts: list[ShiftView] = field(default_factory=list)
 
 
-def _open_shift_clause(now: datetime):  # type: ignore[no-untyped-def]
+def _open_shift_clause(now: datetime):
     return exists().where(
-        Shift.opportunity_id == Opportunity.id,
-        Shift.status == ShiftStatus.ACTIVE,
-        Shift.starts_at > now,
+        col(Shift.opportunity_id) == col(Opportunity.id),
+        col(Shift.status) == ShiftStatus.ACTIVE,
+        col(Shift.starts_at) > now,
     )
 
 
@@ -69,20 +70,20 @@ async def browse_opportunities(
     session: AsyncSession, *, now: datetime, filters: BrowseFilter, page: int, page_size: int
 ) -> OpportunityPage:
     """Published opportunities that still have a shift ahead, newest first, one page of them."""
-    conditions = [Opportunity.status == OpportunityStatus.PUBLISHED, _open_shift_clause(now)]
+    conditions = [col(Opportunity.status) == OpportunityStatus.PUBLISHED, _open_shift_clause(now)]
     if filters.center_id is not None:
-        conditions.append(Opportunity.center_id == filters.center_id)
+        conditions.append(col(Opportunity.center_id) == filters.center_id)
     if filters.category is not None:
-        conditions.append(Opportunity.category == filters.category)
+        conditions.append(col(Opportunity.category) == filters.category)
     if filters.gender is not None:
-        conditions.append(Opportunity.gender.in_([GenderRule.ALL.value, filters.gender]))
+        conditions.append(col(Opportunity.gender).in_([GenderRule.ALL.value, filters.gender]))
     total = (await session.execute(select(func.count()).select_from(Opportunity).where(*conditions))).scalar_one()
     pages = max(1, -(-total // page_size))
     page = min(max(page, 0), pages - 1)
     result = await session.execute(
         select(Opportunity)
         .where(*conditions)
-        .order_by(Opportunity.published_at.desc(), Opportunity.id.desc())  # type: ignore[union-attr]
+        .order_by(col(Opportunity.published_at).desc(), col(Opportunity.id).desc())
         .offset(page * page_size)
         .limit(page_size)
     )
@@ -102,25 +103,25 @@ async def opportunity_detail(
         await session.execute(
             select(Shift)
             .where(
-                Shift.opportunity_id == opportunity_id,
-                Shift.status == ShiftStatus.ACTIVE,
-                Shift.ends_at > now,
+                col(Shift.opportunity_id) == opportunity_id,
+                col(Shift.status) == ShiftStatus.ACTIVE,
+                col(Shift.ends_at) > now,
             )
-            .order_by(Shift.starts_at)
+            .order_by(col(Shift.starts_at))
         )
     ).scalars()
     views = [ShiftView(shift=s, seats_left=max(0, s.capacity - s.seats_taken)) for s in shifts]
     if volunteer_id is not None and views:
         mine = await session.execute(
             select(Signup).where(
-                Signup.volunteer_id == volunteer_id,
-                Signup.shift_id.in_([v.shift.id for v in views]),  # type: ignore[union-attr]
-                Signup.status.in_([SignupStatus.CONFIRMED, SignupStatus.OFFERED, SignupStatus.WAITLISTED]),  # type: ignore[attr-defined]
+                col(Signup.volunteer_id) == volunteer_id,
+                col(Signup.shift_id).in_([v.shift.id for v in views]),
+                col(Signup.status).in_([SignupStatus.CONFIRMED, SignupStatus.OFFERED, SignupStatus.WAITLISTED]),
             )
         )
         by_shift = {s.shift_id: s for s in mine.scalars()}
         for view in views:
-            signup = by_shift.get(view.shift.id)  # type: ignore[arg-type]
+            signup = by_shift.get(view.shift.id)  # type: ignore[arg-type]  # the row is flushed: its id is set
             if signup is not None:
                 view.my_status, view.my_signup_id = signup.status, signup.id
                 view.my_offer_expires_at = signup.offer_expires_at
@@ -133,12 +134,12 @@ async def centers_with_open_opportunities(session: AsyncSession, *, now: datetim
         select(Center)
         .where(
             exists().where(
-                Opportunity.center_id == Center.id,
-                Opportunity.status == OpportunityStatus.PUBLISHED,
+                col(Opportunity.center_id) == col(Center.id),
+                col(Opportunity.status) == OpportunityStatus.PUBLISHED,
                 _open_shift_clause(now),
             )
         )
-        .order_by(Center.id)
+        .order_by(col(Center.id))
     )
     return list(result.scalars())
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Boolean, Integer, bindparam, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models.base import dialect_insert
 from models.notices.kinds import NoticeKind
@@ -67,7 +68,7 @@ async def enqueue(
     )
     values.update(not_before=not_before or now, broadcast_id=broadcast_id)
     result = await session.execute(_insert(session).values(**values).on_conflict_do_nothing())
-    queued = bool(result.rowcount)  # type: ignore[attr-defined]
+    queued = bool(result.rowcount)  # type: ignore[attr-defined]  # rowcount is typed on CursorResult, execute() returns Result
     if queued and status == OutboxStatus.PENDING:
         mark_queued(session)
     return queued
@@ -116,7 +117,7 @@ async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]], *, chu
     """
     queued = 0
     connection = await session.connection()
-    statement = _insert(session).on_conflict_do_nothing().returning(OutboxMessage.id)
+    statement = _insert(session).on_conflict_do_nothing().returning(col(OutboxMessage.id))
     for start in range(0, len(rows), chunk):
         result = await connection.execute(statement, rows[start : start + chunk])
         queued += len(result.all())
@@ -130,7 +131,7 @@ async def taken_keys(session: AsyncSession, keys: list[str], *, chunk: int = 500
     taken: set[str] = set()
     for start in range(0, len(keys), chunk):
         part = keys[start : start + chunk]
-        rows = await session.execute(select(OutboxMessage.key).where(OutboxMessage.key.in_(part)))  # type: ignore[attr-defined]
+        rows = await session.execute(select(col(OutboxMessage.key)).where(col(OutboxMessage.key).in_(part)))
         taken.update(rows.scalars())
     return taken
 
@@ -153,8 +154,8 @@ async def due_messages(session: AsyncSession, *, now: datetime, limit: int) -> l
     """
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now)  # type: ignore[arg-type]
-        .order_by(OutboxMessage.priority, OutboxMessage.not_before, OutboxMessage.id)  # type: ignore[arg-type]
+        .where(col(OutboxMessage.status) == OutboxStatus.PENDING, col(OutboxMessage.not_before) <= now)
+        .order_by(col(OutboxMessage.priority), col(OutboxMessage.not_before), col(OutboxMessage.id))
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
@@ -167,7 +168,7 @@ async def recipients(session: AsyncSession, messages: list[OutboxMessage]) -> di
     chats = {m.chat_id for m in messages}
     if not chats:
         return {}
-    rows = await session.execute(select(Volunteer).where(Volunteer.telegram_id.in_(chats)))  # type: ignore[attr-defined]
+    rows = await session.execute(select(Volunteer).where(col(Volunteer.telegram_id).in_(chats)))
     return {v.telegram_id: v for v in rows.scalars()}
 
 
@@ -204,16 +205,16 @@ async def recover_abandoned(
     as "uncertain". `keep`: rows this sender still holds in memory (never taken from under it).
     """
     abandoned = (
-        (OutboxMessage.status == OutboxStatus.SENDING)
-        & (OutboxMessage.not_before <= now)  # type: ignore[operator]
-        & OutboxMessage.id.not_in(keep or [-1])  # type: ignore[union-attr]
+        (col(OutboxMessage.status) == OutboxStatus.SENDING)
+        & (col(OutboxMessage.not_before) <= now)
+        & col(OutboxMessage.id).not_in(keep or [-1])
     )
     closed = await session.execute(
         update(OutboxMessage)
-        .where(abandoned, OutboxMessage.uncertain_sends >= MAX_UNCERTAIN_SENDS - 1)
+        .where(abandoned, col(OutboxMessage.uncertain_sends) >= MAX_UNCERTAIN_SENDS - 1)
         .values(
             status=OutboxStatus.UNCERTAIN,
-            uncertain_sends=OutboxMessage.uncertain_sends + 1,
+            uncertain_sends=col(OutboxMessage.uncertain_sends) + 1,
             last_error="uncertain: the sender stopped during a resend; presumed delivered",
         )
         .execution_options(synchronize_session=False)
@@ -224,12 +225,12 @@ async def recover_abandoned(
         .values(
             status=OutboxStatus.PENDING,
             not_before=now,
-            uncertain_sends=OutboxMessage.uncertain_sends + 1,
+            uncertain_sends=col(OutboxMessage.uncertain_sends) + 1,
             last_error="uncertain: the sender stopped during the send; sending once more",
         )
         .execution_options(synchronize_session=False)
     )
-    return int(requeued.rowcount), int(closed.rowcount)  # type: ignore[attr-defined]
+    return int(requeued.rowcount), int(closed.rowcount)  # type: ignore[attr-defined]  # rowcount is typed on CursorResult, execute() returns Result
 
 
 async def renew_leases(session: AsyncSession, *, ids: list[int], until: datetime) -> None:
@@ -237,7 +238,7 @@ async def renew_leases(session: AsyncSession, *, ids: list[int], until: datetime
     if ids:
         await session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.SENDING)  # type: ignore[union-attr]
+            .where(col(OutboxMessage.id).in_(ids), col(OutboxMessage.status) == OutboxStatus.SENDING)
             .values(not_before=until)
             .execution_options(synchronize_session=False)
         )
@@ -266,7 +267,7 @@ async def record_deliveries(
     """
     if not deliveries:
         return
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__ on the class
     statement = (
         update(table)
         .where(table.c.id == bindparam("b_id"), table.c.status == OutboxStatus.SENDING)
@@ -301,7 +302,7 @@ async def record_deliveries(
     if blocked:
         await session.execute(
             update(Volunteer)
-            .where(Volunteer.telegram_id.in_(blocked))  # type: ignore[attr-defined]
+            .where(col(Volunteer.telegram_id).in_(blocked))
             .values(reachable=False)
             .execution_options(synchronize_session=False)
         )
@@ -309,7 +310,7 @@ async def record_deliveries(
 
 async def status_counts(session: AsyncSession) -> dict[str, int]:
     """How many rows are in each status (for the bench and for operators)."""
-    rows = await session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
+    rows = await session.execute(select(col(OutboxMessage.status), func.count()).group_by(col(OutboxMessage.status)))
     return {status: int(count) for status, count in rows}
 
 
@@ -330,14 +331,14 @@ async def prune_outbox(session: AsyncSession, *, now: datetime, keep_days: int, 
     """
     if keep_days <= 0:
         return 0
-    counted = select(Broadcast.id).where(Broadcast.final_counts.is_not(None))  # type: ignore[union-attr]
+    counted = select(col(Broadcast.id)).where(col(Broadcast.final_counts).is_not(None))
     old = (
-        select(OutboxMessage.id)
+        select(col(OutboxMessage.id))
         .where(
-            OutboxMessage.created_at < now - timedelta(days=keep_days),  # type: ignore[operator]
-            OutboxMessage.status.in_(FINAL_STATUSES),  # type: ignore[attr-defined]
-            OutboxMessage.kind.not_in(KEPT_FOREVER),  # type: ignore[attr-defined]
-            (OutboxMessage.broadcast_id.is_(None)) | OutboxMessage.broadcast_id.in_(counted),  # type: ignore[union-attr]
+            col(OutboxMessage.created_at) < now - timedelta(days=keep_days),
+            col(OutboxMessage.status).in_(FINAL_STATUSES),
+            col(OutboxMessage.kind).not_in(KEPT_FOREVER),
+            (col(OutboxMessage.broadcast_id).is_(None)) | col(OutboxMessage.broadcast_id).in_(counted),
         )
         .limit(limit)
     )
@@ -345,9 +346,9 @@ async def prune_outbox(session: AsyncSession, *, now: datetime, keep_days: int, 
     if not ids:
         return 0
     result = await session.execute(
-        delete(OutboxMessage).where(OutboxMessage.id.in_(ids)).execution_options(synchronize_session=False)  # type: ignore[union-attr]
+        delete(OutboxMessage).where(col(OutboxMessage.id).in_(ids)).execution_options(synchronize_session=False)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return int(result.rowcount)  # type: ignore[attr-defined]  # rowcount is typed on CursorResult, execute() returns Result
 
 
 async def depth(session: AsyncSession, *, now: datetime) -> dict[str, int]:
@@ -355,13 +356,13 @@ async def depth(session: AsyncSession, *, now: datetime) -> dict[str, int]:
     (pending, due later: backoff, flood waits, per-chat spacing) and "sending" (claimed)."""
     live = [OutboxStatus.PENDING, OutboxStatus.SENDING]
     rows = await session.execute(
-        select(OutboxMessage.status, func.count())
-        .where(OutboxMessage.status.in_(live))  # type: ignore[attr-defined]
-        .group_by(OutboxMessage.status)
+        select(col(OutboxMessage.status), func.count())
+        .where(col(OutboxMessage.status).in_(live))
+        .group_by(col(OutboxMessage.status))
     )
     by_status = {str(status): int(count) for status, count in rows}
     due = await session.scalar(
-        select(func.count()).where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now)  # type: ignore[arg-type]
+        select(func.count()).where(col(OutboxMessage.status) == OutboxStatus.PENDING, col(OutboxMessage.not_before) <= now)
     )
     pending = by_status.get(OutboxStatus.PENDING, 0)
     return {"due": int(due or 0), "waiting": max(0, pending - int(due or 0)), "sending": by_status.get(OutboxStatus.SENDING, 0)}

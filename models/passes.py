@@ -16,9 +16,11 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import and_, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models.attendance import (
     CheckInOutcome,
@@ -79,7 +81,7 @@ async def pass_holder(session: AsyncSession, *, token: str) -> Volunteer | None:
     if not TOKEN_SHAPE.fullmatch(token):
         return None
     row = await session.execute(
-        select(Volunteer).where(Volunteer.pass_token == token, Volunteer.onboarding_step.is_(None))  # type: ignore[union-attr]
+        select(Volunteer).where(col(Volunteer.pass_token) == token, col(Volunteer.onboarding_step).is_(None))
     )
     return row.scalar_one_or_none()
 
@@ -111,12 +113,12 @@ class PassScan:
     options: list[PassOption] = field(default_factory=list)
 
 
-def _open_for_check_in(now: datetime, early_minutes: int):  # type: ignore[no-untyped-def]
+def _open_for_check_in(now: datetime, early_minutes: int):
     return and_(
-        Shift.status == ShiftStatus.ACTIVE,
-        Opportunity.status == OpportunityStatus.PUBLISHED,
-        Shift.starts_at <= now + timedelta(minutes=early_minutes),
-        Shift.ends_at > now,
+        col(Shift.status) == ShiftStatus.ACTIVE,
+        col(Opportunity.status) == OpportunityStatus.PUBLISHED,
+        col(Shift.starts_at) <= now + timedelta(minutes=early_minutes),
+        col(Shift.ends_at) > now,
     )
 
 
@@ -130,22 +132,22 @@ async def scan_pass(session: AsyncSession, *, actor: Actor, holder: Volunteer, n
             await _refused(session, actor=actor, holder=holder, detail=f"other_center center={center_id} (checked in)", now=now)
             return PassScan(ScanOutcome.OTHER_CENTER, holder, open=found)
         return PassScan(ScanOutcome.CHECK_OUT, holder, open=found)
-    holds = and_(Signup.id.is_not(None), Signup.status == SignupStatus.CONFIRMED)  # type: ignore[union-attr]
+    holds = and_(col(Signup.id).is_not(None), col(Signup.status) == SignupStatus.CONFIRMED)
     query = (
         select(Shift, Opportunity, Signup)
-        .join(Opportunity, Opportunity.id == Shift.opportunity_id)
-        .outerjoin(Signup, and_(Signup.shift_id == Shift.id, Signup.volunteer_id == holder.id))
-        .outerjoin(Attendance, Attendance.signup_id == Signup.id)
+        .join(Opportunity, col(Opportunity.id) == col(Shift.opportunity_id))
+        .outerjoin(Signup, and_(col(Signup.shift_id) == col(Shift.id), col(Signup.volunteer_id) == holder.id))
+        .outerjoin(Attendance, col(Attendance.signup_id) == col(Signup.id))
         .where(
             _open_for_check_in(now, early_minutes),
-            Attendance.id.is_(None),  # type: ignore[union-attr]  # not the shift they already came to
-            Opportunity.gender.in_((GenderRule.ALL.value, holder.gender or "")),  # type: ignore[attr-defined]
+            col(Attendance.id).is_(None),  # not the shift they already came to
+            col(Opportunity.gender).in_((GenderRule.ALL.value, holder.gender or "")),
         )
-        .order_by(case((holds, 0), else_=1), Shift.starts_at, Shift.id)
+        .order_by(case((holds, 0), else_=1), col(Shift.starts_at), col(Shift.id))
         .limit(OPTIONS_LIMIT)
     )
     if not actor.is_admin:
-        query = query.where(Opportunity.center_id.in_(actor.center_ids or {-1}))  # type: ignore[attr-defined]
+        query = query.where(col(Opportunity.center_id).in_(actor.center_ids or {-1}))
     options = [
         PassOption(shift, opportunity, signup is not None and signup.status == SignupStatus.CONFIRMED)
         for shift, opportunity, signup in await session.execute(query)
@@ -154,10 +156,10 @@ async def scan_pass(session: AsyncSession, *, actor: Actor, holder: Volunteer, n
         return PassScan(ScanOutcome.CHECK_IN, holder, options=options)
     elsewhere = (
         await session.execute(
-            select(Opportunity.center_id)
-            .join(Shift, Shift.opportunity_id == Opportunity.id)
-            .join(Signup, Signup.shift_id == Shift.id)
-            .where(_open_for_check_in(now, early_minutes), Signup.volunteer_id == holder.id, Signup.status == SignupStatus.CONFIRMED)
+            select(col(Opportunity.center_id))
+            .join(Shift, col(Shift.opportunity_id) == col(Opportunity.id))
+            .join(Signup, col(Signup.shift_id) == col(Shift.id))
+            .where(_open_for_check_in(now, early_minutes), col(Signup.volunteer_id) == holder.id, col(Signup.status) == SignupStatus.CONFIRMED)
             .limit(1)
         )
     ).scalar_one_or_none()
@@ -210,7 +212,7 @@ async def check_in_by_pass(
     opportunity = await session.get(Opportunity, shift.opportunity_id) if shift else None
     if shift is None or opportunity is None or shift.status != ShiftStatus.ACTIVE or opportunity.status != OpportunityStatus.PUBLISHED:
         return PassCheckIn(PassCheckInOutcome.UNAVAILABLE)
-    base = {"shift": shift, "opportunity": opportunity}
+    base: dict[str, Any] = {"shift": shift, "opportunity": opportunity}
     refused = window_refusal(shift, opportunity, now=now, early_minutes=early_minutes)
     if refused is not None:
         return PassCheckIn(PassCheckInOutcome.REFUSED, check_in=refused, **base)
@@ -222,7 +224,7 @@ async def check_in_by_pass(
         return PassCheckIn(PassCheckInOutcome.CHECKED_IN_ELSEWHERE, **base)
     if opportunity.gender not in (GenderRule.ALL, holder.gender):
         return PassCheckIn(PassCheckInOutcome.GENDER_MISMATCH, **base)
-    seat = select(Signup.id).where(Signup.shift_id == shift_id, Signup.volunteer_id == holder.id, Signup.status == SignupStatus.CONFIRMED)
+    seat = select(col(Signup.id)).where(col(Signup.shift_id) == shift_id, col(Signup.volunteer_id) == holder.id, col(Signup.status) == SignupStatus.CONFIRMED)
     holds_seat = (await session.execute(seat)).first() is not None
     # A savepoint: a walk-in seat taken for a check-in that is then refused is given back.
     async with session.begin_nested() as attempt:

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models.audit import record_action
 from models.coordination import Actor
@@ -42,7 +43,7 @@ async def change_profile(
     """Move a volunteer to another center, or correct their gender (the caller checked that the
     actor manages the volunteer's present center)."""
     if field == "center":
-        center = (await session.execute(select(Center).where(Center.code == value))).scalar_one_or_none()
+        center = (await session.execute(select(Center).where(col(Center.code) == value))).scalar_one_or_none()
         if center is None:
             return ProfileChange.UNKNOWN_CENTER
         before = await session.get(Center, person.center_id) if person.center_id is not None else None
@@ -68,15 +69,15 @@ async def change_profile(
 
 async def _holds_seat_closed_to(session: AsyncSession, *, person: Volunteer, gender: str, now: datetime) -> bool:
     row = await session.execute(
-        select(Signup.id)
-        .join(Shift, Shift.id == Signup.shift_id)
-        .join(Opportunity, Opportunity.id == Shift.opportunity_id)
+        select(col(Signup.id))
+        .join(Shift, col(Shift.id) == col(Signup.shift_id))
+        .join(Opportunity, col(Opportunity.id) == col(Shift.opportunity_id))
         .where(
-            Signup.volunteer_id == person.id,
-            Signup.status.in_(HELD),  # type: ignore[attr-defined]
-            Shift.status == ShiftStatus.ACTIVE,
-            Shift.ends_at > now,
-            Opportunity.gender.not_in((GenderRule.ALL.value, gender)),  # type: ignore[attr-defined]
+            col(Signup.volunteer_id) == person.id,
+            col(Signup.status).in_(HELD),
+            col(Shift.status) == ShiftStatus.ACTIVE,
+            col(Shift.ends_at) > now,
+            col(Opportunity.gender).not_in((GenderRule.ALL.value, gender)),
         )
         .limit(1)
     )

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Select, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models.attendance import credit_minutes
 from models.outbox import PRIORITY_NOTICE, enqueue_many, outbox_row, taken_keys
@@ -68,17 +69,17 @@ async def queue_due_reminders(
         return sweep
     query = (
         select(Signup, Shift, Volunteer)
-        .join(Shift, Shift.id == Signup.shift_id)
-        .join(Volunteer, Volunteer.id == Signup.volunteer_id)
+        .join(Shift, col(Shift.id) == col(Signup.shift_id))
+        .join(Volunteer, col(Volunteer.id) == col(Signup.volunteer_id))
         .where(
-            Signup.status == SignupStatus.CONFIRMED,
-            Shift.status == ShiftStatus.ACTIVE,
-            Shift.starts_at > now - DROPPED_LOOKBACK,  # type: ignore[operator]
-            Shift.starts_at <= now + timedelta(hours=max(hours_before)),  # type: ignore[operator]
-            Volunteer.reminders_muted.is_(False),  # type: ignore[attr-defined]
-            Volunteer.reachable.is_(True),  # type: ignore[attr-defined]
+            col(Signup.status) == SignupStatus.CONFIRMED,
+            col(Shift.status) == ShiftStatus.ACTIVE,
+            col(Shift.starts_at) > now - DROPPED_LOOKBACK,
+            col(Shift.starts_at) <= now + timedelta(hours=max(hours_before)),
+            col(Volunteer.reminders_muted).is_(False),
+            col(Volunteer.reachable).is_(True),
         )
-        .order_by(Shift.starts_at, Signup.id)
+        .order_by(col(Shift.starts_at), col(Signup.id))
         .limit(limit)
     )
     plans: list[tuple[str, dict[str, object]]] = []
@@ -125,13 +126,13 @@ async def close_forgotten_checkouts(
     attendance for a coordinator's review and tell the volunteer. How many were closed."""
     query = (
         select(Attendance, Shift, Volunteer)
-        .join(Shift, Shift.id == Attendance.shift_id)
-        .join(Volunteer, Volunteer.id == Attendance.volunteer_id)
+        .join(Shift, col(Shift.id) == col(Attendance.shift_id))
+        .join(Volunteer, col(Volunteer.id) == col(Attendance.volunteer_id))
         .where(
-            Attendance.checked_out_at.is_(None),  # type: ignore[union-attr]
-            Shift.ends_at <= now - timedelta(minutes=grace_minutes),  # type: ignore[operator]
+            col(Attendance.checked_out_at).is_(None),
+            col(Shift.ends_at) <= now - timedelta(minutes=grace_minutes),
         )
-        .order_by(Attendance.id)
+        .order_by(col(Attendance.id))
         .limit(limit)
         .with_for_update(of=Attendance)
     )
@@ -159,28 +160,28 @@ async def close_forgotten_checkouts(
     return len(notices)
 
 
-def _no_show_query(now: datetime, lookback: timedelta | None) -> Select:  # type: ignore[type-arg]
-    never_came = ~exists().where(Attendance.signup_id == Signup.id)
+def _no_show_query(now: datetime, lookback: timedelta | None) -> Select:
+    never_came = ~exists().where(col(Attendance.signup_id) == col(Signup.id))
     return (
         select(Signup, Shift, Volunteer)
-        .join(Shift, Shift.id == Signup.shift_id)
-        .join(Volunteer, Volunteer.id == Signup.volunteer_id)
+        .join(Shift, col(Shift.id) == col(Signup.shift_id))
+        .join(Volunteer, col(Volunteer.id) == col(Signup.volunteer_id))
         .where(
-            Signup.status == SignupStatus.CONFIRMED,
-            Shift.status == ShiftStatus.ACTIVE,
-            Shift.ends_at <= now,  # type: ignore[operator]
+            col(Signup.status) == SignupStatus.CONFIRMED,
+            col(Shift.status) == ShiftStatus.ACTIVE,
+            col(Shift.ends_at) <= now,
             never_came,
-            *([Shift.ends_at > now - lookback] if lookback is not None else []),  # type: ignore[operator]
+            *([col(Shift.ends_at) > now - lookback] if lookback is not None else []),
         )
-        .order_by(Signup.id)
+        .order_by(col(Signup.id))
     )
 
 
 async def no_show_candidates(session: AsyncSession, *, now: datetime, lookback: timedelta | None = None) -> list[int]:
     """The sign-ups mark_no_shows would mark, found by a read (no write lock): the catch-up scan
     after a start reads every past sign-up, about a second at 2M."""
-    query = _no_show_query(now, lookback).with_only_columns(Signup.id)
-    return list((await session.execute(query)).scalars())
+    query = _no_show_query(now, lookback).with_only_columns(col(Signup.id))
+    return [int(i) for i in (await session.execute(query)).scalars() if i is not None]
 
 
 async def mark_no_shows(
@@ -205,7 +206,7 @@ async def mark_no_shows(
         rows = []
         for start in range(0, len(signup_ids), CHUNK):
             chunk = signup_ids[start : start + CHUNK]
-            rows += list(await session.execute(query.where(Signup.id.in_(chunk))))  # type: ignore[union-attr]
+            rows += list(await session.execute(query.where(col(Signup.id).in_(chunk))))
     notices, marked = [], 0
     for signup, shift, volunteer in rows:
         signup.status = SignupStatus.NO_SHOW

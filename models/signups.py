@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models.notices.kinds import NoticeKind
 from models.outbox import PRIORITY_NOTICE, enqueue
@@ -24,7 +26,7 @@ from models.tables import (
 
 # A place on a shift: a seat (confirmed, or offered and held for an answer) or a waitlist place.
 HELD = (SignupStatus.CONFIRMED.value, SignupStatus.OFFERED.value, SignupStatus.WAITLISTED.value)
-# What takes one of the shift's seats (counted in Shift.seats_taken).
+# What takes one of the shift's seats (counted in col(Shift.seats_taken)).
 SEATED = (SignupStatus.CONFIRMED.value, SignupStatus.OFFERED.value)
 
 
@@ -89,7 +91,7 @@ class CancelResult:
 async def lock_shift(session: AsyncSession, shift_id: int) -> Shift | None:
     # FOR UPDATE serialises sign-ups per shift on PostgreSQL; SQLite already holds its write lock.
     result = await session.execute(
-        select(Shift).where(Shift.id == shift_id).with_for_update().execution_options(populate_existing=True)
+        select(Shift).where(col(Shift.id) == shift_id).with_for_update().execution_options(populate_existing=True)
     )
     return result.scalar_one_or_none()
 
@@ -99,14 +101,14 @@ async def _overlapping_shift(
 ) -> Shift | None:
     result = await session.execute(
         select(Shift)
-        .join(Signup, Signup.shift_id == Shift.id)
+        .join(Signup, col(Signup.shift_id) == col(Shift.id))
         .where(
-            Signup.volunteer_id == volunteer_id,
-            Signup.status.in_(SEATED),  # type: ignore[attr-defined]  # a seat held for them is theirs to take
-            Shift.id != shift.id,
-            Shift.status == ShiftStatus.ACTIVE,
-            Shift.starts_at < shift.ends_at,
-            Shift.ends_at > shift.starts_at,
+            col(Signup.volunteer_id) == volunteer_id,
+            col(Signup.status).in_(SEATED),  # a seat held for them is theirs to take
+            col(Shift.id) != shift.id,
+            col(Shift.status) == ShiftStatus.ACTIVE,
+            col(Shift.starts_at) < shift.ends_at,
+            col(Shift.ends_at) > shift.starts_at,
         )
         .limit(1)
     )
@@ -117,15 +119,15 @@ async def _take_seat(session: AsyncSession, shift_id: int) -> bool:
     """Take one seat if any is left, in one guarded UPDATE that cannot overfill."""
     result = await session.execute(
         update(Shift)
-        .where(Shift.id == shift_id, Shift.seats_taken < Shift.capacity)
-        .values(seats_taken=Shift.seats_taken + 1)
+        .where(col(Shift.id) == shift_id, col(Shift.seats_taken) < col(Shift.capacity))
+        .values(seats_taken=col(Shift.seats_taken) + 1)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # rowcount is typed on CursorResult, execute() returns Result
 
 
 async def release_seat(session: AsyncSession, shift: Shift) -> None:
     """Give one seat back (the caller has locked the shift and changed the sign-up's status)."""
-    await session.execute(update(Shift).where(Shift.id == shift.id).values(seats_taken=Shift.seats_taken - 1))
+    await session.execute(update(Shift).where(col(Shift.id) == shift.id).values(seats_taken=col(Shift.seats_taken) - 1))
     await session.flush()
     await session.refresh(shift)
 
@@ -136,10 +138,10 @@ async def waitlist_position(session: AsyncSession, *, signup: Signup) -> int:
         select(func.count())
         .select_from(Signup)
         .where(
-            Signup.shift_id == signup.shift_id,
-            Signup.status == SignupStatus.WAITLISTED,
-            (Signup.signed_up_at < signup.signed_up_at)
-            | (and_(Signup.signed_up_at == signup.signed_up_at, Signup.id <= signup.id)),
+            col(Signup.shift_id) == signup.shift_id,
+            col(Signup.status) == SignupStatus.WAITLISTED,
+            (col(Signup.signed_up_at) < signup.signed_up_at)
+            | (and_(col(Signup.signed_up_at) == signup.signed_up_at, col(Signup.id) <= signup.id)),
         )
     )
     return int(result.scalar_one())
@@ -163,7 +165,7 @@ async def sign_up(
         or opportunity.status != OpportunityStatus.PUBLISHED
     ):
         return SignupResult(SignupOutcome.UNAVAILABLE)
-    base = {"shift": shift, "opportunity": opportunity}
+    base: dict[str, Any] = {"shift": shift, "opportunity": opportunity}
     if shift.starts_at <= now:
         return SignupResult(SignupOutcome.STARTED, **base)
     if opportunity.gender != GenderRule.ALL and opportunity.gender != volunteer.gender:
@@ -171,7 +173,7 @@ async def sign_up(
 
     existing = (
         await session.execute(
-            select(Signup).where(Signup.shift_id == shift.id, Signup.volunteer_id == volunteer.id)
+            select(Signup).where(col(Signup.shift_id) == shift.id, col(Signup.volunteer_id) == volunteer.id)
         )
     ).scalar_one_or_none()
     if existing is not None and existing.status == SignupStatus.CONFIRMED:
@@ -188,7 +190,7 @@ async def sign_up(
     if conflict is not None:
         return SignupResult(SignupOutcome.OVERLAP, conflict=conflict, **base)
 
-    if await _take_seat(session, shift.id):  # type: ignore[arg-type]
+    if await _take_seat(session, shift.id):  # type: ignore[arg-type]  # the row is flushed: its id is set
         status = SignupStatus.CONFIRMED
     elif join_waitlist:
         status = SignupStatus.WAITLISTED
@@ -196,6 +198,7 @@ async def sign_up(
         return SignupResult(SignupOutcome.FULL, **base)
 
     if existing is None:
+        assert shift.id is not None and volunteer.id is not None
         existing = Signup(shift_id=shift.id, volunteer_id=volunteer.id, status=status, signed_up_at=now)
         session.add(existing)
     else:  # coming back after a cancellation: the same row, a fresh place in line
@@ -237,7 +240,7 @@ async def seat_walk_in(
     shift = await lock_shift(session, shift_id)
     assert shift is not None
     existing = (
-        await session.execute(select(Signup).where(Signup.shift_id == shift_id, Signup.volunteer_id == volunteer.id))
+        await session.execute(select(Signup).where(col(Signup.shift_id) == shift_id, col(Signup.volunteer_id) == volunteer.id))
     ).scalar_one_or_none()
     if existing is not None and existing.status in (*SEATED, SignupStatus.NO_SHOW):
         # Their seat is still counted: a seat offered to them they now take, or a no-show's.
@@ -248,9 +251,10 @@ async def seat_walk_in(
     if not await _take_seat(session, shift_id):
         if not over_capacity:
             return WalkIn(WalkInOutcome.FULL, shift=shift)
-        await session.execute(update(Shift).where(Shift.id == shift_id).values(seats_taken=Shift.seats_taken + 1))
+        await session.execute(update(Shift).where(col(Shift.id) == shift_id).values(seats_taken=col(Shift.seats_taken) + 1))
         extra = True
     if existing is None:
+        assert volunteer.id is not None
         existing = Signup(shift_id=shift_id, volunteer_id=volunteer.id, status=SignupStatus.CONFIRMED, signed_up_at=now, walk_in=True)
         session.add(existing)
     else:
@@ -270,15 +274,15 @@ async def promote_waitlist(session: AsyncSession, *, shift: Shift, now: datetime
     queue = (
         await session.execute(
             select(Signup)
-            .where(Signup.shift_id == shift.id, Signup.status == SignupStatus.WAITLISTED)
-            .order_by(Signup.signed_up_at, Signup.id)
+            .where(col(Signup.shift_id) == shift.id, col(Signup.status) == SignupStatus.WAITLISTED)
+            .order_by(col(Signup.signed_up_at), col(Signup.id))
         )
     ).scalars()
     offering = offers.applies(shift, now)
     for candidate in list(queue):
         if await _overlapping_shift(session, volunteer_id=candidate.volunteer_id, shift=shift):
             continue  # they took another shift at that time meanwhile; they keep their place
-        if not await _take_seat(session, shift.id):  # type: ignore[arg-type]
+        if not await _take_seat(session, shift.id):  # type: ignore[arg-type]  # the row is flushed: its id is set
             break
         candidate.promoted_at = now
         if offering:
@@ -323,7 +327,7 @@ async def confirm_coming(session: AsyncSession, *, signup: Signup, now: datetime
     if signup.status != SignupStatus.CONFIRMED:
         return False
     await session.execute(
-        update(Signup).where(Signup.id == signup.id, Signup.confirmed_at.is_(None)).values(confirmed_at=now)  # type: ignore[union-attr]
+        update(Signup).where(col(Signup.id) == signup.id, col(Signup.confirmed_at).is_(None)).values(confirmed_at=now)
     )
     return True
 
@@ -371,14 +375,14 @@ async def my_schedule(
 
     base = (
         select(Signup, Shift, Opportunity, Attendance)
-        .join(Shift, Shift.id == Signup.shift_id)
-        .join(Opportunity, Opportunity.id == Shift.opportunity_id)
-        .outerjoin(Attendance, Attendance.signup_id == Signup.id)
-        .where(Signup.volunteer_id == volunteer_id)
+        .join(Shift, col(Shift.id) == col(Signup.shift_id))
+        .join(Opportunity, col(Opportunity.id) == col(Shift.opportunity_id))
+        .outerjoin(Attendance, col(Attendance.signup_id) == col(Signup.id))
+        .where(col(Signup.volunteer_id) == volunteer_id)
     )
     upcoming_rows = await session.execute(
-        base.where(Shift.ends_at > now, Signup.status.in_(HELD), Shift.status == ShiftStatus.ACTIVE)  # type: ignore[attr-defined]
-        .order_by(Shift.starts_at)
+        base.where(col(Shift.ends_at) > now, col(Signup.status).in_(HELD), col(Shift.status) == ShiftStatus.ACTIVE)
+        .order_by(col(Shift.starts_at))
     )
     upcoming = []
     for signup, shift, opportunity, attendance in upcoming_rows:
@@ -389,8 +393,8 @@ async def my_schedule(
             entry.waitlist_position = await waitlist_position(session, signup=signup)
         upcoming.append(entry)
     past_rows = await session.execute(
-        base.where(Shift.ends_at <= now, Signup.status.in_([SignupStatus.CONFIRMED, SignupStatus.NO_SHOW]))  # type: ignore[attr-defined]
-        .order_by(Shift.starts_at.desc())  # type: ignore[attr-defined]
+        base.where(col(Shift.ends_at) <= now, col(Signup.status).in_([SignupStatus.CONFIRMED, SignupStatus.NO_SHOW]))
+        .order_by(col(Shift.starts_at).desc())
         .limit(past_limit)
     )
     past = [

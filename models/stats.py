@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Select, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from models import hours
 from models.base import year_bounds
@@ -54,47 +55,47 @@ def progress(value: float, target: int) -> float:
     return 0.0 if target <= 0 else round(100 * value / target, 2)
 
 
-def _figure_queries(*, year: int, zone: tzinfo, center_id: int | None) -> list[Select]:  # type: ignore[type-arg]
+def _figure_queries(*, year: int, zone: tzinfo, center_id: int | None) -> list[Select]:
     """The aggregate queries behind the figures: registered, active, minutes, offered, pending minutes."""
     start, end = year_bounds(year, zone)
-    men, women = Volunteer.gender == "male", Volunteer.gender == "female"
+    men, women = col(Volunteer.gender) == "male", col(Volunteer.gender) == "female"
     registered = select(
         func.count(),
         func.coalesce(func.sum(case((men, 1), else_=0)), 0),
         func.coalesce(func.sum(case((women, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((Volunteer.registered_at >= start, 1), else_=0)), 0),  # type: ignore[operator]
-    ).where(Volunteer.registered_at < end)  # type: ignore[operator]
+        func.coalesce(func.sum(case((col(Volunteer.registered_at) >= start, 1), else_=0)), 0),
+    ).where(col(Volunteer.registered_at) < end)
 
     # Active volunteers: one index seek per volunteer (volunteer_id, checked_in_at), no sort of the
     # year's records. Minutes: the whole program sums one index range (checked_in_at, ..., minutes);
     # a center sums its own volunteers' ranges of the per-volunteer index.
-    in_year = (Attendance.checked_in_at >= start) & (Attendance.checked_in_at < end)
+    in_year = (col(Attendance.checked_in_at) >= start) & (col(Attendance.checked_in_at) < end)
     active = select(
         func.count(),
         func.coalesce(func.sum(case((men, 1), else_=0)), 0),
         func.coalesce(func.sum(case((women, 1), else_=0)), 0),
-    ).where(exists().where(Attendance.volunteer_id == Volunteer.id, in_year))
-    minutes = select(func.coalesce(func.sum(Attendance.credited_minutes), 0)).where(in_year)
+    ).where(exists().where(col(Attendance.volunteer_id) == col(Volunteer.id), in_year))
+    minutes = select(func.coalesce(func.sum(col(Attendance.credited_minutes)), 0)).where(in_year)
     # Every minute comes from the index above; the pending ones (subtracted) from the partial
     # index of flagged records: asking each of 2M records for its flag would visit every row.
-    pending = select(hours.total(Attendance.credited_minutes)).where(hours.is_pending(), in_year)
+    pending = select(hours.total(col(Attendance.credited_minutes))).where(hours.is_pending(), in_year)
 
     offered = (
-        select(func.count(func.distinct(Shift.opportunity_id)), func.count())
-        .join(Opportunity, Opportunity.id == Shift.opportunity_id)
+        select(func.count(func.distinct(col(Shift.opportunity_id))), func.count())
+        .join(Opportunity, col(Opportunity.id) == col(Shift.opportunity_id))
         .where(
-            Shift.starts_at >= start,
-            Shift.starts_at < end,
-            Shift.status == ShiftStatus.ACTIVE,
-            Opportunity.status == OpportunityStatus.PUBLISHED,
+            col(Shift.starts_at) >= start,
+            col(Shift.starts_at) < end,
+            col(Shift.status) == ShiftStatus.ACTIVE,
+            col(Opportunity.status) == OpportunityStatus.PUBLISHED,
         )
     )
     if center_id is not None:
-        registered = registered.where(Volunteer.center_id == center_id)
-        active = active.where(Volunteer.center_id == center_id)
-        minutes = minutes.join(Volunteer, Volunteer.id == Attendance.volunteer_id).where(Volunteer.center_id == center_id)
-        pending = pending.join(Volunteer, Volunteer.id == Attendance.volunteer_id).where(Volunteer.center_id == center_id)
-        offered = offered.where(Opportunity.center_id == center_id)
+        registered = registered.where(col(Volunteer.center_id) == center_id)
+        active = active.where(col(Volunteer.center_id) == center_id)
+        minutes = minutes.join(Volunteer, col(Volunteer.id) == col(Attendance.volunteer_id)).where(col(Volunteer.center_id) == center_id)
+        pending = pending.join(Volunteer, col(Volunteer.id) == col(Attendance.volunteer_id)).where(col(Volunteer.center_id) == center_id)
+        offered = offered.where(col(Opportunity.center_id) == center_id)
     return [registered, active, minutes, offered, pending]
 
 
@@ -137,7 +138,7 @@ async def program_figures_in_parallel(
         if probe.get_bind().dialect.name != "postgresql":
             return await program_figures(probe, year=year, zone=zone, center_id=center_id)
 
-    async def one(query: Select) -> Any:  # type: ignore[type-arg]
+    async def one(query: Select) -> Any:
         async with sessions() as session:
             return (await session.execute(query)).one()
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, false, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from models.base import UTCDateTime, utcnow
 
@@ -378,13 +378,13 @@ class Broadcast(SQLModel, table=True):
 # to 2M table rows): the whole program's minutes by period, and a center's volunteers one by one.
 Index(
     "ix_attendance_checked_in_volunteer_minutes",
-    Attendance.checked_in_at,  # type: ignore[arg-type]
-    Attendance.volunteer_id,  # type: ignore[arg-type]
-    Attendance.credited_minutes,  # type: ignore[arg-type]
+    col(Attendance.checked_in_at),  # a column, typed as its value
+    col(Attendance.volunteer_id),  # a column, typed as its value
+    col(Attendance.credited_minutes),  # a column, typed as its value
 )
 Index(
     "ix_attendance_volunteer_checked_in_minutes",
-    Attendance.volunteer_id,  # type: ignore[arg-type]
-    Attendance.checked_in_at,  # type: ignore[arg-type]
-    Attendance.credited_minutes,  # type: ignore[arg-type]
+    col(Attendance.volunteer_id),  # a column, typed as its value
+    col(Attendance.checked_in_at),  # a column, typed as its value
+    col(Attendance.credited_minutes),  # a column, typed as its value
 )

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models.base import dialect_insert
 from models.tables import ProcessedUpdate
@@ -26,14 +27,14 @@ async def claim_update(session: AsyncSession, *, bot_id: int, update_id: int, no
     dialect = session.get_bind().dialect.name
     stmt = _CLAIMS.get(dialect)
     if stmt is None:
-        stmt = _CLAIMS[dialect] = dialect_insert(session, ProcessedUpdate.__table__).on_conflict_do_nothing()
+        stmt = _CLAIMS[dialect] = dialect_insert(session, ProcessedUpdate.__table__)  # type: ignore[attr-defined]  # SQLModel declares no __table__ on the class.on_conflict_do_nothing()
     result = await session.execute(stmt, {"bot_id": bot_id, "update_id": update_id, "processed_at": now})
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # rowcount is typed on CursorResult, execute() returns Result
 
 
 async def forget_old_updates(session: AsyncSession, *, now: datetime, keep_days: int = 7) -> int:
     """Drop claims older than any redelivery window; getUpdates keeps updates 24 hours at most."""
     result = await session.execute(
-        delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < now - timedelta(days=keep_days))
+        delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < now - timedelta(days=keep_days))
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return int(result.rowcount)  # type: ignore[attr-defined]  # rowcount is typed on CursorResult, execute() returns Result

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models.numerals import ascii_digits
 from models.phones import normalize_phone
@@ -24,7 +25,7 @@ class InvalidName(ValueError):
 
 
 # Built once: it runs for every update (see models.updates for why that is cheaper).
-_BY_TELEGRAM_ID = select(Volunteer).where(Volunteer.telegram_id == bindparam("telegram_id"))
+_BY_TELEGRAM_ID = select(Volunteer).where(col(Volunteer.telegram_id) == bindparam("telegram_id"))
 
 
 async def get_volunteer(session: AsyncSession, *, telegram_id: int) -> Volunteer | None:
@@ -160,7 +161,7 @@ def parse_conversation(raw: str | None) -> dict[str, Any]:
 
 async def conversation_of(session: AsyncSession, *, telegram_id: int) -> dict[str, Any]:
     """The conversation on this Telegram id's row, read without loading the volunteer."""
-    result = await session.execute(select(Volunteer.conversation).where(Volunteer.telegram_id == telegram_id))
+    result = await session.execute(select(col(Volunteer.conversation)).where(col(Volunteer.telegram_id) == telegram_id))
     return parse_conversation(result.scalar_one_or_none())
 
 
@@ -184,9 +185,9 @@ def id_or_phone_clause(text: str) -> ColumnElement[bool] | None:
     phone, telegram_id = normalize_phone(text), telegram_id_in(text)
     clauses = []
     if phone is not None:
-        clauses.append(Volunteer.phone == phone)
+        clauses.append(col(Volunteer.phone) == phone)
     if telegram_id is not None:
-        clauses.append(Volunteer.telegram_id == telegram_id)
+        clauses.append(col(Volunteer.telegram_id) == telegram_id)
     return or_(*clauses) if clauses else None
 
 
@@ -195,7 +196,7 @@ async def volunteers_by_id_or_phone(session: AsyncSession, *, text: str, limit: 
     clause = id_or_phone_clause(text)
     if clause is None:
         return []
-    query = select(Volunteer).where(clause).order_by(Volunteer.id).limit(limit)
+    query = select(Volunteer).where(clause).order_by(col(Volunteer.id)).limit(limit)
     return list((await session.execute(query)).scalars())
 
 
@@ -204,5 +205,5 @@ def write_conversation(volunteer: Volunteer, data: dict[str, Any] | None) -> Non
 
 
 async def list_centers(session: AsyncSession) -> list[Center]:
-    result = await session.execute(select(Center).order_by(Center.id))
+    result = await session.execute(select(Center).order_by(col(Center.id)))
     return list(result.scalars())

@@ -146,7 +146,7 @@ async def load_hours_adjusted(session: AsyncSession, payload: dict[str, Any], zo
     attendance = await session.get(Attendance, int(payload["attendance_id"]))
     if attendance is None:
         return None
-    shift = await attendance_facts(session, attendance.id) if attendance.shift_id is not None else None  # type: ignore[arg-type]
+    shift = await attendance_facts(session, attendance.id) if attendance.shift_id is not None else None  # type: ignore[arg-type]  # a loaded row has its id
     work = None
     place = await session.get(OffSystemWork, attendance.id) if attendance.shift_id is None else None
     if place is not None and (place.center_id is not None or place.opportunity_id is not None):

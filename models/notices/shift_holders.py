@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models.notices.kinds import NoticeKind
 from models.outbox import PRIORITY_NOTICE, enqueue
@@ -52,15 +53,15 @@ async def notify_shift_holders(session: AsyncSession, *, shift_id: int, change: 
     opportunity = await session.get(Opportunity, shift.opportunity_id)
     assert opportunity is not None
     version = shift_version(shift, opportunity)
-    held = Signup.status.in_(HELD)  # type: ignore[attr-defined]
+    held: ColumnElement[bool] = col(Signup.status).in_(HELD)
     if change == "cancelled":
-        released_now = and_(Signup.status == SignupStatus.CANCELLED, Signup.cancelled_at >= now)  # type: ignore[operator]
+        released_now = and_(col(Signup.status) == SignupStatus.CANCELLED, col(Signup.cancelled_at) >= now)
         held = or_(held, released_now)
     rows = await session.execute(
         select(Signup, Volunteer)
-        .join(Volunteer, Volunteer.id == Signup.volunteer_id)
-        .where(Signup.shift_id == shift_id, held)
-        .order_by(Signup.id)
+        .join(Volunteer, col(Volunteer.id) == col(Signup.volunteer_id))
+        .where(col(Signup.shift_id) == shift_id, held)
+        .order_by(col(Signup.id))
     )
     queued = 0
     for signup, volunteer in rows:
