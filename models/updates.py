@@ -27,7 +27,8 @@ async def claim_update(session: AsyncSession, *, bot_id: int, update_id: int, no
     dialect = session.get_bind().dialect.name
     stmt = _CLAIMS.get(dialect)
     if stmt is None:
-        stmt = _CLAIMS[dialect] = dialect_insert(session, ProcessedUpdate.__table__)  # type: ignore[attr-defined]  # SQLModel declares no __table__ on the class.on_conflict_do_nothing()
+        table = ProcessedUpdate.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__ on the class
+        stmt = _CLAIMS[dialect] = dialect_insert(session, table).on_conflict_do_nothing()
     result = await session.execute(stmt, {"bot_id": bot_id, "update_id": update_id, "processed_at": now})
     return bool(result.rowcount)  # type: ignore[attr-defined]  # rowcount is typed on CursorResult, execute() returns Result
 
