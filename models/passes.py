@@ -255,12 +255,12 @@ async def check_out_by_pass(
 ) -> CheckOutResult:
     """The coordinator checks the pass holder out of the check-in the card showed (the caller
     checked that the actor manages its center); the time is credited as for /checkout."""
-    assert holder.id is not None
-    found = await open_attendance(session, volunteer_id=holder.id)
-    if found is None or found[0].id != attendance_id:
-        return CheckOutResult(CheckOutOutcome.NOT_CHECKED_IN)
-    result = await check_out(session, volunteer=holder, now=now, grace_minutes=grace_minutes)
+    result = await check_out(session, volunteer=holder, now=now, grace_minutes=grace_minutes, attendance_id=attendance_id)
+    if result.outcome != CheckOutOutcome.CHECKED_OUT:
+        return result
     assert result.attendance is not None
+    # The coordinator closed it: it is not the volunteer's own check-out, so not theirs to undo.
+    result.attendance.checked_out_by = actor.telegram_id
     await record_action(
         session, actor_telegram_id=actor.telegram_id, action="pass.check_out", target=f"volunteer:{holder.telegram_id}",
         detail=f"attendance:{attendance_id} credited {result.attendance.credited_minutes} min", now=now,

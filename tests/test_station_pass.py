@@ -128,6 +128,7 @@ async def test_coordinator_checks_a_volunteer_in_and_out_with_their_pass_and_the
     async with sessions(harness)() as session:
         record = (await session.execute(select(Attendance))).scalar_one()
     assert (record.shift_id, record.method, record.credited_minutes) == (shift.id, "pass", 170)
+    assert record.checked_out_by == COORDINATOR, "a check-out the coordinator made is not the volunteer's to undo"
     lines = [(line.action, line.actor_telegram_id) for line in await audit(harness, allowed=True)]
     assert lines == [("pass.check_in", COORDINATOR), ("pass.check_out", COORDINATOR)]
     # The card's buttons do not act twice: the record is closed.

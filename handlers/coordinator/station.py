@@ -173,7 +173,7 @@ def render_check_in(t: Translator, holder: Volunteer, result: PassCheckIn, token
 
 
 def render_check_out(t: Translator, holder: Volunteer, result: CheckOutResult) -> str:
-    if result.outcome == CheckOutOutcome.NOT_CHECKED_IN:
+    if result.outcome != CheckOutOutcome.CHECKED_OUT:
         return t.gettext("{name} is not checked in any more. Scan the pass again to see what can be done.").format(name=_name(holder))
     assert result.attendance is not None and result.opportunity is not None
     return t.gettext("🏁 {name} is checked out of <b>{title}</b>: {duration} credited. They are told in their chat.").format(
