@@ -20,6 +20,8 @@ from models.updates import claim_update
 
 # A text step of a conversation: (update, context, session, volunteer), inside the update's transaction.
 TextFlow = Callable[["Update", "BotContext", AsyncSession, Volunteer], Awaitable[None]]
+# A `/start <prefix><rest>` deep link's handler: (update, context, rest); it opens its own transaction.
+DeepLink = Callable[["Update", "BotContext", str], Awaitable[None]]
 
 
 class BotData:
@@ -29,6 +31,8 @@ class BotData:
         self._services: Services | None = None
         # Conversation name -> the handler of its text steps (filled by register()).
         self.text_flows: dict[str, TextFlow] = {}
+        # `/start` payload prefix (e.g. "v-") -> its handler (filled by the features' register()).
+        self.deep_links: dict[str, DeepLink] = {}
 
     @property
     def services(self) -> Services:

@@ -43,11 +43,15 @@ COMMANDS = (
 
 
 async def start(update: Update, context: BotContext) -> None:
-    """/start: onboarding for newcomers, the main menu for the registered, or a check-in code."""
+    """/start: onboarding for newcomers, the main menu for the registered, or a deep link's action."""
     payload = context.args[0] if context.args else ""
     if payload.startswith(CODE_PREFIX):
         await check_in_with_code(update, context, payload[len(CODE_PREFIX):])
         return
+    for prefix, open_link in context.bot_data.deep_links.items():
+        if payload.startswith(prefix):
+            await open_link(update, context, payload[len(prefix):])
+            return
     async with context.transaction() as session:
         volunteer = await load_volunteer(session, update, context)
         if is_registered(volunteer):
