@@ -289,4 +289,7 @@ async def seed_demo_data(session: AsyncSession, *, now: datetime, zone: tzinfo) 
     # Through the file format on purpose: the demo exercises the same path as a coordinator's import.
     result = await import_rows(session, parse_csv(format_csv(rows, zone=zone), zone=zone), now=now)
     result.centers_created[:0] = created
+    from models.ratings_demo import seed_demo_ratings  # issue 12: rated past shifts, a weekly series
+
+    await seed_demo_ratings(session, now=now, zone=zone)
     return result

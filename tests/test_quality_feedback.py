@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.scheduling import run_sweeps
 from bot.sender import drain_once
 from models.ratings import ask_at
-from models.tables import Attendance, OutboxMessage, Shift, ShiftRating, Signup
+from models.tables import Attendance, Opportunity, OutboxMessage, Shift, ShiftRating, Signup
 from tests.conftest import COORDINATOR_ID
 from tests.coordinator_support import make_person, sessions
 from tests.factories import make_center, make_opportunity, scan
@@ -259,3 +259,24 @@ async def test_comments_are_paged(harness, center):
     await admin.press_data("cmts:v1:0:999999", second)  # beyond any page
     assert harness.telegram.callback_answers[-1]["text"] == "This button is no longer valid. Please open the menu again."
 
+
+
+async def test_the_demo_has_rated_shifts_and_a_weekly_series_and_can_be_seeded_twice(harness):
+    from models.demo_data import seed_demo_data
+
+    for _ in range(2):
+        async with sessions(harness)() as session, session.begin():
+            await seed_demo_data(session, now=harness.now, zone=RIYADH)
+    async with sessions(harness)() as session:
+        rows = await ratings(harness)
+        weekly = (await session.execute(
+            select(Shift).join(Opportunity, Opportunity.id == Shift.opportunity_id).where(Opportunity.ref == "DEMO-Q-WEEKLY")
+        )).scalars().all()
+    assert len(rows) == 15 and sum(r.comment is not None for r in rows) == 6
+    assert len(weekly) == 4 and {s.starts_at.astimezone(RIYADH).strftime("%a %H:%M") for s in weekly} == {"Fri 16:00"}
+    await make_person(harness, 9001, role="admin", language="en")
+    demo_coordinator = harness.person(9001)
+    figures = (await demo_coordinator.send("/stats"))[-2].text
+    assert "⭐ Volunteers' ratings: 4.1 out of 5 (15 ratings)" in figures
+    [comments] = await demo_coordinator.send("/comments DEMO-Q-PAST")
+    assert comments.text.index("Too few volunteers") < comments.text.index("Well organised")
