@@ -65,9 +65,10 @@ async def queue_rating_requests(
             )
         )
     ).all()
-    taken = await taken_keys(session, [rating_request_key(row[0]) for row in rows])
+    found: list[tuple[int, int, datetime, int]] = [tuple(row) for row in rows]  # type: ignore[misc]  # the query selects non-null ids and times
+    taken = await taken_keys(session, [rating_request_key(row[0]) for row in found])
     queued = []
-    for attendance_id, volunteer_id, checked_out_at, chat_id in rows:
+    for attendance_id, volunteer_id, checked_out_at, chat_id in found:
         key = rating_request_key(attendance_id)
         if key in taken:
             continue
@@ -138,6 +139,7 @@ async def rate_attendance(
     if row is None:
         return RateResult(RateOutcome.UNKNOWN)
     _attendance, opportunity = row
+    assert opportunity.id is not None
     rating = ShiftRating(
         attendance_id=attendance_id, volunteer_id=volunteer.id, opportunity_id=opportunity.id, center_id=opportunity.center_id,
         score=score, rated_at=now,

@@ -11,8 +11,14 @@ from handlers.context import BotContext
 from handlers.coordinator.access import parse_or_refuse, refuse_forged, require_staff
 from infra.i18n import Translator
 from models.base import year_bounds
-from models.ratings import RatingFigures, ScoreLine, opportunity_by_ref, rating_comments, rating_figures
-from models.tables import Opportunity
+from models.ratings import (
+    RatingFigures,
+    ScoreLine,
+    opportunity_by_ref,
+    rating_comments,
+    rating_figures,
+)
+from models.tables import Opportunity, ShiftRating
 
 PAGE_SIZE = 10
 MAX_PAGE = 10_000
@@ -50,7 +56,9 @@ async def ratings_section(context: BotContext, t: Translator, *, year: int, cent
     return render_rating_figures(t, figures)
 
 
-def render_comments(t: Translator, rows: list, *, page: int, has_next: bool, opportunity_id: int) -> tuple[str, InlineKeyboardMarkup | None]:  # type: ignore[type-arg]
+def render_comments(
+    t: Translator, rows: list[tuple[ShiftRating, Opportunity]], *, page: int, has_next: bool, opportunity_id: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
     if not rows and page == 0:
         return t.gettext("No comments from volunteers yet."), None
     lines = [t.gettext("💬 <b>Volunteers' comments</b>, newest first")]
