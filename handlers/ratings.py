@@ -57,7 +57,10 @@ async def rate_button(update: Update, context: BotContext) -> None:
         if result.outcome == RateOutcome.UNKNOWN:
             await _refuse_forged(update, context, session, volunteer, t)
             return
-        if result.outcome == RateOutcome.RATED:
+        # The comment step, unless they are inside another conversation (a coordinator's draft
+        # is not thrown away for it): then the rating alone is kept.
+        busy = read_conversation(volunteer).get("flow") not in (None, COMMENT_FLOW)
+        if result.outcome == RateOutcome.RATED and not busy:
             assert result.rating is not None and result.rating.id is not None
             write_conversation(volunteer, {"flow": COMMENT_FLOW, "rating_id": result.rating.id})
     if result.outcome == RateOutcome.ALREADY:
@@ -65,6 +68,9 @@ async def rate_button(update: Update, context: BotContext) -> None:
         return
     assert result.rating is not None and result.rating.id is not None and result.opportunity is not None
     await query.answer(t.gettext("Thank you for your rating!"))
+    if busy:
+        await show(query, t.gettext("{stars} Thank you! Your rating is saved.").format(stars=_stars(result.rating.score)))
+        return
     text = "\n\n".join([
         t.gettext("{stars} Thank you! You rated <b>{title}</b> {score} out of 5.").format(
             stars=_stars(result.rating.score), title=esc(opportunity_title(result.opportunity, t.language)), score=t.number(result.rating.score)

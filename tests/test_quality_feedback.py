@@ -280,3 +280,15 @@ async def test_the_demo_has_rated_shifts_and_a_weekly_series_and_can_be_seeded_t
     assert "⭐ Volunteers' ratings: 4.1 out of 5 (15 ratings)" in figures
     [comments] = await demo_coordinator.send("/comments DEMO-Q-PAST")
     assert comments.text.index("Too few volunteers") < comments.text.index("Well organised")
+
+
+async def test_rating_in_the_middle_of_a_draft_keeps_the_draft(harness, center):
+    row = await make_person(harness, COORDINATOR, role="coordinator", centers=[center], language="en")
+    _, _, record = await attended(harness, center, row.id, start=harness.now - timedelta(hours=4))
+    coordinator = harness.person(COORDINATOR)
+    await coordinator.send("/newopp")
+    [saved] = await coordinator.press_data(f"rate:v1:{record.id}:5")
+    assert saved.text == "⭐⭐⭐⭐⭐ Thank you! Your rating is saved."
+    [next_step] = await coordinator.send("سقيا")  # still the draft's title, not a comment
+    assert next_step.text == "2/8 · Send the title in English."
+    assert [(r.score, r.comment) for r in await ratings(harness)] == [(5, None)]
