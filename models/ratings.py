@@ -217,23 +217,30 @@ async def rating_figures(
     average, count = (await session.execute(select(func.avg(col(ShiftRating.score)), func.count()).where(*in_period))).one()
     centers: list[ScoreLine] = []
     if center_id is None:
-        by_center = await session.execute(
-            select(col(Center.name_ar), col(Center.name_en), func.avg(col(ShiftRating.score)), func.count())
-            .join(Center, col(Center.id) == col(ShiftRating.center_id))
+        # Grouped on the ids in the index alone; the few names are read afterwards.
+        by_center = (await session.execute(
+            select(col(ShiftRating.center_id), func.avg(col(ShiftRating.score)), func.count())
             .where(*in_period)
-            .group_by(col(Center.id), col(Center.name_ar), col(Center.name_en))
-            .order_by(func.avg(col(ShiftRating.score)).desc(), col(Center.id))
+            .group_by(col(ShiftRating.center_id))
+        )).all()
+        names = {c.id: c for c in (await session.execute(select(Center).where(col(Center.id).in_([row[0] for row in by_center])))).scalars()}
+        centers = sorted(
+            (ScoreLine(names[cid].name_ar, names[cid].name_en, float(avg), int(n)) for cid, avg, n in by_center if cid in names),
+            key=lambda line: (-line.average, line.label_en),
         )
-        centers = [ScoreLine(ar, en, float(avg), int(n)) for ar, en, avg, n in by_center]
-    by_opportunity = await session.execute(
-        select(col(Opportunity.title_ar), col(Opportunity.title_en), func.avg(col(ShiftRating.score)), func.count())
-        .join(Opportunity, col(Opportunity.id) == col(ShiftRating.opportunity_id))
+    by_opportunity = (await session.execute(
+        select(col(ShiftRating.opportunity_id), func.avg(col(ShiftRating.score)), func.count())
         .where(*in_period)
-        .group_by(col(Opportunity.id), col(Opportunity.title_ar), col(Opportunity.title_en))
-        .order_by(func.count().desc(), col(Opportunity.id))
+        .group_by(col(ShiftRating.opportunity_id))
+        .order_by(func.count().desc(), col(ShiftRating.opportunity_id))
         .limit(top)
-    )
-    opportunities = [ScoreLine(ar, en, float(avg), int(n)) for ar, en, avg, n in by_opportunity]
+    )).all()
+    titles = {o.id: o for o in (await session.execute(
+        select(Opportunity).where(col(Opportunity.id).in_([row[0] for row in by_opportunity]))
+    )).scalars()}
+    opportunities = [
+        ScoreLine(titles[oid].title_ar, titles[oid].title_en, float(avg), int(n)) for oid, avg, n in by_opportunity if oid in titles
+    ]
     return RatingFigures(float(average or 0), int(count), centers, opportunities)
 
 
@@ -247,21 +254,20 @@ async def rating_comments(
     session: AsyncSession, *, center_ids: frozenset[int] | None, opportunity_id: int | None, page: int, page_size: int = 10
 ) -> CommentsPage:
     """Comments newest first: of one opportunity, or of these centers (None: every center)."""
-    query = (
-        select(ShiftRating, Opportunity)
-        .join(Opportunity, col(Opportunity.id) == col(ShiftRating.opportunity_id))
-        .where(col(ShiftRating.comment).is_not(None))
-    )
+    # The page's ratings first (newest first, from a partial index of the commented ones), then
+    # their few opportunities: joined in one statement, SQLite would start from the opportunities.
+    query = select(ShiftRating).where(col(ShiftRating.comment).is_not(None))
     if opportunity_id is not None:
         query = query.where(col(ShiftRating.opportunity_id) == opportunity_id)
     if center_ids is not None:
         query = query.where(col(ShiftRating.center_id).in_(sorted(center_ids)))
-    rows = (
-        await session.execute(
-            query.order_by(col(ShiftRating.rated_at).desc(), col(ShiftRating.id).desc()).offset(page * page_size).limit(page_size + 1)
-        )
-    ).all()
-    found: list[tuple[ShiftRating, Opportunity]] = [(r, o) for r, o in rows]
+    ratings = list((await session.execute(
+        query.order_by(col(ShiftRating.rated_at).desc(), col(ShiftRating.id).desc()).offset(page * page_size).limit(page_size + 1)
+    )).scalars())
+    titles = {o.id: o for o in (await session.execute(
+        select(Opportunity).where(col(Opportunity.id).in_({r.opportunity_id for r in ratings}))
+    )).scalars()}
+    found = [(rating, titles[rating.opportunity_id]) for rating in ratings]
     return CommentsPage(found[:page_size], len(found) > page_size)
 
 

@@ -404,10 +404,17 @@ class ShiftRating(SQLModel, table=True):
     __table_args__ = (
         # One rating per attendance: the database itself refuses a second one.
         UniqueConstraint("attendance_id", name="uq_shift_rating_attendance"),
-        # /stats (a center's average by period, from the index alone) and /comments (newest first).
-        Index("ix_shift_rating_center_rated", "center_id", "rated_at", "score"),
-        Index("ix_shift_rating_opportunity_rated", "opportunity_id", "rated_at", "score"),
-        Index("ix_shift_rating_rated", "rated_at", "score"),
+        # /stats: a period's ratings of a center, or of the whole program, grouped by center and
+        # opportunity from the index alone (no visit to the rows).
+        Index("ix_shift_rating_center_rated", "center_id", "rated_at", "opportunity_id", "score"),
+        Index("ix_shift_rating_rated", "rated_at", "center_id", "opportunity_id", "score"),
+        # /comments: an opportunity's ratings newest first; the few with a comment, of a center or
+        # of all of them, newest first (partial indexes).
+        Index("ix_shift_rating_opportunity_rated", "opportunity_id", "rated_at"),
+        Index("ix_shift_rating_commented_center", "center_id", "rated_at",
+              sqlite_where=text("comment IS NOT NULL"), postgresql_where=text("comment IS NOT NULL")),
+        Index("ix_shift_rating_commented", "rated_at",
+              sqlite_where=text("comment IS NOT NULL"), postgresql_where=text("comment IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -37,12 +37,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("attendance_id", name="uq_shift_rating_attendance"),
     )
-    op.create_index("ix_shift_rating_center_rated", "shift_rating", ["center_id", "rated_at", "score"], unique=False)
-    op.create_index("ix_shift_rating_opportunity_rated", "shift_rating", ["opportunity_id", "rated_at", "score"], unique=False)
-    op.create_index("ix_shift_rating_rated", "shift_rating", ["rated_at", "score"], unique=False)
+    op.create_index("ix_shift_rating_center_rated", "shift_rating", ["center_id", "rated_at", "opportunity_id", "score"], unique=False)
+    op.create_index("ix_shift_rating_rated", "shift_rating", ["rated_at", "center_id", "opportunity_id", "score"], unique=False)
+    op.create_index("ix_shift_rating_opportunity_rated", "shift_rating", ["opportunity_id", "rated_at"], unique=False)
+    commented = sa.text("comment IS NOT NULL")
+    op.create_index("ix_shift_rating_commented_center", "shift_rating", ["center_id", "rated_at"], unique=False,
+                    sqlite_where=commented, postgresql_where=commented)
+    op.create_index("ix_shift_rating_commented", "shift_rating", ["rated_at"], unique=False,
+                    sqlite_where=commented, postgresql_where=commented)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_shift_rating_commented", table_name="shift_rating")
+    op.drop_index("ix_shift_rating_commented_center", table_name="shift_rating")
     op.drop_index("ix_shift_rating_rated", table_name="shift_rating")
     op.drop_index("ix_shift_rating_opportunity_rated", table_name="shift_rating")
     op.drop_index("ix_shift_rating_center_rated", table_name="shift_rating")
