@@ -25,7 +25,8 @@ from models.calendar import confirmed_upcoming
 from models.ratings import (
     RATING_LOOKBACK,
     STEADY_RATING_LOOKBACK,
-    queue_rating_requests,
+    enqueue_rating_requests,
+    plan_rating_requests,
     rate_attendance,
     rating_comments,
     rating_figures,
@@ -65,10 +66,14 @@ async def run(path: str, runs: int) -> None:
     now = latest + timedelta(minutes=30)
     start, end = year_bounds(latest.astimezone(ZONE).year, ZONE)
 
-    report("rating sweep (steady, 6 h)", await timed(factory, runs, lambda s, i: queue_rating_requests(
+    report("rating sweep read (steady, 6 h)", await timed(factory, runs, lambda s, i: plan_rating_requests(
         s, now=now - timedelta(hours=i % 24), zone=ZONE, lookback=STEADY_RATING_LOOKBACK)))
-    report("rating sweep (catch-up, 2 days)", await timed(factory, max(5, runs // 10), lambda s, i: queue_rating_requests(
+    report("rating sweep read (catch-up, 2 d)", await timed(factory, max(5, runs // 10), lambda s, i: plan_rating_requests(
         s, now=now, zone=ZONE, lookback=RATING_LOOKBACK)))
+    async with factory() as session:
+        planned = await plan_rating_requests(session, now=now, zone=ZONE, lookback=RATING_LOOKBACK)
+    print(f"  (catch-up plans {len(planned):,} questions)")
+    report("rating sweep write (catch-up, 2 d)", await timed(factory, max(5, runs // 10), lambda s, i: enqueue_rating_requests(s, planned)))
 
     async def rate(session, i):  # type: ignore[no-untyped-def]
         attendance_id, volunteer_id = unrated[i % len(unrated)]

@@ -19,7 +19,12 @@ from models.milestones import (
 )
 from models.offers import expire_offers
 from models.outbox import prune_outbox
-from models.ratings import RATING_LOOKBACK, STEADY_RATING_LOOKBACK, queue_rating_requests
+from models.ratings import (
+    RATING_LOOKBACK,
+    STEADY_RATING_LOOKBACK,
+    enqueue_rating_requests,
+    plan_rating_requests,
+)
 from models.reminders import (
     close_forgotten_checkouts,
     mark_no_shows,
@@ -80,7 +85,10 @@ async def run_sweeps(services: Services) -> SweepReport:
             enqueue_milestone_thanks,
         ),
         # Issue 12: "how was your shift?" once per attended shift, after the check-out's undo window.
-        "rating_requests": lambda s: queue_rating_requests(s, now=now, zone=settings.zone, lookback=rating_lookback),
+        "rating_requests": (
+            lambda s: plan_rating_requests(s, now=now, zone=settings.zone, lookback=rating_lookback),
+            enqueue_rating_requests,
+        ),
         "volunteer_day": lambda s: queue_volunteer_day(s, now=now, zone=settings.zone),
         "forgotten_updates": lambda s: forget_old_updates(s, now=now),
         "pruned_outbox": lambda s: prune_outbox(s, now=now, keep_days=settings.outbox_retention_days),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -52,6 +53,13 @@ async def queue_rating_requests(
 ) -> int:
     """Queue the question for every shift record closed lately (and past its undo window) that
     credited time, has not been rated and was not asked about before; how many were queued."""
+    return await enqueue_rating_requests(session, await plan_rating_requests(session, now=now, zone=zone, lookback=lookback))
+
+
+async def plan_rating_requests(
+    session: AsyncSession, *, now: datetime, zone: tzinfo, lookback: timedelta = RATING_LOOKBACK
+) -> list[dict[str, Any]]:
+    """The outbox rows of the questions due (the read half: it may run in a read-only session)."""
     rows = (
         await session.execute(
             select(col(Attendance.id), col(Attendance.volunteer_id), col(Attendance.checked_out_at), col(Volunteer.telegram_id))
@@ -67,7 +75,7 @@ async def queue_rating_requests(
     ).all()
     found: list[tuple[int, int, datetime, int]] = [tuple(row) for row in rows]  # type: ignore[misc]  # the query selects non-null ids and times
     taken = await taken_keys(session, [rating_request_key(row[0]) for row in found])
-    queued = []
+    planned = []
     for attendance_id, volunteer_id, checked_out_at, chat_id in found:
         key = rating_request_key(attendance_id)
         if key in taken:
@@ -75,8 +83,14 @@ async def queue_rating_requests(
         row = outbox_row(key=key, chat_id=chat_id, kind=NoticeKind.RATING_REQUEST, payload={"attendance_id": attendance_id},
                          now=now, volunteer_id=volunteer_id)
         row["not_before"] = max(now, ask_at(checked_out_at, zone=zone))
-        queued.append(row)
-    return await enqueue_many(session, queued) if queued else 0
+        planned.append(row)
+    return planned
+
+
+async def enqueue_rating_requests(session: AsyncSession, planned: list[dict[str, Any]]) -> int:
+    """The write half: queue the planned rows (a key queued meanwhile is skipped; a record rated
+    meanwhile is dropped by the loader)."""
+    return await enqueue_many(session, planned) if planned else 0
 
 
 @dataclass(frozen=True)
