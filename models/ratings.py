@@ -2,7 +2,7 @@
 may add a short comment; coordinators read the averages in /stats and the comments in /comments.
 
 The question goes through the outbox (NoticeKind.RATING_REQUEST), queued by a sweep over the
-records closed lately, once per attendance (its outbox key), never at night: a check-out between
+records a person closed lately (not the bot's closing of a forgotten check-out), once per attendance (its outbox key), never at night: a check-out between
 22:00 and 08:00 (the program's zone) is asked about at 08:00. It waits out the undo window of a
 check-out first, so a check-out taken back is never asked about.
 """
@@ -69,6 +69,10 @@ async def plan_rating_requests(
                 col(Attendance.checked_out_at) <= now - UNDO_WINDOW,
                 col(Attendance.shift_id).is_not(None),  # off-system hours have no shift to rate
                 col(Attendance.credited_minutes) > 0,
+                # Closed by a person (the volunteer, or a coordinator for them): a forgotten
+                # check-out the bot closed proves no stay, and its notice already asks them to
+                # speak to their center.
+                col(Attendance.checked_out_by).is_not(None),
                 ~select(col(ShiftRating.id)).where(col(ShiftRating.attendance_id) == col(Attendance.id)).exists(),
             )
         )

@@ -31,8 +31,9 @@ async def sweep_and_send(harness) -> None:  # type: ignore[no-untyped-def]
         await drain_once(harness.app)
 
 
-async def attended(harness, center, volunteer_id: int, *, start: datetime, hours: float = 3, **opportunity):  # type: ignore[no-untyped-def]
-    """A seat and a closed attendance on a shift of `hours` that started at `start`."""
+async def attended(harness, center, volunteer_id: int, *, start: datetime, hours: float = 3, closed_by: int | None = 1, **opportunity):  # type: ignore[no-untyped-def]
+    """A seat and an attendance on a shift of `hours` that started at `start`, closed at its end
+    by a person (`closed_by`; None: by the bot's sweep, as a forgotten check-out)."""
     factory = sessions(harness)
     opp, [shift] = await make_opportunity(factory, center=center, starts=[start], hours=hours, **opportunity)
     async with factory() as session, session.begin():
@@ -40,7 +41,7 @@ async def attended(harness, center, volunteer_id: int, *, start: datetime, hours
         session.add(signup)
         await session.flush()
         record = Attendance(signup_id=signup.id, shift_id=shift.id, volunteer_id=volunteer_id, checked_in_at=start,
-                            checked_out_at=shift.ends_at, method="code", credited_minutes=int(hours * 60))
+                            checked_out_at=shift.ends_at, checked_out_by=closed_by, method="code", credited_minutes=int(hours * 60))
         session.add(record)
     return opp, shift, record
 
@@ -136,6 +137,14 @@ async def test_a_long_comment_is_refused_and_skip_keeps_the_rating(harness, cent
     # The comment step is closed: text is no longer taken as a comment.
     await sara.send("تعليق متأخر")
     assert (await ratings(harness))[0].comment is None
+
+
+async def test_a_forgotten_check_out_the_bot_closed_is_not_asked_about(harness, center):
+    row = await make_person(harness, 8_100_000_006, center=center, language="en")
+    await attended(harness, center, row.id, start=harness.now - timedelta(hours=4), closed_by=None)
+    await sweep_and_send(harness)
+    texts = [m.text for m in harness.person(row.telegram_id).messages()]
+    assert texts and texts[0].startswith("🌟") and not any(text.startswith("⭐ How was") for text in texts)  # thanked, not asked
 
 
 def test_the_question_waits_for_the_morning():
