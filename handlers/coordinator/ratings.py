@@ -20,7 +20,7 @@ from models.ratings import (
 )
 from models.tables import Opportunity, ShiftRating
 
-PAGE_SIZE = 10
+PAGE_SIZE = 6  # six comments of up to 500 characters fit in one message (4096)
 MAX_PAGE = 10_000
 
 
