@@ -19,6 +19,12 @@ from models.milestones import (
 )
 from models.offers import expire_offers
 from models.outbox import prune_outbox
+from models.ratings import (
+    RATING_LOOKBACK,
+    STEADY_RATING_LOOKBACK,
+    enqueue_rating_requests,
+    plan_rating_requests,
+)
 from models.reminders import (
     close_forgotten_checkouts,
     mark_no_shows,
@@ -61,6 +67,7 @@ async def run_sweeps(services: Services) -> SweepReport:
     steady = services.sweeps_caught_up
     no_show_lookback = STEADY_NO_SHOW_LOOKBACK if steady else None
     milestone_lookback = STEADY_MILESTONE_LOOKBACK if steady else MILESTONE_LOOKBACK
+    rating_lookback = STEADY_RATING_LOOKBACK if steady else RATING_LOOKBACK
     # A step is one short write transaction, or a pair (read, write): the read runs in a read
     # session, without SQLite's write lock, so the catch-up scans after a start (about a second
     # each at 2M records) do not stall volunteers' updates; the write checks its rows again.
@@ -76,6 +83,11 @@ async def run_sweeps(services: Services) -> SweepReport:
         "milestones": (
             lambda s: plan_milestone_thanks(s, now=now, milestones_hours=settings.milestones_hours, lookback=milestone_lookback),
             enqueue_milestone_thanks,
+        ),
+        # Issue 12: "how was your shift?" once per attended shift, after the check-out's undo window.
+        "rating_requests": (
+            lambda s: plan_rating_requests(s, now=now, zone=settings.zone, lookback=rating_lookback),
+            enqueue_rating_requests,
         ),
         "volunteer_day": lambda s: queue_volunteer_day(s, now=now, zone=settings.zone),
         "forgotten_updates": lambda s: forget_old_updates(s, now=now),

@@ -19,6 +19,7 @@ from telegram.ext import (
 from handlers import (
     attendance,
     browse,
+    calendar,
     checkout,
     coordinator,
     edits,
@@ -27,6 +28,7 @@ from handlers import (
     offers,
     onboarding,
     passes,
+    ratings,
     reminders,
     schedule,
     settings,
@@ -57,6 +59,8 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     offers.register(app)
     settings.register(app)
     coordinator.register(app)
+    ratings.register(app)  # issue 12: ratings and /comments
+    calendar.register(app)  # issue 12: 📅 Add to calendar and /calendar
 
     app.add_handler(CommandHandler("start", general.start, filters=private))
     app.add_handler(CommandHandler("help", general.show_help, filters=private))

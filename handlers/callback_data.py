@@ -426,3 +426,34 @@ class VolunteerRecords(CallbackData, prefix="rec"):
 
     volunteer_id: int
     page: int = 0
+
+
+# -- Quality feedback and the calendar (issue 12) -------------------------------------------------
+@dataclass(frozen=True)
+class RateShift(CallbackData, prefix="rate"):
+    """⭐ 1 to 5 under "how was your shift?" (one attendance record)."""
+
+    attendance_id: int
+    score: Literal["1", "2", "3", "4", "5"]
+
+
+@dataclass(frozen=True)
+class RatingCommentSkip(CallbackData, prefix="rateskip"):
+    """No comment after a rating."""
+
+    rating_id: int
+
+
+@dataclass(frozen=True)
+class RatingComments(CallbackData, prefix="cmts"):
+    """/comments, one page (0: the newest), of one opportunity (0: every center the reader may see)."""
+
+    opportunity_id: int
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class AddToCalendar(CallbackData, prefix="ical"):
+    """📅 Add to calendar: the .ics of a confirmed seat."""
+
+    signup_id: int

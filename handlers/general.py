@@ -35,6 +35,7 @@ COMMANDS = (
     ("checkout", N_("Check out when you leave")),
     ("hours", N_("My volunteer hours")),
     ("pass", N_("My volunteer pass: a QR code for the coordinator on site")),
+    ("calendar", N_("My upcoming shifts as a calendar file")),
     ("language", N_("Change language")),
     ("settings", N_("Reminder settings")),
     ("help", N_("What can this bot do?")),

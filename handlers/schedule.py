@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from handlers import callback_data as cd
+from handlers.calendar import calendar_button
 from handlers.common import esc, opportunity_title, reply
 from handlers.context import BotContext
 from handlers.gate import require_registration
@@ -35,7 +36,10 @@ def render_schedule(t: Translator, upcoming: list[ScheduleEntry], past: list[Sch
         else:
             lines.append(t.gettext("✅ Confirmed"))
             label = t.gettext("Cancel shift {number}")
-        rows.append([InlineKeyboardButton(label.format(number=t.number(number)), callback_data=cd.Cancel(entry.signup.id or 0).data)])
+        row = [InlineKeyboardButton(label.format(number=t.number(number)), callback_data=cd.Cancel(entry.signup.id or 0).data)]
+        if entry.signup.status == SignupStatus.CONFIRMED:  # issue 12: 📅 Add to calendar
+            row.append(calendar_button(t, entry.signup.id or 0, number=t.number(number)))
+        rows.append(row)
     if past:
         lines.append("\n" + t.gettext("<b>Past shifts</b>"))
         for entry in past:

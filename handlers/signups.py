@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from handlers import callback_data as cd
+from handlers.calendar import calendar_button
 from handlers.common import esc, opportunity_title, reply, show
 from handlers.context import BotContext
 from handlers.gate import require_registration
@@ -21,7 +22,8 @@ def render_signup_result(t: Translator, result: SignupResult) -> tuple[str, Inli
     markup = None
     if outcome == SignupOutcome.CONFIRMED:
         text = t.gettext("✅ You are signed up for <b>{title}</b>\n{when}\n\nWe will remind you before it starts. Thank you!")
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("Cancel my seat"), callback_data=cd.Cancel(result.signup.id or 0).data)]])  # type: ignore[union-attr]
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("Cancel my seat"), callback_data=cd.Cancel(result.signup.id or 0).data),  # type: ignore[union-attr]
+                                        calendar_button(t, result.signup.id or 0)]])  # type: ignore[union-attr]  # issue 12
     elif outcome in (SignupOutcome.WAITLISTED, SignupOutcome.ALREADY_WAITLISTED):
         position = result.waitlist_position or 1
         text = t.gettext("⏳ This shift is full. You are on the waitlist for <b>{title}</b>\n{when}") + "\n" + t.gettext(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -32,17 +32,25 @@ from models.tables import (
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 2000
-# "2026-12-05 16:00-20:00 25" (Arabic-Indic and Persian digits are accepted too).
-SHIFT_PATTERN = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s+(-?\d+)\s*$")
+# "2026-12-05 16:00-20:00 25" (Arabic-Indic and Persian digits are accepted too), optionally
+# followed by a weekly repeat: "weekly 8", "x8" or "أسبوعيا 8" (eight shifts, a week apart).
+SHIFT_PATTERN = re.compile(
+    r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s+(-?\d+)"
+    r"(?:\s+(?:weekly|x|×|\*|أسبوعيا|أسبوعياً|اسبوعيا|اسبوعياً)\s*(-?\d+))?\s*$",
+    re.IGNORECASE,
+)
+# A weekly series runs for at most half a year.
+MAX_SERIES_WEEKS = 26
 
 
 class ShiftProblem(StrEnum):
     FORMAT = "format"
     NO_SUCH_DATE = "no_such_date"  # 30 February, 25:00
     PAST = "past"
-    END_BEFORE_START = "end_before_start"
+    END_BEFORE_START = "end_before_start"  # the same start and end (an earlier end is the next day)
     CAPACITY = "capacity"  # zero, negative or absurd
     BELOW_TAKEN = "below_taken"  # fewer seats than volunteers already holding one
+    SERIES_LENGTH = "series_length"  # a weekly repeat of 0, or of more than MAX_SERIES_WEEKS weeks
 
 
 class ShiftSpecError(ValueError):
@@ -66,24 +74,49 @@ class ShiftSpec:
 
 
 def parse_shift_spec(text: str, *, zone: tzinfo, now: datetime) -> ShiftSpec:
-    """A shift typed as `YYYY-MM-DD HH:MM-HH:MM capacity` in local time, or ShiftSpecError."""
+    """A shift typed as `YYYY-MM-DD HH:MM-HH:MM capacity` in local time, or ShiftSpecError.
+
+    An end time earlier than the start is the next day (an overnight shift, 22:00-02:00). A
+    weekly repeat is refused here (one shift is expected): see parse_shift_series.
+    """
+    series = parse_shift_series(text, zone=zone, now=now)
+    if len(series) != 1:
+        raise ShiftSpecError(ShiftProblem.SERIES_LENGTH)
+    return series[0]
+
+
+def parse_shift_series(text: str, *, zone: tzinfo, now: datetime) -> list[ShiftSpec]:
+    """One shift, or a weekly series of them (`... 25 weekly 8`), each in local time; or ShiftSpecError.
+
+    Every occurrence keeps the local times of the first (the program's zone has no daylight
+    saving, but the arithmetic is done on local dates all the same).
+    """
     match = SHIFT_PATTERN.match(ascii_digits(text))
     if match is None:
         raise ShiftSpecError(ShiftProblem.FORMAT)
-    year, month, day, h1, m1, h2, m2, capacity = (int(g) for g in match.groups())
+    year, month, day, h1, m1, h2, m2, capacity = (int(g) for g in match.groups()[:8])
+    weeks = int(match.group(9)) if match.group(9) is not None else 1
     try:
-        day_ = date(year, month, day)
-        start = datetime.combine(day_, time(h1, m1), tzinfo=zone)
-        end = datetime.combine(day_, time(h2, m2), tzinfo=zone)
+        first_day = date(year, month, day)
+        start_time, end_time = time(h1, m1), time(h2, m2)
     except ValueError as exc:
         raise ShiftSpecError(ShiftProblem.NO_SUCH_DATE) from exc
-    if end <= start:
+    if start_time == end_time:
         raise ShiftSpecError(ShiftProblem.END_BEFORE_START)
-    if start <= now:
-        raise ShiftSpecError(ShiftProblem.PAST)
+    if not 1 <= weeks <= MAX_SERIES_WEEKS:
+        raise ShiftSpecError(ShiftProblem.SERIES_LENGTH)
     if not 0 < capacity <= MAX_CAPACITY:
         raise ShiftSpecError(ShiftProblem.CAPACITY)
-    return ShiftSpec(start, end, capacity)
+    overnight = end_time < start_time
+    specs = []
+    for week in range(weeks):
+        day_ = first_day + timedelta(weeks=week)
+        start = datetime.combine(day_, start_time, tzinfo=zone)
+        end = datetime.combine(day_ + timedelta(days=1 if overnight else 0), end_time, tzinfo=zone)
+        specs.append(ShiftSpec(start, end, capacity))
+    if specs[0].starts_at <= now:
+        raise ShiftSpecError(ShiftProblem.PAST)
+    return specs
 
 
 @dataclass
@@ -140,6 +173,29 @@ async def publish_opportunity(
         detail=f"ref={opportunity.ref} shifts={len(draft.shifts or [])}", now=now,
     )
     return opportunity
+
+
+async def repeat_shift_weekly(
+    session: AsyncSession, *, shift: Shift, specs: list[ShiftSpec], actor_telegram_id: int, now: datetime
+) -> list[Shift]:
+    """The next weeks of a series: new shifts of the same opportunity and site, in the caller's
+    transaction (the whole series is created or none of it), audited once."""
+    added = [
+        Shift(
+            opportunity_id=shift.opportunity_id, starts_at=spec.starts_at, ends_at=spec.ends_at, capacity=spec.capacity,
+            latitude=shift.latitude, longitude=shift.longitude, radius_m=shift.radius_m, checkin_code=new_checkin_code(),
+        )
+        for spec in specs
+    ]
+    if not added:
+        return []
+    session.add_all(added)
+    await session.flush()
+    await record_action(
+        session, actor_telegram_id=actor_telegram_id, action="shift.repeat", target=f"shift:{shift.id}",
+        detail=f"weekly copies={len(added)} until={added[-1].starts_at.isoformat()}", now=now,
+    )
+    return added
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 
 from models.imports import ImportResult, import_rows
 from models.opportunity_csv import ParsedRow, format_csv, parse_csv
+from models.ratings_demo import seed_demo_ratings
 from models.tables import DEFAULT_RADIUS_M, Center
 
 SEED = 1446
@@ -289,4 +290,5 @@ async def seed_demo_data(session: AsyncSession, *, now: datetime, zone: tzinfo) 
     # Through the file format on purpose: the demo exercises the same path as a coordinator's import.
     result = await import_rows(session, parse_csv(format_csv(rows, zone=zone), zone=zone), now=now)
     result.centers_created[:0] = created
+    await seed_demo_ratings(session, now=now, zone=zone)  # issue 12: rated past shifts, a weekly series
     return result

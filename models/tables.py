@@ -388,3 +388,41 @@ Index(
     col(Attendance.checked_in_at),  # a column, typed as its value
     col(Attendance.credited_minutes),  # a column, typed as its value
 )
+
+
+# ---------------------------------------------------------------------------------------------
+# Quality feedback (issue 12): a volunteer's rating of a shift they attended, with a comment.
+# ---------------------------------------------------------------------------------------------
+
+
+class ShiftRating(SQLModel, table=True):
+    """A volunteer's 1-5 rating of one attendance (asked once, after the check-out), and an
+    optional comment. The opportunity and center are kept on the row, so the figures and the
+    comments of a center read one index instead of joining millions of records."""
+
+    __tablename__ = "shift_rating"
+    __table_args__ = (
+        # One rating per attendance: the database itself refuses a second one.
+        UniqueConstraint("attendance_id", name="uq_shift_rating_attendance"),
+        # /stats: a period's ratings of a center, or of the whole program, grouped by center and
+        # opportunity from the index alone (no visit to the rows).
+        Index("ix_shift_rating_center_rated", "center_id", "rated_at", "opportunity_id", "score"),
+        Index("ix_shift_rating_rated", "rated_at", "center_id", "opportunity_id", "score"),
+        # /comments: an opportunity's ratings newest first; the few with a comment, of a center or
+        # of all of them, newest first (partial indexes).
+        Index("ix_shift_rating_opportunity_rated", "opportunity_id", "rated_at"),
+        Index("ix_shift_rating_commented_center", "center_id", "rated_at",
+              sqlite_where=text("comment IS NOT NULL"), postgresql_where=text("comment IS NOT NULL")),
+        Index("ix_shift_rating_commented", "rated_at",
+              sqlite_where=text("comment IS NOT NULL"), postgresql_where=text("comment IS NOT NULL")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    attendance_id: int = Field(foreign_key="attendance.id")
+    volunteer_id: int = Field(foreign_key="volunteer.id")
+    opportunity_id: int = Field(foreign_key="opportunity.id")
+    center_id: int = Field(foreign_key="center.id")
+    score: int
+    comment: str | None = Field(default=None, sa_type=Text)
+    rated_at: datetime = Field(sa_type=UTCDateTime)
+    commented_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -198,7 +198,7 @@ async def test_my_schedule_lists_upcoming_with_cancel_buttons_and_past_with_hour
     await sara.press_data(cd.SignUp(later.id).data)
     [schedule] = await sara.send("/my")
     assert "Serving the pilgrims" in schedule.text and "Tree planting" in schedule.text
-    assert schedule.labels() == ["Cancel shift 1", "Cancel shift 2"]
+    assert schedule.labels() == ["Cancel shift 1", "📅 Calendar 1", "Cancel shift 2", "📅 Calendar 2"]
     harness.advance(minutes=60)
     await sara.send(scan(soon, harness.now))
     harness.advance(minutes=90)
@@ -207,4 +207,4 @@ async def test_my_schedule_lists_upcoming_with_cancel_buttons_and_past_with_hour
     [after] = await sara.send("/my")
     assert "Past shifts" in after.text and "Serving the pilgrims" in after.text.split("Past shifts")[1]
     assert "1 hour and 30 minutes credited" in after.text
-    assert after.labels() == ["Cancel shift 1"]
+    assert after.labels() == ["Cancel shift 1", "📅 Calendar 1"]

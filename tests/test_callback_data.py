@@ -57,6 +57,10 @@ EXAMPLES: list[tuple[cd.CallbackData, str]] = [
     (cd.MarkPresent(40, "shift"), "mp:v1:40:shift"),
     (cd.CorrectRecord(9), "fix:v1:9"),
     (cd.VolunteerRecords(12, 1), "rec:v1:12:1"),
+    (cd.RateShift(9, "5"), "rate:v1:9:5"),
+    (cd.RatingCommentSkip(4), "rateskip:v1:4"),
+    (cd.RatingComments(7, 2), "cmts:v1:7:2"),
+    (cd.AddToCalendar(40), "ical:v1:40"),
 ]
 
 

@@ -110,7 +110,8 @@ async def test_editing_a_shift_refuses_bad_dates_and_capacity_then_tells_holders
     cases = {
         "2026-02-30 16:00-20:00 5": "That date or time does not exist",
         "2026-11-30 16:00-20:00 5": "already passed",
-        "2026-12-05 20:00-16:00 5": "end time must be after the start time",
+        "2026-12-05 20:00-20:00 5": "start and end times are the same",
+        "2026-12-05 16:00-20:00 5 weekly 27": "A weekly series runs for 1 to 26 weeks",
         "2026-12-05 16:00-20:00 0": "at least 1",
         "2026-12-05 16:00-20:00 -3": "at least 1",
         "2026-12-05 16:00-20:00 2": "More volunteers already hold a seat",

@@ -38,7 +38,7 @@ async def test_coordinator_creates_previews_and_publishes_an_opportunity(harness
     sent = await coordinator.share_location(21.4225, 39.8262)
     assert "Now send the shifts" in sent[-1].text
     assert "does not exist" in (await coordinator.send("2026-02-30 16:00-20:00 10"))[-1].text
-    assert "end time must be after" in (await coordinator.send("2026-12-05 20:00-18:00 10"))[-1].text
+    assert "times are the same" in (await coordinator.send("2026-12-05 20:00-20:00 10"))[-1].text
     assert "already passed" in (await coordinator.send("2026-11-01 16:00-20:00 10"))[-1].text
     assert "at least 1" in (await coordinator.send("2026-12-05 16:00-20:00 0"))[-1].text
     sent = await coordinator.send("2026-12-05 16:00-20:00 10\n2026-12-06 16:00-20:00 12")

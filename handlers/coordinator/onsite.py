@@ -19,11 +19,13 @@ from handlers.coordinator.roster_buttons import roster_markup
 from infra.i18n import Translator
 from models.attendance_review import Roster, shift_roster
 from models.authoring import (
+    MAX_SERIES_WEEKS,
     ShiftProblem,
     ShiftSpecError,
     cancel_shift,
     change_shift,
-    parse_shift_spec,
+    parse_shift_series,
+    repeat_shift_weekly,
 )
 from models.checkin_codes import ShownCode, shown_code
 from models.coordination import Actor, center_of_shift, running_and_upcoming_shifts
@@ -41,9 +43,10 @@ def shift_problem_text(t: Translator, problem: ShiftProblem) -> str:
         ShiftProblem.FORMAT: t.gettext("Please write the shift like this: 2026-12-05 16:00-20:00 25 (date, start-end, number of seats)."),
         ShiftProblem.NO_SUCH_DATE: t.gettext("That date or time does not exist. Please check the day, month and hours."),
         ShiftProblem.PAST: t.gettext("That time has already passed. Please choose a time in the future."),
-        ShiftProblem.END_BEFORE_START: t.gettext("The end time must be after the start time."),
+        ShiftProblem.END_BEFORE_START: t.gettext("The start and end times are the same. An end time earlier than the start means the next day (an overnight shift)."),
         ShiftProblem.CAPACITY: t.gettext("The number of seats must be at least 1 (and at most 10,000)."),
         ShiftProblem.BELOW_TAKEN: t.gettext("More volunteers already hold a seat than that. Please keep at least as many seats as are taken."),
+        ShiftProblem.SERIES_LENGTH: t.gettext("A weekly series runs for 1 to {n} weeks, like: 2026-12-04 16:00-19:00 25 weekly 8").format(n=t.number(MAX_SERIES_WEEKS)),
     }
     return texts[problem]
 
@@ -232,7 +235,8 @@ async def shift_button(update: Update, context: BotContext) -> None:
         assert roster is not None
         await reply(update, *render_roster(t, roster, check_in_open=check_in_is_open(context, shift)))
     elif action == "edit":
-        await reply(update, t.gettext("Send the new date, times and number of seats, like: 2026-12-05 16:00-20:00 25"))
+        await reply(update, t.gettext("Send the new date, times and number of seats, like: 2026-12-05 16:00-20:00 25") + "\n"
+                    + t.gettext("To repeat it every week, add the number of weeks: 2026-12-04 16:00-19:00 25 weekly 8"))
     elif action == "cx":
         await show(query, shift_card(t, shift, opportunity)[0] + "\n\n" + t.gettext("Cancel this shift? Its volunteers will be told."),
                    InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("❌ Yes, cancel the shift"), callback_data=cd.ShiftAction("cxy", shift_id).data),
@@ -253,10 +257,11 @@ async def edit_shift_text(update: Update, context: BotContext, session: AsyncSes
         write_conversation(volunteer, None)
         return
     try:
-        spec = parse_shift_spec(message.text or "", zone=context.settings.zone, now=context.now())
-        async with session.begin_nested():
-            change = await change_shift(session, shift_id=shift_id, spec=spec, actor_telegram_id=actor.telegram_id, now=context.now(),
+        series = parse_shift_series(message.text or "", zone=context.settings.zone, now=context.now())
+        async with session.begin_nested():  # the change and its weekly copies: all or nothing
+            change = await change_shift(session, shift_id=shift_id, spec=series[0], actor_telegram_id=actor.telegram_id, now=context.now(),
                                         offers=context.settings.offer_rules)
+            added = await repeat_shift_weekly(session, shift=change.shift, specs=series[1:], actor_telegram_id=actor.telegram_id, now=context.now())
     except ShiftSpecError as error:
         await reply(update, shift_problem_text(t, error.problem))
         return
@@ -265,6 +270,7 @@ async def edit_shift_text(update: Update, context: BotContext, session: AsyncSes
     found = await shift_with_opportunity(session, shift_id=shift_id)
     assert found is not None
     text, markup = shift_card(t, *found)
-    await reply(update, t.ngettext("✅ Shift changed. {n} volunteer will be told.", "✅ Shift changed. {n} volunteers will be told.", told).format(n=t.number(told)) + "\n\n" + text, markup)
-
-
+    done = t.ngettext("✅ Shift changed. {n} volunteer will be told.", "✅ Shift changed. {n} volunteers will be told.", told).format(n=t.number(told))
+    if added:
+        done += "\n" + t.ngettext("🔁 {n} more weekly shift was added.", "🔁 {n} more weekly shifts were added.", len(added)).format(n=t.number(len(added)))
+    await reply(update, done + "\n\n" + text, markup)

@@ -28,7 +28,7 @@ from models.authoring import (
     TITLE_MAX,
     OpportunityDraft,
     ShiftSpecError,
-    parse_shift_spec,
+    parse_shift_series,
     publish_opportunity,
     within,
 )
@@ -38,7 +38,7 @@ from models.volunteers import read_conversation, write_conversation
 
 FLOW = "new_opportunity"
 TEXT_STEPS = ("title_ar", "title_en", "description_ar", "description_en")
-MAX_SHIFTS = 30
+MAX_SHIFTS = 60  # a few weekly series of up to 26 weeks
 
 
 def _load(volunteer: Volunteer) -> tuple[str, OpportunityDraft]:
@@ -60,7 +60,8 @@ def _prompt(t: Translator, step: str) -> str:
         "category": t.gettext("6/8 · Which category?"),
         "gender": t.gettext("7/8 · Who may join?"),
         "site": t.gettext("8/8 · Share the site's location with 📎 → Location, or skip (check-in will then be by QR code only)."),
-        "shifts": t.gettext("Now send the shifts, one per line: 2026-12-05 16:00-20:00 25 (date, start-end, seats). Press ✅ Preview when done."),
+        "shifts": t.gettext("Now send the shifts, one per line: 2026-12-05 16:00-20:00 25 (date, start-end, seats). Press ✅ Preview when done.")
+        + "\n" + t.gettext("To repeat a shift every week, add the number of weeks: 2026-12-04 16:00-19:00 25 weekly 8. An end time earlier than the start means the next day (22:00-02:00)."),
     }[step]
 
 
@@ -121,11 +122,11 @@ async def new_opportunity_text(update: Update, context: BotContext, session: Asy
         shifts = list(draft.shifts or [])
         for line in [line for line in text.splitlines() if line.strip()]:
             try:
-                spec = parse_shift_spec(line, zone=context.settings.zone, now=context.now())
+                series = parse_shift_series(line, zone=context.settings.zone, now=context.now())
             except ShiftSpecError as error:
                 await reply(update, esc(line) + "\n" + shift_problem_text(t, error.problem))
                 return
-            shifts.append(spec.to_json())
+            shifts.extend(spec.to_json() for spec in series)
         draft.shifts = shifts[:MAX_SHIFTS]
         _save(volunteer, "shifts", draft)
         await reply(update, t.ngettext("{n} shift added so far. Send more, or press ✅ Preview.", "{n} shifts added so far. Send more, or press ✅ Preview.", len(draft.shifts)).format(n=t.number(len(draft.shifts))),
