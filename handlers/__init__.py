@@ -31,6 +31,7 @@ from handlers import (
     schedule,
     settings,
     signups,
+    year_card,
 )
 from handlers import callback_data as cd
 from handlers.context import remember_update
@@ -57,6 +58,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     offers.register(app)
     settings.register(app)
     coordinator.register(app)
+    year_card.register(app)
 
     app.add_handler(CommandHandler("start", general.start, filters=private))
     app.add_handler(CommandHandler("help", general.show_help, filters=private))

@@ -426,3 +426,9 @@ class VolunteerRecords(CallbackData, prefix="rec"):
 
     volunteer_id: int
     page: int = 0
+
+
+# -- The shareable year card (issue 11) -----------------------------------------------------------
+@dataclass(frozen=True)
+class YearCardShow(CallbackData, prefix="yc"):
+    """🖼 My year card: the picture of this year, sent to whoever presses it."""

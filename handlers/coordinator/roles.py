@@ -25,6 +25,7 @@ COORDINATOR_COMMANDS = (
     ("records", N_("A volunteer's records (by name, id or phone): correct, check in or out")),
     ("broadcast", N_("Send a message to volunteers")),
     ("stats", N_("The program's figures against its targets")),
+    ("settarget", N_("Set a center's yearly targets (admins)")),
     ("export", N_("Volunteers, attendance and hours as CSV or Excel")),
     ("importopps", N_("Import opportunities from a CSV file")),
     ("exportopps", N_("Export opportunities as a CSV file")),
