@@ -45,7 +45,9 @@ def progress_chart(*, title: str, bars: list[Bar], rtl: bool, target_caption: st
     axes.set_yticklabels([visual(bar.label, rtl) for bar in bars], fontfamily=font, fontsize=12)
     for position, bar in zip(positions, bars, strict=True):
         note = visual(f"{bar.value_text} ({bar.percent:g}%)", rtl)
-        axes.text(50, position, note, ha="center", va="center", fontfamily=font, fontsize=11)
+        # On a light box: readable over the bar and over the empty track alike.
+        axes.text(50, position, note, ha="center", va="center", fontfamily=font, fontsize=11,
+                  bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
     axes.set_xlabel(visual(target_caption, rtl), fontfamily=font)
     axes.set_title(visual(title, rtl), fontfamily=font, fontsize=14)
     if rtl:
