@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -52,14 +53,15 @@ def main() -> None:
     for language in ("ar", "en"):
         t = catalogs.for_language(language)
         scope = CENTERS[language]
-        chart, samples = _timed(lambda: progress_chart(
+        chart, samples = _timed(partial(
+            progress_chart,
             title=t.gettext("Program figures {year}: {scope}").format(year=2026, scope=scope),
             bars=chart_bars(t, figures, targets), rtl=t.rtl, target_caption=t.gettext("Share of the yearly target (%)"),
         ))
         (folder / f"chart-{language}.png").write_bytes(chart)
         report(f"draw /stats chart ({language})", samples)
         volunteer = Volunteer(telegram_id=1, display_name=NAMES[language], language=language)
-        picture, samples = _timed(lambda: year_card_png(texts=card_texts(t, card, volunteer), rtl=t.rtl))
+        picture, samples = _timed(partial(year_card_png, texts=card_texts(t, card, volunteer), rtl=t.rtl))
         (folder / f"card-{language}.png").write_bytes(picture)
         report(f"draw /card ({language})", samples)
     print(f"written to {folder}: chart-ar.png chart-en.png card-ar.png card-en.png")

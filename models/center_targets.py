@@ -7,10 +7,12 @@ target is 0 has none and is shown without a percentage.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import asdict, dataclass
+from datetime import datetime, tzinfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models.audit import record_action
 from models.tables import Center, CenterTarget
@@ -84,3 +86,19 @@ async def set_center_targets(
         detail=f"{before} -> {after}", now=now,
     )
     return after
+
+
+# The demo's first two centers have targets (their /stats shows percentages); the others show
+# what a center without targets says.
+DEMO_TARGETS = {"awali": Targets(volunteers=400, hours=12_000, opportunities=30), "aziziyah": Targets(300, 9_000, 20)}
+
+
+async def seed_demo_center_targets(session: AsyncSession, *, now: datetime, zone: tzinfo) -> None:
+    """This year's targets of the demo centers that have none yet (safe to repeat)."""
+    year = now.astimezone(zone).year
+    for code, targets in DEMO_TARGETS.items():
+        center = (await session.execute(select(Center).where(col(Center.code) == code))).scalar_one_or_none()
+        if center is None or center.id is None or await session.get(CenterTarget, (center.id, year)) is not None:
+            continue
+        session.add(CenterTarget(center_id=center.id, year=year, updated_at=now, **asdict(targets)))
+    await session.flush()

@@ -10,11 +10,11 @@ from handlers import callback_data as cd
 from handlers.common import center_name, esc, reply, show
 from handlers.context import BotContext
 from handlers.coordinator.access import parse_or_refuse, require_staff
+from handlers.coordinator.targets import no_targets_text
 from infra.charts import Bar, progress_chart
 from infra.i18n import Translator
-from models.coordination import Actor, center_by_code, managed_centers
-from handlers.coordinator.targets import no_targets_text
 from models.center_targets import Targets, center_targets
+from models.coordination import Actor, center_by_code, managed_centers
 from models.stats import Figures, program_figures_in_parallel, progress
 from models.tables import Center
 
