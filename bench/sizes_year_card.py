@@ -34,7 +34,7 @@ async def run(path: str, runs: int) -> None:
     rng = random.Random(11)
     try:
         async with factory() as session:
-            ids = list((await session.execute(select(col(Volunteer.id)))).scalars())
+            ids = [i for i in (await session.execute(select(col(Volunteer.id)))).scalars() if i is not None]
             centers = list((await session.execute(select(Center))).scalars())
             newest = (await session.execute(select(func.max(col(Attendance.checked_in_at))))).scalar_one()
         year = (newest or utcnow()).astimezone(ZONE).year
