@@ -41,6 +41,7 @@ def progress_chart(*, title: str, bars: list[Bar], rtl: bool, target_caption: st
     if any(pending):
         axes.barh(positions, pending, left=drawn, color="#a8d5c2", height=0.55)
     axes.set_xlim(0, 100)
+    axes.set_xticks(range(0, 101, 20), [str(n) for n in range(0, 101, 20)], fontfamily=font)
     axes.set_yticks(positions)
     axes.set_yticklabels([visual(bar.label, rtl) for bar in bars], fontfamily=font, fontsize=12)
     for position, bar in zip(positions, bars, strict=True):

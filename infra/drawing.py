@@ -42,11 +42,12 @@ def register_fonts() -> str:
     return FONT_FAMILY
 
 
-def font_family() -> str:
-    """The family to draw with: Amiri, else the first installed fallback with Arabic letters."""
+def font_family() -> list[str]:
+    """The families to draw with: Amiri first, the installed fallbacks after it (matplotlib takes a
+    letter Amiri lacks, say a symbol in a volunteer's name, from the next one)."""
     register_fonts()
     available = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in FONT_FAMILIES if name in available), "sans-serif")
+    return [name for name in FONT_FAMILIES if name in available] or ["sans-serif"]
 
 
 def drawable(text: str, rtl: bool) -> str:

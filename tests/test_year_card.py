@@ -97,3 +97,20 @@ async def test_a_forged_card_button_is_refused(harness, center):
     sara, _ = await volunteer(harness, 615, "en")
     await sara.press_data("yc:v1:9")
     assert harness.telegram.callback_answers[-1]["text"] == "This button is no longer valid. Please open the menu again."
+
+
+@pytest.mark.parametrize(("language", "label"), [("en", "🖼 My year card"), ("ar", "🖼 بطاقة عامي")])
+def test_the_volunteer_day_thanks_offers_the_card_to_those_who_served(language, label):
+    from zoneinfo import ZoneInfo
+
+    from handlers.notices.thanks import render_volunteer_day
+    from infra.i18n import Catalogs
+    from models.milestones import YearFigures
+    from models.notices.thanks import VolunteerDayFacts
+    from models.tables import Volunteer
+
+    t = Catalogs(ZoneInfo("Asia/Riyadh"), "ar").for_language(language)
+    person = Volunteer(telegram_id=1, display_name=NAMES[language], language=language)
+    served = render_volunteer_day(t, VolunteerDayFacts(person, YearFigures(minutes=300, shifts=2, centers=1)))
+    assert served.keyboard is not None and served.keyboard.inline_keyboard[0][0].text == label
+    assert render_volunteer_day(t, VolunteerDayFacts(person, YearFigures(minutes=0, shifts=0, centers=0))).keyboard is None
