@@ -143,8 +143,9 @@ def _font_check() -> Check:
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
-    from infra.charts import FONT_FAMILIES
+    from infra.drawing import FONT_FAMILIES, register_fonts
 
+    register_fonts()  # the shipped Amiri first
     for family in FONT_FAMILIES:
         try:
             path = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)

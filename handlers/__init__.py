@@ -33,6 +33,7 @@ from handlers import (
     schedule,
     settings,
     signups,
+    year_card,
 )
 from handlers import callback_data as cd
 from handlers.context import remember_update
@@ -61,6 +62,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     coordinator.register(app)
     ratings.register(app)  # issue 12: ratings and /comments
     calendar.register(app)  # issue 12: 📅 Add to calendar and /calendar
+    year_card.register(app)
 
     app.add_handler(CommandHandler("start", general.start, filters=private))
     app.add_handler(CommandHandler("help", general.show_help, filters=private))

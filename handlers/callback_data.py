@@ -457,3 +457,9 @@ class AddToCalendar(CallbackData, prefix="ical"):
     """📅 Add to calendar: the .ics of a confirmed seat."""
 
     signup_id: int
+
+
+# -- The shareable year card (issue 11) -----------------------------------------------------------
+@dataclass(frozen=True)
+class YearCardShow(CallbackData, prefix="yc"):
+    """🖼 My year card: the picture of this year, sent to whoever presses it."""

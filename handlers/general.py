@@ -40,6 +40,7 @@ COMMANDS = (
     ("settings", N_("Reminder settings")),
     ("help", N_("What can this bot do?")),
     ("start", N_("Start or go to the main menu")),
+    ("card", N_("My year card: a picture of my volunteering year to share")),
 )
 
 

@@ -1,8 +1,8 @@
-"""Chart images for coordinators: progress against the program's targets, in their language.
+"""Chart images for coordinators: progress against the yearly targets, in their language.
 
-Matplotlib draws glyphs left to right and does not join Arabic letters, so Arabic labels are
-shaped (arabic-reshaper) and put in visual order (python-bidi) before they are drawn, and the
-bars grow from the right in Arabic.
+Arabic labels go through `infra.drawing.drawable` (matplotlib 3.11 shapes them itself; older ones
+get them joined and in display order), in the shipped Amiri font, and the bars grow from the
+right in Arabic.
 """
 
 from __future__ import annotations
@@ -10,17 +10,11 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display on a server
-
-import arabic_reshaper
-from bidi.algorithm import get_display
-from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-# DejaVu Sans (bundled with matplotlib and in Debian's fonts-dejavu-core) has the Arabic glyphs.
-FONT_FAMILIES = ["DejaVu Sans", "Noto Sans Arabic", "Noto Naskh Arabic"]
+from infra.drawing import FONT_FAMILIES, drawable, font_family
+
+__all__ = ["FONT_FAMILIES", "Bar", "progress_chart", "visual"]
 
 
 @dataclass(frozen=True)
@@ -31,23 +25,14 @@ class Bar:
     pending_percent: float = 0.0  # drawn lighter after `percent` (hours waiting for review)
 
 
-def visual(text: str, rtl: bool) -> str:
-    """Text as matplotlib must receive it: Arabic joined and in display order."""
-    if not rtl:
-        return text
-    return str(get_display(arabic_reshaper.reshape(text)))
-
-
-def _font() -> str:
-    available = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in FONT_FAMILIES if name in available), "sans-serif")
+visual = drawable  # the name this module gave it first
 
 
 def progress_chart(*, title: str, bars: list[Bar], rtl: bool, target_caption: str) -> bytes:
     """A PNG of horizontal bars, each a percentage of its yearly target (capped drawing at 100%)."""
     figure = Figure(figsize=(8, 1.2 + 0.9 * len(bars)), dpi=110)
     axes = figure.add_subplot()
-    font = _font()
+    font = font_family()
     positions = list(range(len(bars)))[::-1]
     drawn = [min(bar.percent, 100.0) for bar in bars]
     pending = [min(bar.pending_percent, 100.0 - done) for bar, done in zip(bars, drawn, strict=True)]
@@ -56,11 +41,14 @@ def progress_chart(*, title: str, bars: list[Bar], rtl: bool, target_caption: st
     if any(pending):
         axes.barh(positions, pending, left=drawn, color="#a8d5c2", height=0.55)
     axes.set_xlim(0, 100)
+    axes.set_xticks(range(0, 101, 20), [str(n) for n in range(0, 101, 20)], fontfamily=font)
     axes.set_yticks(positions)
     axes.set_yticklabels([visual(bar.label, rtl) for bar in bars], fontfamily=font, fontsize=12)
     for position, bar in zip(positions, bars, strict=True):
         note = visual(f"{bar.value_text} ({bar.percent:g}%)", rtl)
-        axes.text(50, position, note, ha="center", va="center", fontfamily=font, fontsize=11)
+        # On a light box: readable over the bar and over the empty track alike.
+        axes.text(50, position, note, ha="center", va="center", fontfamily=font, fontsize=11,
+                  bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
     axes.set_xlabel(visual(target_caption, rtl), fontfamily=font)
     axes.set_title(visual(title, rtl), fontfamily=font, fontsize=14)
     if rtl:

@@ -15,6 +15,7 @@ from typing import NamedTuple
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from models.center_targets import seed_demo_center_targets
 from models.imports import ImportResult, import_rows
 from models.opportunity_csv import ParsedRow, format_csv, parse_csv
 from models.ratings_demo import seed_demo_ratings
@@ -291,4 +292,5 @@ async def seed_demo_data(session: AsyncSession, *, now: datetime, zone: tzinfo) 
     result = await import_rows(session, parse_csv(format_csv(rows, zone=zone), zone=zone), now=now)
     result.centers_created[:0] = created
     await seed_demo_ratings(session, now=now, zone=zone)  # issue 12: rated past shifts, a weekly series
+    await seed_demo_center_targets(session, now=now, zone=zone)
     return result

@@ -426,3 +426,19 @@ class ShiftRating(SQLModel, table=True):
     comment: str | None = Field(default=None, sa_type=Text)
     rated_at: datetime = Field(sa_type=UTCDateTime)
     commented_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# -- Yearly targets per center (issue 11) ---------------------------------------------------------
+class CenterTarget(SQLModel, table=True):
+    """A center's own targets for one year, set by an admin (/settarget); 0: no target for that
+    figure. The whole program's targets stay in the settings."""
+
+    __tablename__ = "center_target"
+
+    center_id: int = Field(foreign_key="center.id", primary_key=True)
+    year: int = Field(primary_key=True)
+    volunteers: int = 0
+    hours: int = 0
+    opportunities: int = 0
+    set_by_telegram_id: int | None = Field(default=None, sa_type=BigInteger)
+    updated_at: datetime = Field(sa_type=UTCDateTime)

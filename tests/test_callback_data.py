@@ -61,6 +61,7 @@ EXAMPLES: list[tuple[cd.CallbackData, str]] = [
     (cd.RatingCommentSkip(4), "rateskip:v1:4"),
     (cd.RatingComments(7, 2), "cmts:v1:7:2"),
     (cd.AddToCalendar(40), "ical:v1:40"),
+    (cd.YearCardShow(), "yc:v1"),
 ]
 
 

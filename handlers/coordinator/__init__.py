@@ -21,6 +21,7 @@ from handlers.coordinator import (
     roles,
     station,
     stats,
+    targets,
 )
 
 # Photos, locations and files are read by the coordinator flows first; a handler there stops the
@@ -40,6 +41,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         "setprofile": profiles.set_profile_command,
         "broadcast": broadcast.start_broadcast,
         "stats": stats.show_stats,
+        "settarget": targets.set_target_command,
         "shifts": onsite.list_shifts,
         "review": attendance.review_attendance,
         "addhours": attendance.add_hours_command,

@@ -26,6 +26,7 @@ COORDINATOR_COMMANDS = (
     ("broadcast", N_("Send a message to volunteers")),
     ("stats", N_("The program's figures against its targets")),
     ("comments", N_("Volunteers' comments on your centers' shifts")),
+    ("settarget", N_("Set a center's yearly targets (admins)")),
     ("export", N_("Volunteers, attendance and hours as CSV or Excel")),
     ("importopps", N_("Import opportunities from a CSV file")),
     ("exportopps", N_("Export opportunities as a CSV file")),

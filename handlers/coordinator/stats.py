@@ -11,8 +11,10 @@ from handlers.common import center_name, esc, reply, show
 from handlers.context import BotContext
 from handlers.coordinator.access import parse_or_refuse, require_staff
 from handlers.coordinator.ratings import ratings_section
+from handlers.coordinator.targets import no_targets_text
 from infra.charts import Bar, progress_chart
 from infra.i18n import Translator
+from models.center_targets import Targets, center_targets
 from models.coordination import Actor, center_by_code, managed_centers
 from models.stats import Figures, program_figures_in_parallel, progress
 from models.tables import Center
@@ -21,29 +23,39 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 CENTER_BUTTONS = 8
 
 
-def render_figures(t: Translator, figures: Figures, settings: object, scope: str) -> str:
+def program_targets(settings: object) -> Targets:
+    """The whole program's targets, from the settings."""
+    s = settings
+    return Targets(s.target_volunteers, s.target_hours, s.target_opportunities)  # type: ignore[attr-defined]
+
+
+def _against(t: Translator, line: str, value: float, target: int) -> str:
+    """The figure's line, with its share of the target when it has one."""
+    if target <= 0:
+        return line
+    return line + t.gettext(" — {pct}% of the target {target}").format(pct=t.number(progress(value, target)), target=t.number(target))
+
+
+def render_figures(
+    t: Translator, figures: Figures, settings: object, scope: str, *, targets: Targets | None, center_code: str | None = None
+) -> str:
+    """The figures; against `targets` (the center's own for a center, else the program's)."""
     s = settings
     value = figures.economic_value(s.sar_per_hour)  # type: ignore[attr-defined]
+    goals = targets or Targets(0, 0, 0)
     lines = [
         t.gettext("📊 <b>Program figures — {year}</b>").format(year=figures.year) + f"\n{esc(scope)}",
         "",
-        t.gettext("👥 Registered volunteers: {n} (men {men} · women {women}) — {pct}% of the target {target}").format(
+        _against(t, t.gettext("👥 Registered volunteers: {n} (men {men} · women {women})").format(
             n=t.number(figures.registered_total), men=t.number(figures.registered_men), women=t.number(figures.registered_women),
-            pct=t.number(progress(figures.registered_total, s.target_volunteers)), target=t.number(s.target_volunteers),  # type: ignore[attr-defined]
-        ),
+        ), figures.registered_total, goals.volunteers),
         t.gettext("🆕 Registered this year: {n}").format(n=t.number(figures.registered_in_year)),
         t.gettext("🔥 Active volunteers: {n} (men {men} · women {women})").format(
             n=t.number(figures.active_total), men=t.number(figures.active_men), women=t.number(figures.active_women)
         ),
-        t.gettext("📌 Opportunities offered: {n} — {pct}% of the target {target}").format(
-            n=t.number(figures.opportunities), pct=t.number(progress(figures.opportunities, s.target_opportunities)),  # type: ignore[attr-defined]
-            target=t.number(s.target_opportunities),  # type: ignore[attr-defined]
-        ),
+        _against(t, t.gettext("📌 Opportunities offered: {n}").format(n=t.number(figures.opportunities)), figures.opportunities, goals.opportunities),
         t.gettext("🗓 Shifts offered: {n}").format(n=t.number(figures.shifts)),
-        t.gettext("⏱ Confirmed hours: {n} — {pct}% of the target {target}").format(
-            n=t.number(round(figures.hours, 1)), pct=t.number(progress(figures.hours, s.target_hours)),  # type: ignore[attr-defined]
-            target=t.number(s.target_hours),  # type: ignore[attr-defined]
-        ),
+        _against(t, t.gettext("⏱ Confirmed hours: {n}").format(n=t.number(round(figures.hours, 1))), figures.hours, goals.hours),
         t.gettext("⏳ Hours pending review: {n} (counted once a coordinator confirms them in /review)").format(
             n=t.number(round(figures.pending_hours, 1))
         ),
@@ -51,16 +63,23 @@ def render_figures(t: Translator, figures: Figures, settings: object, scope: str
             value=t.number(value), rate=t.number(s.sar_per_hour)  # type: ignore[attr-defined]
         ),
     ]
+    if center_code is not None:
+        lines.append("")
+        if targets is None:
+            lines.append(no_targets_text(t, code=center_code, year=figures.year))
+        else:
+            lines.append(t.gettext("🎯 Compared with this center's own targets for {year}.").format(year=figures.year))
     return "\n".join(lines)
 
 
-def chart_bars(t: Translator, figures: Figures, settings: object) -> list[Bar]:
-    s = settings
-    return [
-        Bar(t.gettext("Volunteers"), t.number(figures.registered_total), progress(figures.registered_total, s.target_volunteers)),  # type: ignore[attr-defined]
-        Bar(t.gettext("Opportunities"), t.number(figures.opportunities), progress(figures.opportunities, s.target_opportunities)),  # type: ignore[attr-defined]
-        _hours_bar(t, figures, s.target_hours),  # type: ignore[attr-defined]
+def chart_bars(t: Translator, figures: Figures, targets: Targets) -> list[Bar]:
+    """A bar per figure that has a target."""
+    bars = [
+        (targets.volunteers, Bar(t.gettext("Volunteers"), t.number(figures.registered_total), progress(figures.registered_total, targets.volunteers))),
+        (targets.opportunities, Bar(t.gettext("Opportunities"), t.number(figures.opportunities), progress(figures.opportunities, targets.opportunities))),
+        (targets.hours, _hours_bar(t, figures, targets.hours)),
     ]
+    return [bar for target, bar in bars if target > 0]
 
 
 def _hours_bar(t: Translator, figures: Figures, target: int) -> Bar:
@@ -86,7 +105,7 @@ def stats_keyboard(t: Translator, actor: Actor, year: int, center_id: int, cente
 
 async def _figures_answer(
     update: Update, context: BotContext, *, year: int | None, center_code: str | None, center_id: int | None
-) -> tuple[str, InlineKeyboardMarkup, bytes, Translator] | None:
+) -> tuple[str, InlineKeyboardMarkup, bytes | None, Translator] | None:
     async with context.transaction() as session:
         actor, t = await require_staff(update, context, session, action="stats.show")
         if actor is None:
@@ -110,19 +129,31 @@ async def _figures_answer(
             if allowed is None:
                 return None
         year = year or t.local(context.now()).year
+        # A center is measured against its own targets; the program's are the whole program's.
+        targets = program_targets(context.settings) if center_id is None else await center_targets(session, center_id=center_id, year=year)
     figures = await program_figures_in_parallel(context.services.report_sessions, year=year, zone=context.settings.zone, center_id=center_id)
     center = next((c for c in centers if c.id == center_id), None)
     scope = center_name(center, t.language) if center else t.gettext("All centers")
-    text = render_figures(t, figures, context.settings, scope)
+    text = render_figures(t, figures, context.settings, scope, targets=targets, center_code=center.code if center else None)
     text += "\n\n" + await ratings_section(context, t, year=figures.year, center_id=center_id)  # issue 12: quality feedback
-    chart = await asyncio.to_thread(
-        progress_chart,
-        title=t.gettext("Program figures {year}: {scope}").format(year=figures.year, scope=scope),
-        bars=chart_bars(t, figures, context.settings),
-        rtl=t.rtl,
-        target_caption=t.gettext("Share of the yearly target (%)"),
-    )
+    bars = chart_bars(t, figures, targets) if targets is not None else []
+    chart = None
+    if bars:  # nothing to draw against without a target
+        chart = await asyncio.to_thread(
+            progress_chart,
+            title=t.gettext("Program figures {year}: {scope}").format(year=figures.year, scope=scope),
+            bars=bars,
+            rtl=t.rtl,
+            target_caption=t.gettext("Share of the yearly target (%)"),
+        )
     return text, stats_keyboard(t, actor, year, center_id or 0, centers), chart, t
+
+
+async def _send_chart(update: Update, chart: bytes | None, t: Translator) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    if chart is not None:
+        await chat.send_photo(InputFile(chart, filename="figures.png"), caption=t.gettext("📈 Progress against the yearly targets"))
 
 
 async def show_stats(update: Update, context: BotContext) -> None:
@@ -142,9 +173,7 @@ async def show_stats(update: Update, context: BotContext) -> None:
         return
     text, markup, chart, t = answer
     await reply(update, text, markup)
-    chat = update.effective_chat
-    assert chat is not None
-    await chat.send_photo(InputFile(chart, filename="figures.png"), caption=t.gettext("📈 Progress against the yearly targets"))
+    await _send_chart(update, chart, t)
 
 
 async def stats_button(update: Update, context: BotContext) -> None:
@@ -163,6 +192,4 @@ async def stats_button(update: Update, context: BotContext) -> None:
     text, markup, chart, t = answer
     await query.answer()
     await show(query, text, markup)
-    chat = update.effective_chat
-    assert chat is not None
-    await chat.send_photo(InputFile(chart, filename="figures.png"), caption=t.gettext("📈 Progress against the yearly targets"))
+    await _send_chart(update, chart, t)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.common import esc, opportunity_title
 from handlers.notices.rendered import Rendered
+from handlers.year_card import card_keyboard
 from infra.i18n import Translator
 from models.notices.thanks import FirstShiftFacts, MilestoneFacts, VolunteerDayFacts
 from models.tables import Volunteer
@@ -33,7 +34,7 @@ def render_milestone(t: Translator, facts: MilestoneFacts) -> Rendered:
         "🏅 {name}, you have just passed {hours} of volunteering! Every one of those hours helped "
         "someone in our city. Thank you from all of us: it is an honour to serve beside you."
     ).format(name=_name(t, facts.volunteer), hours=t.duration(facts.hours * 60))
-    return Rendered(text)
+    return Rendered(text, card_keyboard(t))
 
 
 def render_volunteer_day(t: Translator, facts: VolunteerDayFacts) -> Rendered:
@@ -53,4 +54,4 @@ def render_volunteer_day(t: Translator, facts: VolunteerDayFacts) -> Rendered:
         shifts=t.ngettext("{n} shift", "{n} shifts", figures.shifts).format(n=t.number(figures.shifts)),
         centers=t.ngettext("{n} center", "{n} centers", figures.centers).format(n=t.number(figures.centers)),
     )
-    return Rendered(text)
+    return Rendered(text, card_keyboard(t))
