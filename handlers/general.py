@@ -39,6 +39,10 @@ COMMANDS = (
     ("settings", N_("Reminder settings")),
     ("help", N_("What can this bot do?")),
     ("start", N_("Start or go to the main menu")),
+    ("profile", N_("My profile: name, center, phone, emergency contact")),
+    ("privacy", N_("What the bot keeps about you, and why")),
+    ("mydata", N_("A copy of all my data")),
+    ("deleteme", N_("Erase my data")),
 )
 
 

@@ -138,6 +138,14 @@ class Volunteer(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     registered_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     last_seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    # A volunteer's own data (issue 13): the emergency contact they may give in /profile (its phone
+    # in the canonical form of models.phones), a gender change waiting for a coordinator's
+    # confirmation and since when, and when their personal data was erased (/deleteme).
+    emergency_name: str | None = Field(default=None, max_length=64)
+    emergency_phone: str | None = Field(default=None, max_length=32)
+    pending_gender: str | None = Field(default=None, max_length=8)
+    pending_gender_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class CoordinatorCenter(SQLModel, table=True):

@@ -57,6 +57,13 @@ EXAMPLES: list[tuple[cd.CallbackData, str]] = [
     (cd.MarkPresent(40, "shift"), "mp:v1:40:shift"),
     (cd.CorrectRecord(9), "fix:v1:9"),
     (cd.VolunteerRecords(12, 1), "rec:v1:12:1"),
+    (cd.ProfileEdit("emergency_remove"), "pf:v1:emergency_remove"),
+    (cd.ProfileCenter(3), "pfc:v1:3"),
+    (cd.ProfileCentersPage(1), "pfp:v1:1"),
+    (cd.ProfileLanguage("en"), "pfl:v1:en"),
+    (cd.GenderChangeAsk("female"), "pga:v1:female"),
+    (cd.GenderChangeDecide(12, "male", "yes"), "pgd:v1:12:male:yes"),
+    (cd.EraseMe("no"), "del:v1:no"),
 ]
 
 

@@ -25,3 +25,6 @@ class NoticeKind(StrEnum):
     CHECKED_IN_FOR = "checked_in_for"  # a coordinator checked the volunteer in on their behalf
     CHECKED_OUT_FOR = "checked_out_for"  # ... or out
     MARKED_PRESENT = "marked_present"  # a no-show (or a missed check-in) recorded as present
+    # A volunteer's own data (issue 13)
+    GENDER_REQUESTED = "gender_requested"  # to coordinators: a volunteer asks to change their gender
+    PROFILE_CHANGED = "profile_changed"  # to the volunteer: staff changed (or declined to change) their profile
