@@ -21,6 +21,8 @@ from sqlalchemy import Table, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
+from models.numerals import ascii_digits
+from models.phones import normalize_phone
 from models.tables import AuditLog, Volunteer
 
 
@@ -160,15 +162,23 @@ def phone_cores(phone: str | None) -> list[str]:
 
 
 def mentions(volunteer: Volunteer) -> list[str]:
-    """What identifies the person inside free text: their Telegram id and phone numbers."""
-    tokens = [str(volunteer.telegram_id)]
-    tokens += phone_cores(volunteer.phone) + phone_cores(volunteer.emergency_phone)
-    return tokens
+    """What a LIKE looks for in free text: their Telegram id and the cores of their phone numbers."""
+    return [str(volunteer.telegram_id)] + phone_cores(volunteer.phone) + phone_cores(volunteer.emergency_phone)
 
 
-def mentioned(text: str | None, tokens: list[str]) -> bool:
-    """A token appears as a whole number (701 is not inside 7012)."""
-    return bool(text) and any(re.search(rf"(?<!\d){re.escape(token)}(?!\d)", text or "") for token in tokens)
+_NUMBERS = re.compile(r"\+?\d+")
+
+
+def mentioned(text: str | None, volunteer: Volunteer) -> bool:
+    """Does this text name the person: their Telegram id as a whole number (701 is not inside
+    7012), or one of their phones in any form (05…, 5…, 9665…, +9665…)?"""
+    if not text:
+        return False
+    phones = {volunteer.phone, volunteer.emergency_phone} - {None}
+    for number in _NUMBERS.findall(ascii_digits(text)):
+        if number == str(volunteer.telegram_id) or (phones and normalize_phone(number) in phones):
+            return True
+    return False
 
 
 async def audit_lines_about(
@@ -187,10 +197,9 @@ async def audit_lines_about(
             lines[row["id"]] = row
     for row in await _rows(session, audit, col(AuditLog.actor_telegram_id) == volunteer.telegram_id):
         lines[row["id"]] = row
-    tokens = mentions(volunteer)
-    likes = [column.contains(token) for token in tokens for column in (col(AuditLog.target), col(AuditLog.detail))]
+    likes = [column.contains(token) for token in mentions(volunteer) for column in (col(AuditLog.target), col(AuditLog.detail))]
     for row in await _rows(session, audit, or_(*likes)):
-        if mentioned(row["target"], tokens) or mentioned(row["detail"], tokens):
+        if mentioned(row["target"], volunteer) or mentioned(row["detail"], volunteer):
             lines[row["id"]] = row
     return [lines[key] for key in sorted(lines)]
 
