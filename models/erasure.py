@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -117,7 +117,8 @@ async def erase_volunteer(session: AsyncSession, *, volunteer: Volunteer, now: d
 
     # Messages to them: nothing more is sent, and what was sent keeps no content. The rows stay
     # (emptied) so a once-ever message's key stays taken; the retention sweep deletes them later.
-    to_them = or_(col(OutboxMessage.chat_id) == telegram_id, col(OutboxMessage.volunteer_id) == volunteer.id)
+    # By chat id alone (indexed): a row queued for a volunteer carries their chat id too.
+    to_them = col(OutboxMessage.chat_id) == telegram_id
     dropped = await session.execute(
         update(OutboxMessage).where(to_them, col(OutboxMessage.status).in_(OPEN_OUTBOX))
         .values(status=OutboxStatus.DROPPED, last_error="the recipient's data was erased")

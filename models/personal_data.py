@@ -51,6 +51,9 @@ class PersonColumn:
     on_erase: OnErase
     parent: str | None = None  # for Link.VIA: the table whose rows of theirs the column names
     note: str = ""
+    # Found through this (indexed) column of the same rows instead: every outbox row for a
+    # volunteer carries their chat id too, and outbox.volunteer_id has no index (a hot table).
+    found_by: str | None = None
 
 
 PERSON_COLUMNS: tuple[PersonColumn, ...] = (
@@ -65,7 +68,8 @@ PERSON_COLUMNS: tuple[PersonColumn, ...] = (
                  note="kept; their name taken out of the reason"),
     PersonColumn("off_system_work", "added_by_telegram_id", Link.TELEGRAM_ID, OnErase.ANONYMIZE),
     PersonColumn("wrong_checkin_code", "volunteer_id", Link.VOLUNTEER_ID, OnErase.DELETE),
-    PersonColumn("outbox_message", "volunteer_id", Link.VOLUNTEER_ID, OnErase.CUSTOM, note="closed and emptied"),
+    PersonColumn("outbox_message", "volunteer_id", Link.VOLUNTEER_ID, OnErase.CUSTOM, note="closed and emptied",
+                 found_by="chat_id"),
     PersonColumn("outbox_message", "chat_id", Link.TELEGRAM_ID, OnErase.CUSTOM, note="closed and emptied"),
     PersonColumn("audit_log", "actor_telegram_id", Link.TELEGRAM_ID, OnErase.CUSTOM, note="scrubbed"),
     PersonColumn("broadcast", "created_by_telegram_id", Link.TELEGRAM_ID, OnErase.ANONYMIZE),
@@ -131,7 +135,7 @@ async def personal_data(session: AsyncSession, *, volunteer: Volunteer) -> dict[
         for row in rows:
             bucket.setdefault(_key(table, row), row)
 
-    direct = [entry for entry in PERSON_COLUMNS if entry.link != Link.VIA]
+    direct = [entry for entry in PERSON_COLUMNS if entry.link != Link.VIA and entry.found_by is None]
     for entry in direct:
         table = table_named(entry.table)
         value = volunteer.id if entry.link == Link.VOLUNTEER_ID else volunteer.telegram_id

@@ -396,3 +396,10 @@ Index(
     col(Attendance.checked_in_at),  # a column, typed as its value
     col(Attendance.credited_minutes),  # a column, typed as its value
 )
+
+
+# ---------------------------------------------------------------------------------------------
+# A volunteer's own data (issue 13): /mydata and /deleteme find the records a person closed for
+# others (as a coordinator) by their Telegram id without reading 2M attendance rows.
+# ---------------------------------------------------------------------------------------------
+Index("ix_attendance_checked_out_by", col(Attendance.checked_out_by))  # a column, typed as its value

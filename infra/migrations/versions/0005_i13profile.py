@@ -1,4 +1,5 @@
-"""a volunteer's own data: emergency contact, a gender change pending confirmation, erasure time
+"""a volunteer's own data: emergency contact, a gender change pending confirmation, erasure time,
+and the index that finds the records a person closed for others
 
 Revision ID: 0005_i13profile
 Revises: 0004_i9fix
@@ -25,9 +26,11 @@ def upgrade() -> None:
         batch.add_column(sa.Column("pending_gender", sa.String(length=8), nullable=True))
         batch.add_column(sa.Column("pending_gender_at", UTCDateTime(), nullable=True))
         batch.add_column(sa.Column("erased_at", UTCDateTime(), nullable=True))
+    op.create_index("ix_attendance_checked_out_by", "attendance", ["checked_out_by"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_attendance_checked_out_by", table_name="attendance")
     with op.batch_alter_table("volunteer") as batch:
         for name in ("erased_at", "pending_gender_at", "pending_gender", "emergency_phone", "emergency_name"):
             batch.drop_column(name)
