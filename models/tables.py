@@ -400,6 +400,13 @@ Index(
 
 # ---------------------------------------------------------------------------------------------
 # A volunteer's own data (issue 13): /mydata and /deleteme find the records a person closed for
-# others (as a coordinator) by their Telegram id without reading 2M attendance rows.
+# others (as a coordinator), and the roles they gave, by their Telegram id without reading 2M
+# attendance rows or 100k volunteers (a partial index: few people were given a role with /role).
 # ---------------------------------------------------------------------------------------------
 Index("ix_attendance_checked_out_by", col(Attendance.checked_out_by))  # a column, typed as its value
+Index(
+    "ix_volunteer_role_granted_by",
+    col(Volunteer.role_granted_by),  # a column, typed as its value
+    sqlite_where=text("role_granted_by IS NOT NULL"),
+    postgresql_where=text("role_granted_by IS NOT NULL"),
+)

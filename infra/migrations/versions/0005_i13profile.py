@@ -27,9 +27,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column("pending_gender_at", UTCDateTime(), nullable=True))
         batch.add_column(sa.Column("erased_at", UTCDateTime(), nullable=True))
     op.create_index("ix_attendance_checked_out_by", "attendance", ["checked_out_by"], unique=False)
+    op.create_index("ix_volunteer_role_granted_by", "volunteer", ["role_granted_by"], unique=False,
+                    sqlite_where=sa.text("role_granted_by IS NOT NULL"), postgresql_where=sa.text("role_granted_by IS NOT NULL"))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_volunteer_role_granted_by", table_name="volunteer")
     op.drop_index("ix_attendance_checked_out_by", table_name="attendance")
     with op.batch_alter_table("volunteer") as batch:
         for name in ("erased_at", "pending_gender_at", "pending_gender", "emergency_phone", "emergency_name"):
