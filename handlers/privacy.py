@@ -61,6 +61,7 @@ def privacy_text(t: Translator, settings: Settings) -> str:
         t.gettext("<b>How long:</b>") + " " + " ".join([
             t.gettext("Your profile is kept while you take part."),
             messages,
+            t.gettext("Wrong check-in codes you type are noted to stop guessing; they stop counting after ten minutes."),
             t.gettext(
                 "A log of changes (who changed what, including coordinators' corrections of your hours) is kept to keep the "
                 "hours trustworthy. Attendance records are the association's official records and are kept."
