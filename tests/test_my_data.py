@@ -75,6 +75,16 @@ def test_every_column_and_table_that_points_at_a_person_is_declared_in_the_regis
     assert all(entry.table in tables and entry.column in tables[entry.table].c for entry in PERSON_COLUMNS)
 
 
+def test_erasure_decides_for_every_column_of_the_volunteer_row():
+    """A personal column added to the volunteer (a guardian's phone, say) fails here until
+    models.erasure says whether /deleteme empties it."""
+    from models.erasure import ERASED_FIELDS, KEPT_FIELDS, SET_ON_ERASE
+
+    decided = [*ERASED_FIELDS, *SET_ON_ERASE, *KEPT_FIELDS]
+    assert sorted(decided) == sorted(set(decided))
+    assert sorted(SQLModel.metadata.tables["volunteer"].c.keys()) == sorted(decided)
+
+
 def test_the_coverage_check_notices_an_undeclared_table():
     """The check above cannot pass by accident: a table with a volunteer column makes it fail."""
     from sqlalchemy import Column, ForeignKey, MetaData, Table
@@ -295,3 +305,14 @@ async def test_deleteme_erases_name_phone_and_telegram_id_everywhere_and_keeps_t
     async with session_factory() as session:
         fresh = (await session.execute(select(Volunteer).where(Volunteer.telegram_id == SARA))).scalar_one()
     assert fresh.id != me.id and fresh.display_name is None and fresh.registered_at is None
+
+
+def test_free_text_names_a_person_by_whole_telegram_id_or_any_form_of_their_phone():
+    from models.erasure import scrub
+    from models.personal_data import mentioned
+
+    person = Volunteer(id=12, telegram_id=701, phone="+966512345678")
+    assert mentioned("/records 0512345678", person) and mentioned("٠٥١٢٣٤٥٦٧٨", person) and mentioned("volunteer:701", person)
+    assert not mentioned("volunteer:7012", person) and not mentioned("/records 0512345679", person)
+    assert scrub("701 and 7012 called 0512345678", secrets=["512345678"], telegram_id=701, anonymous_id=-12) == (
+        "-12 and 7012 called 0[erased]")
