@@ -25,17 +25,17 @@ async def stored(harness, telegram_id: int) -> Volunteer:
 
 
 @pytest.mark.parametrize(
-    ("language", "card_title", "saved", "name_line", "bad_phone"),
+    ("language", "card_title", "name_line", "bad_phone"),
     [
-        ("ar", "👤 ملفك", "Saved.", "الاسم: نورة العتيبي",
+        ("ar", "👤 ملفك", "الاسم: نورة العتيبي",
          "لا يبدو هذا رقم جوال. أرسل رقمًا مثل 0501234567، أو رقمًا دوليًا يبدأ بـ + أو 00."),
-        ("en", "👤 Your profile", "Saved.", "Name: نورة العتيبي",
+        ("en", "👤 Your profile", "Name: نورة العتيبي",
          "That does not look like a phone number. Please send a mobile number such as 0501234567, "
          "or an international one starting with + or 00."),
     ],
 )
 async def test_volunteer_changes_name_emergency_contact_center_and_phone_and_each_change_is_audited(
-    harness, session_factory, language, card_title, saved, name_line, bad_phone
+    harness, session_factory, language, card_title, name_line, bad_phone
 ):
     awali = await make_center(session_factory)
     await make_center(session_factory, code="zahir", name_ar="مركز حي الزاهر", name_en="Al-Zahir Center")
@@ -76,7 +76,6 @@ async def test_volunteer_changes_name_emergency_contact_center_and_phone_and_eac
         ("profile.phone", SARA, target, "phone: added"),
         ("profile.phone", SARA, target, "phone: removed"),
     ]
-    assert saved  # the flow ends with the card again
 
 
 async def test_language_changed_from_the_profile_is_audited_and_the_card_speaks_it(harness, session_factory):
@@ -162,8 +161,8 @@ async def test_gender_change_waits_for_a_coordinator_who_confirms_it_and_the_wom
     [line] = [line for line in await audit(harness) if line.action == "profile.gender"]
     assert (line.actor_telegram_id, line.detail) == (coordinator.telegram_id, "gender: female -> male")
 
-    again = await huda.press_data(cd.GenderChangeDecide(person.id, "male", "no").data, notice)
-    assert again == [] or all("Declined" not in m.plain for m in again)
+    await huda.press_data(cd.GenderChangeDecide(person.id, "male", "no").data, notice)  # a second decision
+    assert (await stored(harness, SARA)).gender == "male"
     assert harness.telegram.callback_answers[-1]["text"] == t.gettext("This request was already decided, or asked again since.")
 
 
