@@ -28,6 +28,7 @@ from handlers import (
     offers,
     onboarding,
     passes,
+    profile,
     ratings,
     reminders,
     schedule,
@@ -63,6 +64,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     ratings.register(app)  # issue 12: ratings and /comments
     calendar.register(app)  # issue 12: 📅 Add to calendar and /calendar
     year_card.register(app)
+    profile.register(app)
 
     app.add_handler(CommandHandler("start", general.start, filters=private))
     app.add_handler(CommandHandler("help", general.show_help, filters=private))

@@ -463,3 +463,56 @@ class AddToCalendar(CallbackData, prefix="ical"):
 @dataclass(frozen=True)
 class YearCardShow(CallbackData, prefix="yc"):
     """🖼 My year card: the picture of this year, sent to whoever presses it."""
+
+
+# -- A volunteer's own data (issue 13) ------------------------------------------------------------
+ProfileField = Literal[
+    "show", "name", "center", "phone", "phone_remove", "language", "emergency", "emergency_remove", "gender"
+]
+
+
+@dataclass(frozen=True)
+class ProfileEdit(CallbackData, prefix="pf"):
+    """A button of the /profile card: change one thing ("show": back to the card)."""
+
+    field: ProfileField
+
+
+@dataclass(frozen=True)
+class ProfileCenter(CallbackData, prefix="pfc"):
+    """A home center picked in /profile."""
+
+    center_id: int
+
+
+@dataclass(frozen=True)
+class ProfileCentersPage(CallbackData, prefix="pfp"):
+    page: int
+
+
+@dataclass(frozen=True)
+class ProfileLanguage(CallbackData, prefix="pfl"):
+    code: Language
+
+
+@dataclass(frozen=True)
+class GenderChangeAsk(CallbackData, prefix="pga"):
+    """Send the request to be recorded as this gender (a coordinator confirms)."""
+
+    gender: GenderChoice
+
+
+@dataclass(frozen=True)
+class GenderChangeDecide(CallbackData, prefix="pgd"):
+    """A coordinator's ✅/❌ under a gender change request; stale once the request is decided."""
+
+    volunteer_id: int
+    gender: GenderChoice
+    decision: Literal["yes", "no"]
+
+
+@dataclass(frozen=True)
+class EraseMe(CallbackData, prefix="del"):
+    """/deleteme's answer: erase my data, or keep it."""
+
+    decision: Literal["yes", "no"]

@@ -41,6 +41,10 @@ COMMANDS = (
     ("help", N_("What can this bot do?")),
     ("start", N_("Start or go to the main menu")),
     ("card", N_("My year card: a picture of my volunteering year to share")),
+    ("profile", N_("My profile: name, center, phone, emergency contact")),
+    ("privacy", N_("What the bot keeps about you, and why")),
+    ("mydata", N_("A copy of all my data")),
+    ("deleteme", N_("Erase my data")),
 )
 
 

@@ -18,6 +18,7 @@ from handlers.attendance import check_in_pending_scan
 from handlers.common import center_name, esc, load_volunteer, main_menu, reply, show, show_buttons
 from handlers.context import BotContext
 from infra.i18n import N_, Translator
+from models.own_profile import change_language, change_phone
 from models.tables import OnboardingStep, Volunteer
 from models.volunteers import (
     InvalidName,
@@ -131,7 +132,10 @@ async def choose_language_button(update: Update, context: BotContext) -> None:
             return
         volunteer = await load_volunteer(session, update, context)
         onboarding = not is_registered(volunteer)
-        choose_language(volunteer, language=language)
+        if onboarding:
+            choose_language(volunteer, language=language)
+        else:  # /language after registration: an audited profile change
+            await change_language(session, person=volunteer, language=language, now=context.now())
         t = context.translator(language)
         await query.answer()
         await show(query, t.gettext("Language set: English") if language == "en" else t.gettext("Language set: Arabic"))
@@ -173,7 +177,10 @@ async def share_contact(update: Update, context: BotContext) -> None:
             await reply(update, t.gettext("Please share your own number with the button below."), phone_keyboard(t))
             return
         was_onboarding = volunteer.onboarding_step == OnboardingStep.PHONE
-        set_phone(volunteer, phone=message.contact.phone_number)
+        if is_registered(volunteer):  # shared again from /profile: an audited change
+            await change_phone(session, person=volunteer, shared=message.contact.phone_number, now=context.now())
+        else:
+            set_phone(volunteer, phone=message.contact.phone_number)
         if was_onboarding:
             await reply(update, t.gettext("Thank you, your number is saved."), ReplyKeyboardRemove())
             await prompt_step(update, context, session, volunteer)

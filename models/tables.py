@@ -138,6 +138,14 @@ class Volunteer(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     registered_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     last_seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    # A volunteer's own data (issue 13): the emergency contact they may give in /profile (its phone
+    # in the canonical form of models.phones), a gender change waiting for a coordinator's
+    # confirmation and since when, and when their personal data was erased (/deleteme).
+    emergency_name: str | None = Field(default=None, max_length=64)
+    emergency_phone: str | None = Field(default=None, max_length=32)
+    pending_gender: str | None = Field(default=None, max_length=8)
+    pending_gender_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class CoordinatorCenter(SQLModel, table=True):
@@ -442,3 +450,16 @@ class CenterTarget(SQLModel, table=True):
     opportunities: int = 0
     set_by_telegram_id: int | None = Field(default=None, sa_type=BigInteger)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# A volunteer's own data (issue 13): /mydata and /deleteme find the records a person closed for
+# others (as a coordinator), and the roles they gave, by their Telegram id without reading 2M
+# attendance rows or 100k volunteers (a partial index: few people were given a role with /role).
+# ---------------------------------------------------------------------------------------------
+Index("ix_attendance_checked_out_by", col(Attendance.checked_out_by))  # a column, typed as its value
+Index(
+    "ix_volunteer_role_granted_by",
+    col(Volunteer.role_granted_by),  # a column, typed as its value
+    sqlite_where=text("role_granted_by IS NOT NULL"),
+    postgresql_where=text("role_granted_by IS NOT NULL"),
+)

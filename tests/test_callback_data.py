@@ -62,6 +62,13 @@ EXAMPLES: list[tuple[cd.CallbackData, str]] = [
     (cd.RatingComments(7, 2), "cmts:v1:7:2"),
     (cd.AddToCalendar(40), "ical:v1:40"),
     (cd.YearCardShow(), "yc:v1"),
+    (cd.ProfileEdit("emergency_remove"), "pf:v1:emergency_remove"),
+    (cd.ProfileCenter(3), "pfc:v1:3"),
+    (cd.ProfileCentersPage(1), "pfp:v1:1"),
+    (cd.ProfileLanguage("en"), "pfl:v1:en"),
+    (cd.GenderChangeAsk("female"), "pga:v1:female"),
+    (cd.GenderChangeDecide(12, "male", "yes"), "pgd:v1:12:male:yes"),
+    (cd.EraseMe("no"), "del:v1:no"),
 ]
 
 

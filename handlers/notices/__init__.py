@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.notices import announcements, corrections, journey, passes, ratings, thanks
+from handlers.notices import announcements, corrections, journey, passes, profiles, ratings, thanks
 from handlers.notices.rendered import Rendered
 from infra.i18n import Translator
 from models.notices.kinds import NoticeKind
@@ -40,6 +40,8 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.CHECKED_OUT_FOR: corrections.render_checked_out_for,
     NoticeKind.MARKED_PRESENT: corrections.render_marked_present,
     NoticeKind.RATING_REQUEST: ratings.render_rating_request,
+    NoticeKind.GENDER_REQUESTED: profiles.render_gender_requested,
+    NoticeKind.PROFILE_CHANGED: profiles.render_profile_changed,
 }
 
 

@@ -26,3 +26,6 @@ class NoticeKind(StrEnum):
     CHECKED_OUT_FOR = "checked_out_for"  # ... or out
     MARKED_PRESENT = "marked_present"  # a no-show (or a missed check-in) recorded as present
     RATING_REQUEST = "rating_request"  # after an attended shift: how was it? (1-5, once)
+    # A volunteer's own data (issue 13)
+    GENDER_REQUESTED = "gender_requested"  # to coordinators: a volunteer asks to change their gender
+    PROFILE_CHANGED = "profile_changed"  # to the volunteer: staff changed (or declined to change) their profile

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.notices import announcements, corrections, journey, passes, ratings, thanks
+from models.notices import announcements, corrections, journey, passes, profiles, ratings, thanks
 from models.notices.kinds import NoticeKind
 from models.notices.loading import Loader
 
@@ -31,6 +31,8 @@ LOADERS: dict[NoticeKind, Loader] = {
     NoticeKind.CHECKED_OUT_FOR: corrections.load_checked_out_for,
     NoticeKind.MARKED_PRESENT: corrections.load_marked_present,
     NoticeKind.RATING_REQUEST: ratings.load_rating_request,
+    NoticeKind.GENDER_REQUESTED: profiles.load_gender_requested,
+    NoticeKind.PROFILE_CHANGED: profiles.load_profile_changed,
 }
 
 
