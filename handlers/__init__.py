@@ -23,6 +23,7 @@ from handlers import (
     coordinator,
     edits,
     general,
+    guardians,
     live_location,
     offers,
     onboarding,
@@ -34,6 +35,7 @@ from handlers import (
 )
 from handlers import callback_data as cd
 from handlers.context import remember_update
+from handlers.coordinator import contacts
 from handlers.inline_presses import InlinePressHandler, refuse_inline_press
 
 # Groups run in order, and within a group only the first matching handler: the edit guard has a
@@ -56,6 +58,8 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     reminders.register(app)
     offers.register(app)
     settings.register(app)
+    guardians.register(app)
+    contacts.register(app)
     coordinator.register(app)
 
     app.add_handler(CommandHandler("start", general.start, filters=private))

@@ -426,3 +426,19 @@ class VolunteerRecords(CallbackData, prefix="rec"):
 
     volunteer_id: int
     page: int = 0
+
+
+# -- Minors and guardians (issue 13) --------------------------------------------------------------
+@dataclass(frozen=True)
+class GuardianAnswer(CallbackData, prefix="gd"):
+    """Under the guardian page: ✅ consent ("yes"), withdraw ("wd", then "wdy" to confirm, "keep" not to)."""
+
+    action: Literal["yes", "wd", "wdy", "keep"]
+    code: str
+
+
+@dataclass(frozen=True)
+class RosterPhones(CallbackData, prefix="rph"):
+    """📱 Phones under a shift's roster: the phones this coordinator may see (audited)."""
+
+    shift_id: int

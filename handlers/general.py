@@ -37,6 +37,7 @@ COMMANDS = (
     ("pass", N_("My volunteer pass: a QR code for the coordinator on site")),
     ("language", N_("Change language")),
     ("settings", N_("Reminder settings")),
+    ("consent", N_("A guardian's consent (volunteers under 18)")),
     ("help", N_("What can this bot do?")),
     ("start", N_("Start or go to the main menu")),
 )

@@ -57,6 +57,8 @@ EXAMPLES: list[tuple[cd.CallbackData, str]] = [
     (cd.MarkPresent(40, "shift"), "mp:v1:40:shift"),
     (cd.CorrectRecord(9), "fix:v1:9"),
     (cd.VolunteerRecords(12, 1), "rec:v1:12:1"),
+    (cd.GuardianAnswer("wdy", "Ab3_-xYz0123456Q"), "gd:v1:wdy:Ab3_-xYz0123456Q"),
+    (cd.RosterPhones(44), "rph:v1:44"),
 ]
 
 

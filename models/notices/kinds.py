@@ -25,3 +25,6 @@ class NoticeKind(StrEnum):
     CHECKED_IN_FOR = "checked_in_for"  # a coordinator checked the volunteer in on their behalf
     CHECKED_OUT_FOR = "checked_out_for"  # ... or out
     MARKED_PRESENT = "marked_present"  # a no-show (or a missed check-in) recorded as present
+    # Minors and guardians (issue 13): the minor hears that a guardian's consent was given or withdrawn.
+    GUARDIAN_CONSENT_GIVEN = "guardian_consent_given"
+    GUARDIAN_CONSENT_WITHDRAWN = "guardian_consent_withdrawn"
