@@ -14,7 +14,7 @@ from handlers.common import center_name, esc, load_volunteer, reply, show
 from handlers.context import BotContext
 from handlers.coordinator.access import require_staff
 from handlers.gate import require_registration
-from infra.i18n import Translator
+from infra.i18n import N_, Translator
 from models.ages import is_minor
 from models.guardians import (
     LINK_PREFIX,
@@ -29,7 +29,7 @@ from models.guardians import (
     withdraw_by_guardian,
     withdraw_on_paper,
 )
-from models.tables import ConsentStatus, GuardianConsent, Volunteer
+from models.tables import ConsentStatus, GuardianConsent, OnboardingStep, Volunteer
 from models.volunteers import volunteers_by_id_or_phone
 
 
@@ -93,14 +93,22 @@ def _page(t: Translator, page: GuardianPage, viewer: Volunteer) -> tuple[str, In
     return _page_text(t, page), InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("✅ I consent, as their parent or guardian"), callback_data=yes)]])
 
 
-UNKNOWN_LINK = "This link is not valid (any more). Please ask for a new one."
+def viewer_translator(update: Update, context: BotContext, viewer: Volunteer) -> Translator:
+    """A guardian who never chose a language here reads the page in their Telegram's language."""
+    if viewer.onboarding_step != OnboardingStep.LANGUAGE:
+        return context.translator(viewer.language)
+    code = update.effective_user.language_code if update.effective_user else None
+    return context.translator(context.services.catalogs.pick_language(None, code))
+
+
+UNKNOWN_LINK = N_("This link is not valid (any more). Please ask for a new one.")
 
 
 async def open_guardian_link(update: Update, context: BotContext, rest: str) -> None:
     """`/start g-<code>`: the guardian page (consent, or withdraw a consent given)."""
     async with context.transaction() as session:
         viewer = await load_volunteer(session, update, context)
-        t = context.translator(viewer.language)
+        t = viewer_translator(update, context, viewer)
         page = await guardian_page(session, code=rest) if rest else None
         if page is None:
             await reply(update, t.gettext(UNKNOWN_LINK))
@@ -118,7 +126,7 @@ async def guardian_button(update: Update, context: BotContext) -> None:
         answer = None
     async with context.transaction() as session:
         viewer = await load_volunteer(session, update, context)
-        t = context.translator(viewer.language)
+        t = viewer_translator(update, context, viewer)
         if answer is None:
             await query.answer(t.gettext("This button is no longer valid. Please open the menu again."), show_alert=True)
             return
