@@ -14,7 +14,14 @@ from bot.sender import drain_once
 from handlers import callback_data as cd
 from models.ages import BirthYearMode, age_on, parse_birth_year
 from models.opportunity_csv import COLUMNS, ImportErrors, parse_csv
-from models.tables import ConsentStatus, GuardianConsent, Opportunity, Signup, SignupStatus, Volunteer
+from models.tables import (
+    ConsentStatus,
+    GuardianConsent,
+    Opportunity,
+    Signup,
+    SignupStatus,
+    Volunteer,
+)
 from tests.conftest import COORDINATOR_ID
 from tests.coordinator_support import audit, make_person, sessions
 from tests.factories import make_center, make_opportunity
