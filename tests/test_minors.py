@@ -309,3 +309,19 @@ def test_the_csv_format_takes_an_optional_min_age_column(harness):  # type: igno
     with pytest.raises(ImportErrors) as problems:
         parse_csv(",".join(COLUMNS) + ",min_age\n" + line + ",old\n", zone=zone)
     assert [e.message for e in problems.value.errors] == ["min_age 'old' is not a whole number"]
+
+
+async def test_a_minor_without_consent_is_not_added_as_a_walk_in(harness):  # type: ignore[no-untyped-def]
+    factory = sessions(harness)
+    center = await make_center(factory)
+    await make_person(harness, COORDINATOR, role="coordinator", centers=[center], language="en", center=center)
+    await make_opportunity(factory, center=center, starts=[harness.now + timedelta(minutes=20)])
+    reem = harness.person(MINOR)
+    await register(reem, "en", name="Reem", birth_year="2011")
+    token = re.search(r"start=pass-([A-Za-z0-9_-]+)", (await reem.send("/pass"))[-1].text).group(1)  # type: ignore[union-attr]
+    coordinator = harness.person(COORDINATOR)
+    await coordinator.send(f"/start pass-{token}")
+    [refused] = await coordinator.press("➕ Add as a walk-in and check in")
+    assert refused.text.startswith("Reem is under 18 and has no guardian's consent on record yet")
+    async with sessions(harness)() as session:
+        assert list((await session.execute(select(Signup))).scalars()) == []
