@@ -442,3 +442,10 @@ class RosterPhones(CallbackData, prefix="rph"):
     """📱 Phones under a shift's roster: the phones this coordinator may see (audited)."""
 
     shift_id: int
+
+
+@dataclass(frozen=True)
+class NewOpportunityAge(CallbackData, prefix="nopa"):
+    """On the /newopp preview: the minimum age (0: any age; one of models.authoring.MIN_AGE_CHOICES)."""
+
+    min_age: int

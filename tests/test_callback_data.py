@@ -59,6 +59,7 @@ EXAMPLES: list[tuple[cd.CallbackData, str]] = [
     (cd.VolunteerRecords(12, 1), "rec:v1:12:1"),
     (cd.GuardianAnswer("wdy", "Ab3_-xYz0123456Q"), "gd:v1:wdy:Ab3_-xYz0123456Q"),
     (cd.RosterPhones(44), "rph:v1:44"),
+    (cd.NewOpportunityAge(16), "nopa:v1:16"),
 ]
 
 

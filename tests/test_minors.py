@@ -325,3 +325,27 @@ async def test_a_minor_without_consent_is_not_added_as_a_walk_in(harness):  # ty
     assert refused.text.startswith("Reem is under 18 and has no guardian's consent on record yet")
     async with sessions(harness)() as session:
         assert list((await session.execute(select(Signup))).scalars()) == []
+
+
+@pytest.mark.parametrize(("language", "age_button", "shown"), [("en", "18+", "🔞 For volunteers aged 18 and over."),
+                                                                ("ar", "18+", "🔞 لمن بلغوا 18 عامًا فأكثر.")])
+async def test_newopp_sets_a_minimum_age_on_its_preview(harness, language, age_button, shown):  # type: ignore[no-untyped-def]
+    center = await make_center(sessions(harness))
+    await make_person(harness, COORDINATOR, role="coordinator", centers=[center], language=language, center=center)
+    coordinator = harness.person(COORDINATOR)
+    await coordinator.send("/newopp")
+    for text in ("تبرع بالدم", "Blood drive", "-", "-"):
+        await coordinator.send(text)
+    labels = {"en": ("Al-Awali Center", "Health", "Everyone", "Skip", "✅ Preview", "🚀 Publish"),
+              "ar": ("مركز حي العوالي", "الصحة", "الجميع", "تخطي", "✅ معاينة", "🚀 نشر")}[language]
+    for label in labels[:4]:
+        await coordinator.press(label)
+    await coordinator.send("2026-12-05 16:00-20:00 10")
+    [preview] = await coordinator.press(labels[4])
+    assert preview.labels()[:4] == (["• Any age", "12+", "16+", "18+"] if language == "en" else ["• أي عمر", "12+", "16+", "18+"])
+    [chosen] = await coordinator.press(age_button, preview)
+    assert shown in chosen.text and chosen.labels()[3] == "• 18+"
+    await coordinator.press(labels[5], chosen)
+    async with sessions(harness)() as session:
+        [opportunity] = (await session.execute(select(Opportunity))).scalars()
+    assert opportunity.min_age == 18
