@@ -80,9 +80,13 @@ class GuardianPage:
     center: Center | None
 
 
-async def guardian_page(session: AsyncSession, *, code: str) -> GuardianPage | None:
-    """The consent this link's code belongs to, with the minor; None for an unknown or old link."""
-    consent = (await session.execute(select(GuardianConsent).where(col(GuardianConsent.code) == code))).scalar_one_or_none()
+async def guardian_page(session: AsyncSession, *, code: str, lock: bool = False) -> GuardianPage | None:
+    """The consent this link's code belongs to, with the minor; None for an unknown or old link.
+    lock: FOR UPDATE (PostgreSQL), so two presses of one guardian's buttons are applied one by one."""
+    query = select(GuardianConsent).where(col(GuardianConsent.code) == code)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    consent = (await session.execute(query)).scalar_one_or_none()
     if consent is None:
         return None
     minor = await session.get(Volunteer, consent.volunteer_id)
@@ -107,7 +111,7 @@ async def grant_consent(
     session: AsyncSession, *, code: str, guardian: Volunteer, now: datetime
 ) -> tuple[GrantOutcome, GuardianPage | None]:
     """The guardian confirms in Telegram. `guardian` is whoever pressed (need not be registered)."""
-    page = await guardian_page(session, code=code)
+    page = await guardian_page(session, code=code, lock=True)
     if page is None:
         return GrantOutcome.UNKNOWN, None
     if _is_own(page, guardian.telegram_id):
@@ -174,7 +178,7 @@ async def withdraw_by_guardian(
     session: AsyncSession, *, code: str, guardian_telegram_id: int, now: datetime, offers: OfferRules
 ) -> Withdrawal:
     """The guardian who consented in Telegram takes it back (their link, their account)."""
-    page = await guardian_page(session, code=code)
+    page = await guardian_page(session, code=code, lock=True)
     if page is None:
         return Withdrawal(WithdrawOutcome.UNKNOWN)
     if page.consent.status != ConsentStatus.GRANTED:
