@@ -18,6 +18,10 @@ PERSONAS = [
     {"user_id": 1001, "name": "سارة", "language_code": "ar"},
     {"user_id": 1002, "name": "Omar", "language_code": "en"},
     {"user_id": COORDINATOR_ID, "name": "Coordinator", "language_code": "ar"},
+    # Minors and guardians (issue 13): onboard ريم with a birth year such as 2011, then send her
+    # guardian link from "Reem's mother" (the link from her chat, typed as /start g-…).
+    {"user_id": 1003, "name": "ريم (15)", "language_code": "ar"},
+    {"user_id": 1004, "name": "Reem's mother", "language_code": "en"},
 ]
 FAR_AWAY = {"label": "Far away", "lat": 24.7136, "lon": 46.6753}  # Riyadh, 700 km from Makkah
 SITES_SHOWN = ("haram", "kudai")

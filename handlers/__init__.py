@@ -24,6 +24,7 @@ from handlers import (
     coordinator,
     edits,
     general,
+    guardians,
     live_location,
     offers,
     onboarding,
@@ -38,6 +39,7 @@ from handlers import (
 )
 from handlers import callback_data as cd
 from handlers.context import remember_update
+from handlers.coordinator import contacts
 from handlers.inline_presses import InlinePressHandler, refuse_inline_press
 
 # Groups run in order, and within a group only the first matching handler: the edit guard has a
@@ -60,6 +62,8 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     reminders.register(app)
     offers.register(app)
     settings.register(app)
+    guardians.register(app)
+    contacts.register(app)
     coordinator.register(app)
     ratings.register(app)  # issue 12: ratings and /comments
     calendar.register(app)  # issue 12: 📅 Add to calendar and /calendar

@@ -516,3 +516,26 @@ class EraseMe(CallbackData, prefix="del"):
     """/deleteme's answer: erase my data, or keep it."""
 
     decision: Literal["yes", "no"]
+
+
+# -- Minors and guardians (issue 13) --------------------------------------------------------------
+@dataclass(frozen=True)
+class GuardianAnswer(CallbackData, prefix="gd"):
+    """Under the guardian page: ✅ consent ("yes"), withdraw ("wd", then "wdy" to confirm, "keep" not to)."""
+
+    action: Literal["yes", "wd", "wdy", "keep"]
+    code: str
+
+
+@dataclass(frozen=True)
+class RosterPhones(CallbackData, prefix="rph"):
+    """📱 Phones under a shift's roster: the phones this coordinator may see (audited)."""
+
+    shift_id: int
+
+
+@dataclass(frozen=True)
+class NewOpportunityAge(CallbackData, prefix="nopa"):
+    """On the /newopp preview: the minimum age (0: any age; one of models.authoring.MIN_AGE_CHOICES)."""
+
+    min_age: int

@@ -38,6 +38,7 @@ COMMANDS = (
     ("calendar", N_("My upcoming shifts as a calendar file")),
     ("language", N_("Change language")),
     ("settings", N_("Reminder settings")),
+    ("consent", N_("A guardian's consent (volunteers under 18)")),
     ("help", N_("What can this bot do?")),
     ("start", N_("Start or go to the main menu")),
     ("card", N_("My year card: a picture of my volunteering year to share")),

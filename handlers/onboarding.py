@@ -17,8 +17,10 @@ from handlers import callback_data as cd
 from handlers.attendance import check_in_pending_scan
 from handlers.common import center_name, esc, load_volunteer, main_menu, reply, show, show_buttons
 from handlers.context import BotContext
+from handlers.guardians import ask_guardian_consent
 from infra.i18n import N_, Translator
 from models.own_profile import change_language, change_phone
+from models.ages import BirthYearMode, BirthYearProblem, is_minor, parse_birth_year, plausible_years
 from models.tables import OnboardingStep, Volunteer
 from models.volunteers import (
     InvalidName,
@@ -26,6 +28,7 @@ from models.volunteers import (
     choose_language,
     is_registered,
     list_centers,
+    set_birth_year,
     set_center,
     set_display_name,
     set_gender,
@@ -75,6 +78,10 @@ async def centers_keyboard(session: AsyncSession, t: Translator, page: int) -> I
     return InlineKeyboardMarkup(rows)
 
 
+def skip_keyboard(t: Translator) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup([[KeyboardButton(t.gettext("Skip"))]], resize_keyboard=True, one_time_keyboard=True)
+
+
 def gender_keyboard(t: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(t.gettext("Male"), callback_data=cd.ChooseGender("male").data),
@@ -90,6 +97,13 @@ async def prompt_step(update: Update, context: BotContext, session: AsyncSession
         await reply(update, language_prompt(context), language_keyboard())
     elif step == OnboardingStep.NAME:
         await reply(update, t.gettext("What name should we call you? Please type your name."), ReplyKeyboardRemove())
+    elif step == OnboardingStep.BIRTH_YEAR:
+        optional = context.settings.birth_year_mode == BirthYearMode.OPTIONAL
+        text = t.gettext("In which year were you born? Please type the year, for example 2001. "
+                         "Volunteers under 18 need a parent's or guardian's consent before their first sign-up.")
+        if optional:
+            text += "\n" + t.gettext("You can skip this.")
+        await reply(update, text, skip_keyboard(t) if optional else ReplyKeyboardRemove())
     elif step == OnboardingStep.PHONE:
         await reply(
             update,
@@ -151,17 +165,39 @@ async def onboarding_text(update: Update, context: BotContext, session: AsyncSes
     t = context.translator(volunteer.language)
     if volunteer.onboarding_step == OnboardingStep.NAME:
         try:
-            set_display_name(volunteer, text=text)
+            set_display_name(volunteer, text=text, ask_birth_year=context.settings.birth_year_mode != BirthYearMode.OFF)
         except InvalidName:
             await reply(update, t.gettext("Please send a name between 2 and 64 letters."))
             return
         await prompt_step(update, context, session, volunteer)
+    elif volunteer.onboarding_step == OnboardingStep.BIRTH_YEAR:
+        await birth_year_text(update, context, session, volunteer, text)
     elif volunteer.onboarding_step == OnboardingStep.PHONE and text.strip() in (t.gettext("Skip"), *SKIP_LABELS):
         set_phone(volunteer, phone=None)
         await prompt_step(update, context, session, volunteer)
     else:
         await reply(update, t.gettext("Please answer with the buttons below so we can finish your registration."))
         await prompt_step(update, context, session, volunteer)
+
+
+async def birth_year_text(update: Update, context: BotContext, session: AsyncSession, volunteer: Volunteer, text: str) -> None:
+    """The year of birth typed during onboarding (or Skip, when the question is optional)."""
+    t = context.translator(volunteer.language)
+    if context.settings.birth_year_mode == BirthYearMode.OPTIONAL and text.strip() in (t.gettext("Skip"), *SKIP_LABELS):
+        set_birth_year(volunteer, year=None)
+        await prompt_step(update, context, session, volunteer)
+        return
+    year = parse_birth_year(text, now=context.now())
+    if year == BirthYearProblem.FORMAT:
+        await reply(update, t.gettext("Please type your year of birth in four digits, for example 2001."))
+        return
+    if isinstance(year, BirthYearProblem):
+        earliest, latest = plausible_years(now=context.now())
+        await reply(update, t.gettext("Please type a year of birth between {earliest} and {latest}.").format(
+            earliest=earliest, latest=latest))
+        return
+    set_birth_year(volunteer, year=year)
+    await prompt_step(update, context, session, volunteer)
 
 
 async def share_contact(update: Update, context: BotContext) -> None:
@@ -252,4 +288,6 @@ async def choose_gender_button(update: Update, context: BotContext) -> None:
         await query.answer()
         await show(query, t.gettext("Saved."))
         await welcome_registered(update, context, volunteer, first_time=first_time)
+        if is_minor(volunteer, on=context.now()):
+            await ask_guardian_consent(update, context, session, volunteer)
         await check_in_pending_scan(update, context, session, volunteer)

@@ -9,8 +9,10 @@ from handlers.calendar import calendar_button
 from handlers.common import esc, opportunity_title, reply, show
 from handlers.context import BotContext
 from handlers.gate import require_registration
+from handlers.guardians import consent_request
 from handlers.offers import offer_buttons, offer_deadline
 from infra.i18n import Translator
+from models.guardians import request_consent
 from models.signups import CancelOutcome, SignupOutcome, SignupResult, cancel_signup, sign_up
 
 
@@ -47,6 +49,9 @@ def render_signup_result(t: Translator, result: SignupResult) -> tuple[str, Inli
         assert result.signup is not None and result.signup.id is not None
         text = "<b>{title}</b>\n{when}\n\n" + offer_deadline(t, result.signup.offer_expires_at)
         markup = InlineKeyboardMarkup([offer_buttons(t, result.signup.id)])
+    elif outcome == SignupOutcome.TOO_YOUNG:
+        text = t.gettext("Sorry, <b>{title}</b> is for volunteers aged {age} and over.").replace(
+            "{age}", t.number(result.opportunity.min_age or 0) if result.opportunity else "")
     elif outcome == SignupOutcome.ALREADY_CONFIRMED:
         text = t.gettext("You are already signed up for this shift.")
     else:
@@ -67,6 +72,12 @@ async def _sign_up(update: Update, context: BotContext, join_waitlist: bool) -> 
             return
         t = context.translator(volunteer.language)
         result = await sign_up(session, volunteer=volunteer, shift_id=shift_id, now=context.now(), join_waitlist=join_waitlist)
+        if result.outcome == SignupOutcome.CONSENT_NEEDED:  # the link for their guardian (issue 13)
+            consent = await request_consent(session, volunteer=volunteer, now=context.now())
+    if result.outcome == SignupOutcome.CONSENT_NEEDED:
+        await query.answer()
+        await reply(update, *consent_request(t, context, consent))
+        return
     text, markup = render_signup_result(t, result)
     await query.answer()
     await reply(update, text, markup)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from models.ages import BirthYearMode
 from models.signups import OfferRules
 from models.tables import DEFAULT_RADIUS_M, LANGUAGES
 
@@ -57,6 +58,9 @@ class Settings(BaseSettings):
     target_volunteers: int = 100_000
     target_opportunities: int = 3_000
     target_hours: int = 8_000_000
+    # Minors (issue 13): onboarding asks the year of birth (required, optional with a Skip button,
+    # or off); volunteers under 18 need a guardian's consent before their first sign-up.
+    birth_year_mode: BirthYearMode = BirthYearMode.REQUIRED
     send_rate_per_second: float = 30.0
     interactive_share: float = Field(default=0.5, ge=0.0, le=1.0)
 

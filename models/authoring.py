@@ -119,6 +119,10 @@ def parse_shift_series(text: str, *, zone: tzinfo, now: datetime) -> list[ShiftS
     return specs
 
 
+# The minimum ages /newopp offers on its preview (0: any age); the CSV import takes any of 1-99.
+MIN_AGE_CHOICES = (0, 12, 16, 18)
+
+
 @dataclass
 class OpportunityDraft:
     """What the guided conversation has gathered so far (kept as JSON on the coordinator's row)."""
@@ -133,6 +137,8 @@ class OpportunityDraft:
     latitude: float | None = None
     longitude: float | None = None
     shifts: list[dict[str, Any]] | None = None
+    # Minors (issue 13): the youngest age that may sign up, chosen on the preview (None: any age).
+    min_age: int | None = None
 
     def shift_specs(self) -> list[ShiftSpec]:
         return [ShiftSpec.from_json(s) for s in self.shifts or []]
@@ -155,6 +161,7 @@ async def publish_opportunity(
         description_ar=draft.description_ar,
         description_en=draft.description_en,
         gender=draft.gender,
+        min_age=draft.min_age,
         status=OpportunityStatus.PUBLISHED,
         created_at=now,
         published_at=now,

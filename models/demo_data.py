@@ -230,6 +230,10 @@ _IDEAS = (
 )
 
 
+# Minors (issue 13): the blood donation drive is for adults, so a minor persona is refused there.
+DEMO_MIN_AGES = {17: 18}
+
+
 def demo_rows(*, now: datetime, zone: tzinfo) -> list[ParsedRow]:
     """The demo opportunities as import rows, their shifts on the days after the local date of `now`."""
     today = now.astimezone(zone).date()
@@ -252,7 +256,7 @@ def demo_rows(*, now: datetime, zone: tzinfo) -> list[ParsedRow]:
                     starts_at=starts_at, ends_at=starts_at + timedelta(hours=idea.hours), capacity=idea.capacity,
                     latitude=None if idea.site == "" else site.latitude,
                     longitude=None if idea.site == "" else site.longitude,
-                    radius_m=site.radius_m, gender=idea.gender,
+                    radius_m=site.radius_m, gender=idea.gender, min_age=DEMO_MIN_AGES.get(number),
                 )
             )
     return rows

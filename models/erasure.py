@@ -57,7 +57,7 @@ OPEN_OUTBOX = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
 # must say whether erasure empties it.
 ERASED_FIELDS = (
     "display_name", "phone", "emergency_name", "emergency_phone", "pending_gender", "pending_gender_at",
-    "pass_token", "conversation", "role_granted_by", "role_granted_at", "last_seen_at",
+    "pass_token", "conversation", "role_granted_by", "role_granted_at", "last_seen_at", "birth_year",
 )
 SET_ON_ERASE = ("telegram_id", "role", "reminders_muted", "reachable", "erased_at")
 # Kept for the program's anonymous figures (registered volunteers by center and gender, and when).

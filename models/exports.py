@@ -18,6 +18,9 @@ from models import hours
 from models.tables import Attendance, Center, Opportunity, Shift, Volunteer
 
 EXPORT_KINDS = ("volunteers", "attendance", "hours")
+# The exports that carry phone numbers (audited as such; models.contact_visibility).
+PHONE_KINDS = ("volunteers", "hours")
+PHONE_COLUMNS = ("phone",)
 FORMATS = ("csv", "xlsx")
 BATCH = 5_000
 
@@ -111,19 +114,40 @@ def _format_row(kind: str, row: Any, zone: tzinfo) -> list[Any]:
             _local(checked_out, zone), method, minutes, status, "yes" if flagged else "", reason or ""]
 
 
+FORMULA_TRIGGERS = ("=", "+", "-", "@")
+# U+200E LEFT-TO-RIGHT MARK: invisible, and not a formula trigger (see _phone_cell).
+LRM = "\u200e"
+
+
 def _cell(value: Any) -> Any:
-    # A spreadsheet runs a cell that starts with = + - @ as a formula: keep names and phones inert.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    # A spreadsheet opening a CSV runs a cell that starts with = + - @ as a formula: keep user text inert.
+    if isinstance(value, str) and value[:1] in FORMULA_TRIGGERS:
         return "'" + value
     return value
 
 
+def _phone_cell(value: Any) -> Any:
+    """A phone in a CSV cell, shown exactly as it is (+9665XXXXXXXX) yet never read as a formula.
+
+    The leading "+" of the canonical form is a formula trigger (Excel and LibreOffice read
+    "+966500000000" as the number 966500000000; Google Sheets too), and the usual escape, a "'",
+    stays visible in most programs. An invisible LEFT-TO-RIGHT MARK in front makes the cell text
+    that does not start with a trigger, so it is shown as "+966500000000", and in an Arabic
+    (right-to-left) sheet it also keeps the "+" on the left of the digits. Only a value made of
+    "+" and digits gets it; anything else in the column keeps the ordinary escape.
+    """
+    if isinstance(value, str) and value[:1] == "+" and value[1:].isdigit():
+        return LRM + value
+    return _cell(value)
+
+
 def to_csv(header: list[str], rows: Iterable[list[Any]]) -> bytes:
     """UTF-8 with a byte-order mark, so Excel shows Arabic names correctly."""
+    phones = {index for index, name in enumerate(header) if name in PHONE_COLUMNS}
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows([_cell(v) for v in row] for row in rows)
+    writer.writerows([_phone_cell(v) if i in phones else _cell(v) for i, v in enumerate(row)] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode()
 
 
@@ -135,7 +159,13 @@ def to_xlsx(header: list[str], rows: Iterable[list[Any]], *, title: str) -> byte
     sheet = workbook.add_worksheet(title[:31])
     sheet.write_row(0, 0, header)
     for number, row in enumerate(rows, start=1):
-        sheet.write_row(number, 0, row)
+        for column, value in enumerate(row):
+            # Text is written as a string cell, which a spreadsheet never runs as a formula: names
+            # and phones need no escape and are shown exactly as they are.
+            if isinstance(value, str):
+                sheet.write_string(number, column, value)
+            else:
+                sheet.write(number, column, value)
     workbook.close()
     return buffer.getvalue()
 
@@ -159,5 +189,5 @@ async def build_export(
     if fmt == "csv":
         data = await asyncio.to_thread(to_csv, header, rows)
     else:
-        data = await asyncio.to_thread(to_xlsx, header, [[_cell(v) for v in row] for row in rows], title=kind)
+        data = await asyncio.to_thread(to_xlsx, header, rows, title=kind)
     return data, len(rows)

@@ -14,6 +14,9 @@ the configured time zone (`2025-03-01T16:00`), or carry their own offset (`2025-
 `radius_m` may be empty (300 m); `latitude` and `longitude` may both be empty, and then only the
 check-in code works for that shift.
 
+`min_age` is an optional column (issue 13): the youngest age that may sign up (1-99, see
+`models.ages` for how an age is reckoned from a year of birth), empty for any age.
+
 `center` is a center code, or the exact Arabic or English name of a center (see `models.imports`
 for what a value that matches no center does).
 """
@@ -30,6 +33,8 @@ from typing import Any
 
 from models.tables import CATEGORIES, DEFAULT_RADIUS_M, MAX_CAPACITY, MAX_RADIUS_M, GenderRule
 
+MAX_MIN_AGE = 99
+
 
 def N_(message: str) -> str:
     """Mark an error template for extraction; the screen showing it translates it."""
@@ -39,8 +44,11 @@ COLUMNS = (
     "ref", "center", "category", "title_ar", "title_en", "description_ar", "description_en",
     "starts_at", "ends_at", "capacity", "latitude", "longitude", "radius_m", "gender",
 )
+# Columns a file may leave out (issue 13); an exported file always has them, after the others.
+OPTIONAL_COLUMNS = ("min_age",)
+ALL_COLUMNS = COLUMNS + OPTIONAL_COLUMNS
 # What describes the opportunity rather than the shift: equal on every line of a ref.
-OPPORTUNITY_COLUMNS = ("center", "category", "title_ar", "title_en", "description_ar", "description_en", "gender")
+OPPORTUNITY_COLUMNS = ("center", "category", "title_ar", "title_en", "description_ar", "description_en", "gender", "min_age")
 SHIFT_COLUMNS = ("starts_at", "ends_at", "capacity", "latitude", "longitude", "radius_m")
 MAX_LENGTHS = {"ref": 64, "center": 200, "title_ar": 200, "title_en": 200}
 GENDERS = tuple(rule.value for rule in GenderRule)
@@ -65,6 +73,7 @@ class ParsedRow:
     longitude: float | None
     radius_m: int
     gender: str
+    min_age: int | None = None  # optional column (issue 13)
 
 
 @dataclass(frozen=True, eq=False)
@@ -134,12 +143,12 @@ def parse_csv(text: str, *, zone: tzinfo) -> list[ParsedRow]:
 
 
 def _check_header(header: list[str]) -> None:
-    errors = [RowError(1, N_("unknown column '{column}'"), {"column": name}) for name in header if name not in COLUMNS]
+    errors = [RowError(1, N_("unknown column '{column}'"), {"column": name}) for name in header if name not in ALL_COLUMNS]
     errors += [RowError(1, N_("missing column '{column}'"), {"column": name}) for name in COLUMNS if name not in header]
     errors += [
         RowError(1, N_("column '{column}' appears more than once"), {"column": name})
         for name in dict.fromkeys(header)
-        if header.count(name) > 1 and name in COLUMNS
+        if header.count(name) > 1 and name in ALL_COLUMNS
     ]
     if errors:
         raise ImportErrors(errors)
@@ -171,6 +180,7 @@ def _parse_row(line: int, record: dict[str, str], zone: tzinfo, errors: list[Row
     longitude = _parse_coordinate(record["longitude"], "longitude", 180, fail)
     if bool(record["latitude"]) != bool(record["longitude"]):
         fail(N_("give both latitude and longitude, or leave both empty"))
+    min_age = _parse_count(record["min_age"], "min_age", fail, upper=MAX_MIN_AGE) if record.get("min_age") else None
 
     errors.extend(found)
     if found or starts_at is None or ends_at is None or capacity is None or radius_m is None:
@@ -179,7 +189,7 @@ def _parse_row(line: int, record: dict[str, str], zone: tzinfo, errors: list[Row
     return ParsedRow(
         line, **texts, category=category, description_ar=record["description_ar"],
         description_en=record["description_en"], starts_at=starts_at, ends_at=ends_at, capacity=capacity,
-        latitude=latitude, longitude=longitude, radius_m=radius_m, gender=gender,
+        latitude=latitude, longitude=longitude, radius_m=radius_m, gender=gender, min_age=min_age,
     )
 
 
@@ -262,14 +272,15 @@ def format_csv(rows: Iterable[ParsedRow], *, zone: tzinfo) -> str:
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(ALL_COLUMNS)
     for row in rows:
         cells: dict[str, object] = {column: getattr(row, column) for column in COLUMNS}
+        cells["min_age"] = "" if row.min_age is None else row.min_age
         cells["starts_at"], cells["ends_at"] = _format_time(row.starts_at, zone), _format_time(row.ends_at, zone)
         # repr() is the shortest text that reads back as the same float.
         cells["latitude"] = "" if row.latitude is None else repr(row.latitude)
         cells["longitude"] = "" if row.longitude is None else repr(row.longitude)
-        writer.writerow([cells[column] for column in COLUMNS])
+        writer.writerow([cells[column] for column in ALL_COLUMNS])
     return buffer.getvalue()
 
 

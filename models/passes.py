@@ -36,7 +36,7 @@ from models.audit import record_action
 from models.coordination import Actor
 from models.notices.kinds import NoticeKind
 from models.outbox import PRIORITY_NOTICE, enqueue
-from models.signups import WalkInOutcome, seat_walk_in
+from models.signups import WalkInOutcome, age_refusal, seat_walk_in
 from models.tables import (
     Attendance,
     GenderRule,
@@ -182,6 +182,9 @@ class PassCheckInOutcome(StrEnum):
     UNAVAILABLE = "unavailable"  # cancelled, or no longer published
     GENDER_MISMATCH = "gender_mismatch"
     CHECKED_IN_ELSEWHERE = "checked_in_elsewhere"  # still checked in to another shift
+    # Minors (issue 13): a walk-in seat obeys the sign-up's age rules (models.signups.age_refusal).
+    TOO_YOUNG = "too_young"
+    CONSENT_NEEDED = "consent_needed"
     REFUSED = "refused"  # the check-in rules said no: see `check_in` (too early, ended, already)
 
 
@@ -226,6 +229,10 @@ async def check_in_by_pass(
         return PassCheckIn(PassCheckInOutcome.GENDER_MISMATCH, **base)
     seat = select(col(Signup.id)).where(col(Signup.shift_id) == shift_id, col(Signup.volunteer_id) == holder.id, col(Signup.status) == SignupStatus.CONFIRMED)
     holds_seat = (await session.execute(seat)).first() is not None
+    if not holds_seat:
+        age = await age_refusal(session, volunteer=holder, opportunity=opportunity, shift=shift)
+        if age is not None:
+            return PassCheckIn(PassCheckInOutcome(age.value), **base)
     # A savepoint: a walk-in seat taken for a check-in that is then refused is given back.
     async with session.begin_nested() as attempt:
         walk_in = extra = False

@@ -77,6 +77,11 @@ PERSON_COLUMNS: tuple[PersonColumn, ...] = (
     PersonColumn("shift_rating", "volunteer_id", Link.VOLUNTEER_ID, OnErase.CUSTOM,
                  note="the score kept for the figures; the comment (their words) removed"),
     PersonColumn("center_target", "set_by_telegram_id", Link.TELEGRAM_ID, OnErase.ANONYMIZE),
+    # A minor's guardian consent goes with the minor; as someone's guardian (or the coordinator who
+    # recorded a paper consent) the person's Telegram id is replaced.
+    PersonColumn("guardian_consent", "volunteer_id", Link.VOLUNTEER_ID, OnErase.DELETE),
+    PersonColumn("guardian_consent", "guardian_telegram_id", Link.TELEGRAM_ID, OnErase.ANONYMIZE),
+    PersonColumn("guardian_consent", "recorded_by_telegram_id", Link.TELEGRAM_ID, OnErase.ANONYMIZE),
 )
 
 # BigInteger columns that hold no person: Telegram's ids of the bot, of updates and of messages.

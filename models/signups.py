@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from models.ages import has_guardian_consent, is_minor, too_young
 from models.notices.kinds import NoticeKind
 from models.outbox import PRIORITY_NOTICE, enqueue
 from models.tables import (
@@ -60,6 +61,10 @@ class SignupOutcome(StrEnum):
     ALREADY_WAITLISTED = "already_waitlisted"
     OFFERED = "offered"  # a seat is already held for them: they answer the offer
     UNAVAILABLE = "unavailable"  # unknown, cancelled or unpublished shift
+    # Minors (issue 13, models.ages): below the opportunity's minimum age on the day of the shift,
+    # or under 18 without a guardian's consent on record.
+    TOO_YOUNG = "too_young"
+    CONSENT_NEEDED = "consent_needed"
 
 
 @dataclass
@@ -170,6 +175,9 @@ async def sign_up(
         return SignupResult(SignupOutcome.STARTED, **base)
     if opportunity.gender != GenderRule.ALL and opportunity.gender != volunteer.gender:
         return SignupResult(SignupOutcome.GENDER_MISMATCH, **base)
+    refused = await age_refusal(session, volunteer=volunteer, opportunity=opportunity, shift=shift)
+    if refused is not None:
+        return SignupResult(refused, **base)
 
     existing = (
         await session.execute(
@@ -210,6 +218,20 @@ async def sign_up(
         return SignupResult(SignupOutcome.CONFIRMED, signup=existing, **base)
     position = await waitlist_position(session, signup=existing)
     return SignupResult(SignupOutcome.WAITLISTED, signup=existing, waitlist_position=position, **base)
+
+
+async def age_refusal(
+    session: AsyncSession, *, volunteer: Volunteer, opportunity: Opportunity, shift: Shift
+) -> SignupOutcome | None:
+    """TOO_YOUNG or CONSENT_NEEDED when age keeps this volunteer off this shift; None otherwise.
+    Every way onto a shift asks it (a sign-up, a waitlist place, a walk-in seat)."""
+    if too_young(volunteer, opportunity, shift):
+        return SignupOutcome.TOO_YOUNG
+    if is_minor(volunteer, on=shift.starts_at):
+        assert volunteer.id is not None
+        if not await has_guardian_consent(session, volunteer_id=volunteer.id):
+            return SignupOutcome.CONSENT_NEEDED
+    return None
 
 
 class WalkInOutcome(StrEnum):

@@ -48,6 +48,8 @@ class OnboardingStep(StrEnum):
     PHONE = "phone"
     CENTER = "center"
     GENDER = "gender"
+    # Minors (issue 13): asked after the name when BIRTH_YEAR_MODE is required or optional.
+    BIRTH_YEAR = "birth_year"
 
 
 class OpportunityStatus(StrEnum):
@@ -146,6 +148,8 @@ class Volunteer(SQLModel, table=True):
     pending_gender: str | None = Field(default=None, max_length=8)
     pending_gender_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Minors (issue 13): the year of birth given at onboarding (None: not asked, or skipped).
+    birth_year: int | None = None
 
 
 class CoordinatorCenter(SQLModel, table=True):
@@ -174,6 +178,8 @@ class Opportunity(SQLModel, table=True):
     status: str = Field(default=OpportunityStatus.PUBLISHED, max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Minors (issue 13): the youngest age that may sign up (models.ages), None for any age.
+    min_age: int | None = None
 
 
 class Shift(SQLModel, table=True):
@@ -463,3 +469,34 @@ Index(
     sqlite_where=text("role_granted_by IS NOT NULL"),
     postgresql_where=text("role_granted_by IS NOT NULL"),
 )
+
+
+# Minors and guardians (issue 13): a guardian's consent before a minor's first sign-up.
+# ---------------------------------------------------------------------------------------------
+
+
+class ConsentStatus(StrEnum):
+    PENDING = "pending"  # the link exists; no guardian has answered yet
+    GRANTED = "granted"
+    WITHDRAWN = "withdrawn"
+
+
+class GuardianConsent(SQLModel, table=True):
+    """A minor's guardian consent: one row per minor, its history in the audit log (models.guardians)."""
+
+    __tablename__ = "guardian_consent"
+
+    id: int | None = Field(default=None, primary_key=True)
+    volunteer_id: int = Field(foreign_key="volunteer.id", unique=True)
+    # The secret of the `/start g-<code>` link the minor sends their guardian; a withdrawal
+    # replaces it, so an old link cannot grant consent again.
+    code: str = Field(max_length=32, unique=True)
+    status: str = Field(default=ConsentStatus.PENDING, max_length=16)
+    method: str | None = Field(default=None, max_length=16)  # telegram | paper
+    # Who consented in Telegram (need not be a volunteer), or the coordinator who recorded paper.
+    guardian_telegram_id: int | None = Field(default=None, sa_type=BigInteger)
+    recorded_by_telegram_id: int | None = Field(default=None, sa_type=BigInteger)
+    note: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    granted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

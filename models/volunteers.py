@@ -91,9 +91,17 @@ def choose_language(volunteer: Volunteer, *, language: str) -> None:
         volunteer.onboarding_step = OnboardingStep.NAME
 
 
-def set_display_name(volunteer: Volunteer, *, text: str) -> None:
+def set_display_name(volunteer: Volunteer, *, text: str, ask_birth_year: bool = False) -> None:
+    """Keep the name; onboarding goes on to the year of birth (when asked, issue 13) or the phone."""
     volunteer.display_name = clean_display_name(text)
     if volunteer.onboarding_step == OnboardingStep.NAME:
+        volunteer.onboarding_step = OnboardingStep.BIRTH_YEAR if ask_birth_year else OnboardingStep.PHONE
+
+
+def set_birth_year(volunteer: Volunteer, *, year: int | None) -> None:
+    """Keep the year of birth (None when skipped) and move on to the phone (models.ages)."""
+    volunteer.birth_year = year
+    if volunteer.onboarding_step == OnboardingStep.BIRTH_YEAR:
         volunteer.onboarding_step = OnboardingStep.PHONE
 
 

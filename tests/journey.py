@@ -11,12 +11,17 @@ LABELS = {
 }
 
 
-async def register(person: Person, language: str = "ar", gender: str = "female", name: str = "سارة") -> None:
-    """Walk through onboarding: language, name, phone (skipped), center, gender."""
+async def register(
+    person: Person, language: str = "ar", gender: str = "female", name: str = "سارة", birth_year: str | None = "1995"
+) -> None:
+    """Walk through onboarding: language, name, year of birth (BIRTH_YEAR_MODE required, the
+    default; None when the test's settings do not ask it), phone (skipped), center, gender."""
     labels = LABELS[language]
     await person.send("/start")
     await person.press("العربية" if language == "ar" else "English")
     await person.send(name)
+    if birth_year is not None:
+        await person.send(birth_year)
     await person.send(labels["skip"])
     await person.press(labels["center"])
     await person.press(labels[gender])

@@ -69,6 +69,9 @@ EXAMPLES: list[tuple[cd.CallbackData, str]] = [
     (cd.GenderChangeAsk("female"), "pga:v1:female"),
     (cd.GenderChangeDecide(12, "male", "yes"), "pgd:v1:12:male:yes"),
     (cd.EraseMe("no"), "del:v1:no"),
+    (cd.GuardianAnswer("wdy", "Ab3_-xYz0123456Q"), "gd:v1:wdy:Ab3_-xYz0123456Q"),
+    (cd.RosterPhones(44), "rph:v1:44"),
+    (cd.NewOpportunityAge(16), "nopa:v1:16"),
 ]
 
 

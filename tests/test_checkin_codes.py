@@ -182,6 +182,7 @@ async def onboard(person, language: str) -> list:  # type: ignore[type-arg]
     labels = LABELS[language]
     await person.press("العربية" if language == "ar" else "English")
     await person.send("Nour")
+    await person.send("1998")
     await person.send(labels["skip"])
     await person.press(labels["center"])
     return await person.press(labels["female"])

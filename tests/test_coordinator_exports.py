@@ -71,7 +71,8 @@ async def test_xlsx_export_in_arabic(harness):
     assert sent[-1].text == "صفّان"  # the Arabic dual
     with zipfile.ZipFile(io.BytesIO(sent[-1].file or b"")) as book:
         sheet = "".join(book.read(name).decode() for name in book.namelist() if name.startswith("xl/"))
-    assert "'=Huda" in sheet and "Salem" not in sheet
+    # A string cell is never run as a formula: the name is written exactly as it is (issue 13).
+    assert "=Huda" in sheet and "'=Huda" not in sheet and "Salem" not in sheet
 
 
 async def test_a_failed_export_is_told_and_the_bot_goes_on(harness, monkeypatch):

@@ -56,7 +56,8 @@ async def test_the_roster_checks_a_late_volunteer_in_and_one_who_is_here_out_on_
     coordinator = harness.person(COORDINATOR)
     harness.now = START + timedelta(minutes=30)
     roster = await _roster(coordinator, shift)
-    assert roster.labels() == ["🟢 Check in: Badr", "🚫 No-show: Badr", "🟢 Check in: Kamal", "🚫 No-show: Kamal", "🏁 Check out: Ali"]
+    assert roster.labels() == ["🟢 Check in: Badr", "🚫 No-show: Badr", "🟢 Check in: Kamal", "🚫 No-show: Kamal", "🏁 Check out: Ali",
+                              "📱 Phones"]  # issue 13: the phones of the coordinator's own center, audited
     [refreshed] = await coordinator.press("🟢 Check in: Badr", roster)
     assert harness.telegram.callback_answers[-1]["text"] == "🟢 Badr is checked in to Serving the pilgrims. They will be told."
     assert refreshed.message_id == roster.message_id and "Checked in now (2)\nAli, Badr" in refreshed.text

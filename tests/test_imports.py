@@ -247,7 +247,8 @@ async def test_export_then_import_round_trips(session_factory):
     assert (result.opportunities, result.opportunities_unchanged, result.shifts, result.shifts_unchanged) == (5, 5, 8, 8)
     async with session_factory() as session:
         assert await export_csv(session, zone=ZONE) == exported
-    assert exported.startswith(HEADER + "\n") and "2027-01-14T16:00+03:00" in exported
+    # issue 13: the optional min_age column is always exported, after the others
+    assert exported.startswith(HEADER + ",min_age\n") and "2027-01-14T16:00+03:00" in exported
 
 
 async def test_demo_seed_loads_a_bilingual_program_and_can_be_repeated(session_factory):

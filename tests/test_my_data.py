@@ -25,6 +25,7 @@ from models.tables import (
     Broadcast,
     CenterTarget,
     CoordinatorCenter,
+    GuardianConsent,
     OutboxMessage,
     Signup,
     ShiftRating,
@@ -145,6 +146,14 @@ async def a_volunteer_with_data(harness, session_factory, language: str) -> dict
         session.add(ShiftRating(attendance_id=(await session.execute(select(Attendance.id).where(Attendance.volunteer_id == me.id, Attendance.shift_id == done.id))).scalar_one(),
                                 volunteer_id=me.id, opportunity_id=done.opportunity_id, center_id=center.id, score=4,
                                 comment=f"{NAME} enjoyed it", rated_at=past + timedelta(hours=4)))
+        # She is a guardian too (of another volunteer), and has a consent of her own on file.
+        session.add(GuardianConsent(volunteer_id=me.id, code="mine-" + "x" * 16, status="granted", method="paper",
+                                    recorded_by_telegram_id=COORDINATOR, note=f"{NAME}'s form"))
+        minor = Volunteer(telegram_id=7_000_333, display_name="Lina", birth_year=2012)
+        session.add(minor)
+        await session.flush()
+        session.add(GuardianConsent(volunteer_id=minor.id, code="lina-" + "x" * 16, status="granted", method="telegram",
+                                    guardian_telegram_id=SARA))
         # As an admin once, she set her center's targets.
         session.add(CenterTarget(center_id=center.id, year=2026, volunteers=10, set_by_telegram_id=SARA, updated_at=harness.now))
         # She also helped run a center once: a coordinator's traces carry her Telegram id.

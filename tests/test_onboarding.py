@@ -30,6 +30,7 @@ async def test_volunteer_completes_onboarding(harness, session_factory, language
     await sara.press("العربية" if language == "ar" else "English")
     assert ("اسمك" if language == "ar" else "name") in sara.last_text()
     await sara.send("Sara Al-Harbi")
+    await sara.send("1998")
     phone_prompt = sara.last()
     assert phone_prompt.reply_keyboard()[0].get("request_contact") is True
     await sara.share_contact("+966 50 123 4567")
@@ -61,6 +62,7 @@ async def test_someone_elses_contact_is_refused(harness, session_factory):
     await sara.send("/start")
     await sara.press("English")
     await sara.send("Sara")
+    await sara.send("1998")
     [refusal] = await sara.share_contact("+966500000001", own=False)
     assert refusal.text == "Please share your own number with the button below."
 
@@ -95,6 +97,7 @@ async def test_half_done_onboarding_survives_a_restart(harness, engine, settings
     await sara.send("/start")
     await sara.press("English")
     await sara.send("Sara")
+    await sara.send("1998")
     await harness.app.shutdown()
 
     telegram = TelegramDouble()

@@ -86,6 +86,7 @@ async def test_paging_the_centers_twice_on_the_same_message_is_not_an_error(harn
     await sara.send("/start")
     await sara.press("English")
     await sara.send("Sara")
+    await sara.send("1998")
     await sara.send("Skip")
     listing = sara.find_button_message("Next »")
     await sara.press("Next »", listing)

@@ -68,6 +68,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         cd.AdjustAttendance: attendance.adjust_button,
         cd.KeepAttendance: attendance.keep_button,
         cd.NewOpportunity: opportunities.new_opportunity_button,
+        cd.NewOpportunityAge: opportunities.min_age_button,  # issue 13: the preview's minimum age
         cd.PassCheckIn: station.check_in_button,
         cd.PassCheckOut: station.check_out_button,
         cd.PassDismiss: station.dismiss_button,

@@ -13,7 +13,7 @@ from handlers.coordinator.access import peek_conversation, require_staff
 from infra.i18n import Translator
 from models.audit import recent_actions, record_action
 from models.coordination import Actor, center_by_code, load_actor, managed_centers
-from models.exports import EXPORT_KINDS, FORMATS, build_export
+from models.exports import EXPORT_KINDS, FORMATS, PHONE_KINDS, build_export
 from models.imports import export_csv, import_rows, within_managed_centers
 from models.opportunity_csv import ImportErrors, ParsedRow, parse_csv
 from models.tables import Volunteer
@@ -64,7 +64,7 @@ async def export_command(update: Update, context: BotContext) -> None:
         start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
         end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=zone)
         await record_action(session, actor_telegram_id=actor.telegram_id, action="export.data", target=" ".join(args)[:128],
-                            detail=f"{first}..{last}", now=context.now())
+                            detail=f"{first}..{last}" + (" with phones" if args[0] in PHONE_KINDS else ""), now=context.now())
     # Built after the permission check has committed, off the update loop and in a read that holds
     # no write lock: a program-wide export takes seconds, and volunteers' updates must not wait.
     chat = update.effective_chat

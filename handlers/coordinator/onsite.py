@@ -15,6 +15,7 @@ from handlers.attendance import CODE_PREFIX
 from handlers.common import esc, opportunity_title, reply, show
 from handlers.context import BotContext
 from handlers.coordinator.access import parse_or_refuse, refuse_forged, require_staff
+from handlers.coordinator.contacts import with_phones_button
 from handlers.coordinator.roster_buttons import roster_markup
 from infra.i18n import Translator
 from models.attendance_review import Roster, shift_roster
@@ -180,7 +181,7 @@ def render_roster(t: Translator, roster: Roster, *, check_in_open: bool = False)
         lines.append(t.gettext("Nobody holds a seat on this shift."))
     elif any(s.confirmed_at for _, s in roster.expected + roster.late + roster.missing + roster.no_shows):
         lines.append(t.gettext("✅ said “I'll be there” in reply to a reminder."))
-    return "\n".join(lines), roster_markup(t, roster, check_in_open=check_in_open)
+    return "\n".join(lines), with_phones_button(t, roster, roster_markup(t, roster, check_in_open=check_in_open))
 
 
 def check_in_is_open(context: BotContext, shift: Shift) -> bool:

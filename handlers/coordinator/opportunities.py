@@ -25,6 +25,7 @@ from handlers.coordinator.onsite import shift_problem_text
 from infra.i18n import Translator
 from models.authoring import (
     DESCRIPTION_MAX,
+    MIN_AGE_CHOICES,
     TITLE_MAX,
     OpportunityDraft,
     ShiftSpecError,
@@ -167,7 +168,44 @@ def render_preview(t: Translator, draft: OpportunityDraft, center: Center | None
     lines += [f"• {t.span(s.starts_at, s.ends_at)} · " + t.gettext("Seats taken: {taken} of {capacity}").format(taken=t.number(0), capacity=t.number(s.capacity)) for s in draft.shift_specs()]
     if draft.latitude is None:
         lines.append(t.gettext("📍 No site location: check-in by QR code only."))
+    if draft.min_age:
+        lines.append(t.gettext("🔞 For volunteers aged {age} and over.").format(age=t.number(draft.min_age)))
     return "\n".join(lines)
+
+
+def preview_markup(t: Translator, draft: OpportunityDraft) -> InlineKeyboardMarkup:
+    """Publish or discard, and the minimum age (issue 13): the chosen one is marked."""
+    def age(value: int) -> InlineKeyboardButton:
+        label = t.gettext("Any age") if value == 0 else t.gettext("{age}+").format(age=t.number(value))
+        chosen = (draft.min_age or 0) == value
+        return InlineKeyboardButton(("• " if chosen else "") + label, callback_data=cd.NewOpportunityAge(value).data)
+    return InlineKeyboardMarkup([
+        [age(value) for value in MIN_AGE_CHOICES],
+        [InlineKeyboardButton(t.gettext("🚀 Publish"), callback_data=cd.NewOpportunity("pub", "go").data),
+         InlineKeyboardButton(t.gettext("🗑 Discard"), callback_data=cd.NewOpportunity("drop", "1").data)],
+    ])
+
+
+async def min_age_button(update: Update, context: BotContext) -> None:
+    """Any age / 12+ / 16+ / 18+ on the preview: set the draft's minimum age and show it again."""
+    query = update.callback_query
+    assert query is not None
+    parsed = await parse_or_refuse(update, context, cd.NewOpportunityAge, action="opportunity.create")
+    if parsed is None:
+        return
+    async with context.transaction() as session:
+        actor, t = await require_staff(update, context, session, action="opportunity.create")
+        if actor is None:
+            return
+        step, draft = _load(actor.volunteer)
+        if read_conversation(actor.volunteer).get("flow") != FLOW or step != "preview" or parsed.min_age not in MIN_AGE_CHOICES:
+            await query.answer(t.gettext("This draft is no longer open. Send /newopp to start again."), show_alert=True)
+            return
+        draft.min_age = parsed.min_age or None
+        _save(actor.volunteer, "preview", draft)
+        center = await session.get(Center, draft.center_id) if draft.center_id else None
+    await query.answer()
+    await show(query, render_preview(t, draft, center), preview_markup(t, draft))
 
 
 async def new_opportunity_button(update: Update, context: BotContext) -> None:
@@ -231,10 +269,7 @@ async def new_opportunity_button(update: Update, context: BotContext) -> None:
     if answer is not None:
         await show(query, answer)
     elif following == "preview":
-        await reply(update, render_preview(t, draft, center), InlineKeyboardMarkup([[
-            InlineKeyboardButton(t.gettext("🚀 Publish"), callback_data=cd.NewOpportunity("pub", "go").data),
-            InlineKeyboardButton(t.gettext("🗑 Discard"), callback_data=cd.NewOpportunity("drop", "1").data),
-        ]]))
+        await reply(update, render_preview(t, draft, center), preview_markup(t, draft))
     else:
         assert following is not None
         await _ask(update, session, t, following, centers)

@@ -13,6 +13,7 @@ from handlers.coordinator.access import parse_or_refuse, require_staff
 from handlers.coordinator.attendance import parse_amount, review_problem_text, staff_for_attendance
 from infra.i18n import Translator
 from models.attendance_review import ReviewError, adjust_credited_minutes
+from models.contact_visibility import audit_contact_view, sees_contact
 from models.coordination import Actor
 from models.corrections import Fix, FixOutcome, correct_times, parse_times, shift_day
 from models.lookup import (
@@ -81,8 +82,12 @@ async def records_view(
     if found.center is not None:
         head += f" · {esc(center_name(found.center, t.language))}"
     ids = t.gettext("Telegram id: {id}").format(id=f"<code>{volunteer.telegram_id}</code>")
-    if volunteer.phone:
+    # The phone only for admins and their own center's coordinators; every card shown is audited.
+    shown = bool(volunteer.phone) and sees_contact(actor, volunteer)
+    if shown:
         ids += f" · 📱 <code>{esc(volunteer.phone)}</code>"
+    await audit_contact_view(session, actor=actor, action="records.view", target=f"volunteer:{volunteer.telegram_id}",
+                             shown=int(shown), hidden=int(bool(volunteer.phone) and not shown), now=now)
     total = t.ngettext("{duration} credited, in {n} record", "{duration} credited, in {n} records", found.record_count).format(
         duration=t.duration(found.total_minutes), n=t.number(found.record_count))
     if not actor.is_admin:

@@ -158,6 +158,14 @@ def render_check_in(t: Translator, holder: Volunteer, result: PassCheckIn, token
         if result.opportunity.gender == GenderRule.FEMALE:
             return t.gettext("{name} cannot join <b>{title}</b>: it is for women only.").format(name=name, title=title), None
         return t.gettext("{name} cannot join <b>{title}</b>: it is for men only.").format(name=name, title=title), None
+    if result.outcome == PassCheckInOutcome.TOO_YOUNG:
+        assert result.opportunity is not None
+        return t.gettext("{name} cannot join <b>{title}</b>: it is for volunteers aged {age} and over.").format(
+            name=name, title=title, age=t.number(result.opportunity.min_age or 0)), None
+    if result.outcome == PassCheckInOutcome.CONSENT_NEEDED:
+        return t.gettext("{name} is under 18 and has no guardian's consent on record yet, so they cannot be added to <b>{title}</b>. "
+                         "A guardian can consent with the link the bot gives them, or you can record a consent on paper with /consent.").format(
+            name=name, title=title), None
     if result.outcome == PassCheckInOutcome.CHECKED_IN_ELSEWHERE:
         return t.gettext("{name} is still checked in to another shift. Scan the pass again to check them out of it first.").format(name=name), None
     if result.outcome == PassCheckInOutcome.UNAVAILABLE:

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.notices import announcements, corrections, journey, passes, profiles, ratings, thanks
+from handlers.notices import announcements, corrections, guardians, journey, passes, profiles, ratings, thanks
 from handlers.notices.rendered import Rendered
 from infra.i18n import Translator
 from models.notices.kinds import NoticeKind
@@ -42,6 +42,8 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.RATING_REQUEST: ratings.render_rating_request,
     NoticeKind.GENDER_REQUESTED: profiles.render_gender_requested,
     NoticeKind.PROFILE_CHANGED: profiles.render_profile_changed,
+    NoticeKind.GUARDIAN_CONSENT_GIVEN: guardians.render_consent_given,
+    NoticeKind.GUARDIAN_CONSENT_WITHDRAWN: guardians.render_consent_withdrawn,
 }
 
 

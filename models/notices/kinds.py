@@ -29,3 +29,6 @@ class NoticeKind(StrEnum):
     # A volunteer's own data (issue 13)
     GENDER_REQUESTED = "gender_requested"  # to coordinators: a volunteer asks to change their gender
     PROFILE_CHANGED = "profile_changed"  # to the volunteer: staff changed (or declined to change) their profile
+    # Minors and guardians (issue 13): the minor hears that a guardian's consent was given or withdrawn.
+    GUARDIAN_CONSENT_GIVEN = "guardian_consent_given"
+    GUARDIAN_CONSENT_WITHDRAWN = "guardian_consent_withdrawn"

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.notices import announcements, corrections, journey, passes, profiles, ratings, thanks
+from models.notices import announcements, corrections, guardians, journey, passes, profiles, ratings, thanks
 from models.notices.kinds import NoticeKind
 from models.notices.loading import Loader
 
@@ -33,6 +33,8 @@ LOADERS: dict[NoticeKind, Loader] = {
     NoticeKind.RATING_REQUEST: ratings.load_rating_request,
     NoticeKind.GENDER_REQUESTED: profiles.load_gender_requested,
     NoticeKind.PROFILE_CHANGED: profiles.load_profile_changed,
+    NoticeKind.GUARDIAN_CONSENT_GIVEN: guardians.load_consent_given,
+    NoticeKind.GUARDIAN_CONSENT_WITHDRAWN: guardians.load_consent_withdrawn,
 }
 
 

@@ -50,6 +50,8 @@ async def register(user: SimulatedUser, language: str, name: str) -> ChatMessage
     user.press_button(labels["language"])
     await user.wait_for_message(lambda m: "?" in (m.text or "") or "؟" in (m.text or ""), timeout=WAIT)
     user.send_text(name)
+    await user.wait_for_message(lambda m: "2001" in (m.text or ""), timeout=WAIT)  # the year of birth (issue 13)
+    user.send_text("1998")
     await user.wait_for_message(lambda m: bool(user.reply_keyboard()), timeout=WAIT)
     user.send_text(labels["skip"])
     await user.wait_for_message(has_button(labels["center"]), timeout=WAIT)
