@@ -31,6 +31,7 @@ from handlers import (
     schedule,
     settings,
     signups,
+    teams,
 )
 from handlers import callback_data as cd
 from handlers.context import remember_update
@@ -56,6 +57,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     reminders.register(app)
     offers.register(app)
     settings.register(app)
+    teams.register(app)
     coordinator.register(app)
 
     app.add_handler(CommandHandler("start", general.start, filters=private))

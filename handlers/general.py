@@ -39,6 +39,8 @@ COMMANDS = (
     ("settings", N_("Reminder settings")),
     ("help", N_("What can this bot do?")),
     ("start", N_("Start or go to the main menu")),
+    ("team", N_("My neighborhood team")),
+    ("swap", N_("Give my seat to a teammate")),
 )
 
 

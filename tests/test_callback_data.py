@@ -57,6 +57,15 @@ EXAMPLES: list[tuple[cd.CallbackData, str]] = [
     (cd.MarkPresent(40, "shift"), "mp:v1:40:shift"),
     (cd.CorrectRecord(9), "fix:v1:9"),
     (cd.VolunteerRecords(12, 1), "rec:v1:12:1"),
+    (cd.TeamDecision(7, "yes"), "tmd:v1:7:yes"),
+    (cd.TeamPage(7), "tmp:v1:7"),
+    (cd.TeamLeave(7, "ask"), "tml:v1:7:ask"),
+    (cd.TeamBookShift(7, 12), "tmb:v1:7:12"),
+    (cd.TeamBookSeats(7, 12, 3), "tmn:v1:7:12:3"),
+    (cd.TeamSeatClaim(5), "tmc:v1:5"),
+    (cd.SwapSeat(40), "sws:v1:40"),
+    (cd.SwapTo(40, 9), "swt:v1:40:9"),
+    (cd.SwapAnswer(3, "no"), "swa:v1:3:no"),
 ]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.notices import announcements, corrections, journey, passes, thanks
+from handlers.notices import announcements, corrections, journey, passes, teams, thanks
 from handlers.notices.rendered import Rendered
 from infra.i18n import Translator
 from models.notices.kinds import NoticeKind
@@ -39,6 +39,12 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.CHECKED_IN_FOR: corrections.render_checked_in_for,
     NoticeKind.CHECKED_OUT_FOR: corrections.render_checked_out_for,
     NoticeKind.MARKED_PRESENT: corrections.render_marked_present,
+    NoticeKind.TEAM_REQUESTED: teams.render_team_requested,
+    NoticeKind.TEAM_DECIDED: teams.render_team_decided,
+    NoticeKind.TEAM_SEATS: teams.render_team_seats,
+    NoticeKind.TEAM_MESSAGE: teams.render_team_message,
+    NoticeKind.SWAP_OFFERED: teams.render_swap_offered,
+    NoticeKind.SWAP_ANSWERED: teams.render_swap_answered,
 }
 
 

@@ -25,3 +25,9 @@ class NoticeKind(StrEnum):
     CHECKED_IN_FOR = "checked_in_for"  # a coordinator checked the volunteer in on their behalf
     CHECKED_OUT_FOR = "checked_out_for"  # ... or out
     MARKED_PRESENT = "marked_present"  # a no-show (or a missed check-in) recorded as present
+    TEAM_REQUESTED = "team_requested"  # to a center's coordinators: a volunteer asks to found a team
+    TEAM_DECIDED = "team_decided"  # to that volunteer: approved or declined
+    TEAM_SEATS = "team_seats"  # to each member: the leader booked seats, confirm yours
+    TEAM_MESSAGE = "team_message"  # the leader's message to the team
+    SWAP_OFFERED = "swap_offered"  # a teammate offers you their seat
+    SWAP_ANSWERED = "swap_answered"  # to the giver: the teammate took the seat or said no

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.notices import announcements, corrections, journey, passes, thanks
+from models.notices import announcements, corrections, journey, passes, teams, thanks
 from models.notices.kinds import NoticeKind
 from models.notices.loading import Loader
 
@@ -30,6 +30,12 @@ LOADERS: dict[NoticeKind, Loader] = {
     NoticeKind.CHECKED_IN_FOR: corrections.load_checked_in_for,
     NoticeKind.CHECKED_OUT_FOR: corrections.load_checked_out_for,
     NoticeKind.MARKED_PRESENT: corrections.load_marked_present,
+    NoticeKind.TEAM_REQUESTED: teams.load_team_requested,
+    NoticeKind.TEAM_DECIDED: teams.load_team_decided,
+    NoticeKind.TEAM_SEATS: teams.load_team_seats,
+    NoticeKind.TEAM_MESSAGE: teams.load_team_message,
+    NoticeKind.SWAP_OFFERED: teams.load_swap_offered,
+    NoticeKind.SWAP_ANSWERED: teams.load_swap_answered,
 }
 
 
