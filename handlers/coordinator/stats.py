@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from handlers import callback_data as cd
 from handlers.common import center_name, esc, reply, show
 from handlers.context import BotContext
+from handlers.coordinator import team_stats
 from handlers.coordinator.access import parse_or_refuse, require_staff
 from infra.charts import Bar, progress_chart
 from infra.i18n import Translator
@@ -113,6 +114,7 @@ async def _figures_answer(
     center = next((c for c in centers if c.id == center_id), None)
     scope = center_name(center, t.language) if center else t.gettext("All centers")
     text = render_figures(t, figures, context.settings, scope)
+    text += "\n\n" + await team_stats.team_section(context, t, center_id=center_id, centers=centers)  # issue 12: teams
     chart = await asyncio.to_thread(
         progress_chart,
         title=t.gettext("Program figures {year}: {scope}").format(year=figures.year, scope=scope),
