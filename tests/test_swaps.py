@@ -9,7 +9,16 @@ import pytest
 from handlers import callback_data as cd
 from models.tables import SeatSwap, SignupStatus, SwapStatus
 from tests.factories import make_center, make_opportunity
-from tests.team_support import person, plain, row, translator, send_outbox, shift_row, signup_of, team_with
+from tests.team_support import (
+    person,
+    plain,
+    row,
+    send_outbox,
+    shift_row,
+    signup_of,
+    team_with,
+    translator,
+)
 
 STALE = "This button is no longer valid. Please open the menu again."
 TEXT = {

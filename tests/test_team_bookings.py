@@ -11,7 +11,16 @@ from handlers import callback_data as cd
 from models.tables import Shift, SignupStatus
 from tests.coordinator_support import sessions
 from tests.factories import make_center, make_opportunity
-from tests.team_support import booking_of, person, plain, send_outbox, shift_row, signup_of, sweep, team_with
+from tests.team_support import (
+    booking_of,
+    person,
+    plain,
+    send_outbox,
+    shift_row,
+    signup_of,
+    sweep,
+    team_with,
+)
 
 TEXT = {
     "en": {

@@ -13,7 +13,7 @@ from models.tables import Team, TeamMember, TeamStatus
 from tests.conftest import COORDINATOR_ID
 from tests.coordinator_support import make_person, sessions
 from tests.factories import make_center, make_opportunity
-from tests.team_support import plain, person, row, send_outbox, team_with, translator, worked
+from tests.team_support import person, plain, row, send_outbox, team_with, translator, worked
 
 STALE = "This button is no longer valid. Please open the menu again."
 
