@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from handlers import callback_data as cd
-from models.tables import Team, TeamMember, TeamStatus
+from models.demo_data import seed_demo_data
+from models.demo_teams import DEMO_INVITE_CODE
+from models.tables import Center, Team, TeamMember, TeamStatus
 from tests.conftest import COORDINATOR_ID
 from tests.coordinator_support import make_person, sessions
 from tests.factories import make_center, make_opportunity
@@ -186,3 +189,19 @@ async def test_stats_count_teams_members_and_rank_them_by_confirmed_hours_this_m
     assert "Neighborhood teams" in plain(figures)
     assert "Al-Awali Center: 2 teams · 4 members · 3 hours" in plain(figures)
     assert plain(figures).index("🥇 Eagles — 2 hours") < plain(figures).index("🥈 Falcons — 1 hour")
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+async def test_the_demo_team_is_seeded_once_and_a_demo_persona_can_join_it(harness, session_factory, language):
+    zone = harness.app.bot_data.services.settings.zone
+    for later in (0, 5):
+        async with session_factory() as session, session.begin():
+            await seed_demo_data(session, now=harness.now + timedelta(hours=later), zone=zone)
+    async with session_factory() as session:
+        assert (await session.execute(select(func.count()).select_from(Team))).scalar_one() == 1
+        assert (await session.execute(select(func.count()).select_from(TeamMember))).scalar_one() == 3
+    center = await row(harness, Team, invite_code=DEMO_INVITE_CODE)
+    awali = await row(harness, Center, id=center.center_id)
+    await person(harness, 1001, awali, language=language, name="Sara")
+    [joined] = await harness.person(1001).send(f"/start t-{DEMO_INVITE_CODE}")
+    assert TEXT[language]["welcome"].replace("Falcons", "فريق شباب العوالي") in plain(joined)
