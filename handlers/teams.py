@@ -48,7 +48,7 @@ def render_team_page(t: Translator, page: TeamPage, *, leader_view: bool, link: 
     assert team.id is not None
     lines = [
         t.gettext("👥 <b>{team}</b> — {center}").format(team=esc(team.name), center=esc(center_name(page.center, t.language))),
-        t.gettext("Leader: {leader}").format(leader=esc(page.leader.display_name)),
+        t.gettext("Leader: {leader}").format(leader=esc(page.leader_name)),
         t.ngettext("{n} member", "{n} members", len(page.members)).format(n=t.number(len(page.members))),
         t.gettext("⏱ The team's confirmed hours: this month {month} · this year {year}").format(
             month=t.duration(page.month_minutes), year=t.duration(page.year_minutes)
