@@ -10,10 +10,10 @@ cannot leave (the team would have nobody to book for it).
 from __future__ import annotations
 
 import secrets
-from functools import cache
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, case, select
@@ -311,9 +311,8 @@ class TeamPage:
 def _page_query() -> Select[Any]:
     """The team page's statement, built once: bound parameters for the team and the periods
     (building it costs more than running it: the pending subqueries alias the attendance table)."""
-    month_start, month_end, year_start, year_end = (
-        bindparam(name, type_=UTCDateTime()) for name in ("month_start", "month_end", "year_start", "year_end")
-    )
+    bounds: list[Any] = [bindparam(name, type_=UTCDateTime()) for name in ("month_start", "month_end", "year_start", "year_end")]
+    month_start, month_end, year_start, year_end = bounds
     minutes = col(Attendance.credited_minutes)
     in_month = and_(col(Attendance.checked_in_at) >= month_start, col(Attendance.checked_in_at) < month_end)
     member = col(TeamMember.volunteer_id)
