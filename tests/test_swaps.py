@@ -191,3 +191,25 @@ async def test_giving_the_seat_back_to_the_waitlist_promotes_the_first_in_line(h
     assert (await signup_of(harness, leila, shift)).status == SignupStatus.CANCELLED
     assert (await signup_of(harness, waiting, shift)).status == SignupStatus.CONFIRMED
     assert (await signup_of(harness, other, shift)).status == SignupStatus.CONFIRMED
+
+
+async def test_nobody_else_can_take_the_seat_while_it_moves(harness, session_factory):
+    center = await make_center(session_factory)
+    _, [shift] = await make_opportunity(session_factory, center=center, starts=[harness.now + timedelta(days=2)], capacity=1)
+    leila = await person(harness, 2001, center, name="Leila")
+    huda = await person(harness, 2002, center, name="Huda")
+    outsider = await person(harness, 2010, center)
+    await team_with(harness, center, leila, huda)
+    await seat_for(harness, 2001, shift)
+    signup = await signup_of(harness, leila, shift)
+    [start] = await harness.person(2001).send("/start")
+    await harness.person(2001).press_data(cd.SwapTo(signup.id, huda.id).data, start)
+
+    await seat_for(harness, 2010, shift)  # while offered: the seat is still Leila's
+    assert "this shift is full" in plain(harness.person(2010).last())
+    swap = await row(harness, SeatSwap)
+    await harness.person(2002).press_data(cd.SwapAnswer(swap.id, "yes").data, start)
+    await seat_for(harness, 2010, shift)  # once moved: Huda's, never free in between
+    assert "this shift is full" in plain(harness.person(2010).last())
+    assert (await shift_row(harness, shift.id)).seats_taken == 1 and await signup_of(harness, outsider, shift) is None
+    assert (await signup_of(harness, huda, shift)).status == SignupStatus.CONFIRMED
