@@ -233,6 +233,8 @@ async def claim_seat(session: AsyncSession, *, volunteer: Volunteer, booking_id:
 async def _release(session: AsyncSession, *, booking: TeamBooking, shift: Shift, now: datetime, offers: OfferRules) -> list[Signup]:
     """Give the booking's unclaimed seats back to the shift, and the waitlist its chance at them."""
     held, booking.held, booking.released_at = booking.held, 0, now
+    if shift.status != ShiftStatus.ACTIVE:
+        return []  # cancelling a shift sets its seats_taken to 0: nothing left to give back
     await session.execute(update(Shift).where(col(Shift.id) == shift.id).values(seats_taken=col(Shift.seats_taken) - held))
     await session.flush()
     await session.refresh(shift)

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import update
 
 from handlers import callback_data as cd
+from models.authoring import cancel_shift
 from models.tables import Shift, SignupStatus
 from tests.coordinator_support import sessions
 from tests.factories import make_center, make_opportunity
@@ -159,3 +160,16 @@ async def test_a_member_of_the_other_gender_cannot_confirm_a_seat_on_a_womens_sh
     [refused] = await harness.person(2003).press_data(cd.TeamSeatClaim(booking.id).data, forged)
     assert plain(refused) == text["women"]
     assert await signup_of(harness, omar, shift) is None and (await booking_of(harness, team)).held == 2
+
+
+async def test_a_cancelled_shift_gives_nothing_back_twice(harness, session_factory, center):
+    leila = await person(harness, 2001, center, name="Leila")
+    team = await team_with(harness, center, leila, await person(harness, 2002, center))
+    _, [shift] = await make_opportunity(session_factory, center=center, starts=[harness.now + timedelta(days=3)], capacity=3)
+    [start] = await harness.person(2001).send("/start")
+    await harness.person(2001).press_data(cd.TeamBookSeats(team.id, shift.id, 2).data, start)
+    async with sessions(harness)() as session, session.begin():
+        await cancel_shift(session, shift_id=shift.id, actor_telegram_id=1, now=harness.now)  # seats_taken back to 0
+    harness.advance(hours=25)
+    await sweep(harness)
+    assert (await shift_row(harness, shift.id)).seats_taken == 0 and (await booking_of(harness, team)).held == 0
