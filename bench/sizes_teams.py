@@ -79,8 +79,8 @@ async def run(path: str, runs: int) -> None:
         outsiders = list((await session.execute(
             select(Volunteer).where(col(Volunteer.registered_at).is_not(None), ~col(Volunteer.id).in_(select(col(TeamMember.volunteer_id)))).limit(runs)
         )).scalars())
-    now = latest + timedelta(minutes=1)
-    print(f"teams {len(teams):,}, members {members:,}; now = {now:%Y-%m-%d %H:%M} UTC (the latest check-in)")
+    now = latest - timedelta(days=2)  # inside the fixture's last full month: a month of records to rank
+    print(f"teams {len(teams):,}, members {members:,}; now = {now:%Y-%m-%d %H:%M} UTC (two days before the latest check-in)")
     start, end = month_bounds(now, zone)
     year_start, _ = year_bounds(now.astimezone(zone).year, zone)
     picks = [rng.choice(teams) for _ in range(runs)]
