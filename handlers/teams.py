@@ -259,7 +259,8 @@ async def message_team_command(update: Update, context: BotContext) -> None:
     """/teammsg <text>: the leader's message to every member (at most 3 in 24 hours)."""
     message = update.effective_message
     assert message is not None
-    text = (message.text or "").partition(" ")[2] if message.text else ""
+    parts = (message.text or "").split(maxsplit=1)  # the command, then the message as typed (lines kept)
+    text = parts[1] if len(parts) > 1 else ""
     async with context.transaction() as session:
         volunteer = await require_registration(update, context, session)
         if volunteer is None:

@@ -161,7 +161,7 @@ async def test_the_leader_messages_the_team_at_most_three_times_a_day(harness, c
     await team_with(harness, center, leila, *members)
     first_at = harness.now
     for number in range(3):
-        [sent] = await harness.person(2001).send(f"/teammsg Meeting {number} at the center")
+        [sent] = await harness.person(2001).send(f"/teammsg Meeting {number}\nat the center")
         assert text["sent"] in plain(sent)
         harness.advance(hours=1)
     [refused] = await harness.person(2001).send("/teammsg One more")
@@ -169,7 +169,7 @@ async def test_the_leader_messages_the_team_at_most_three_times_a_day(harness, c
     assert text["limit"] in plain(refused) and t.time(first_at + timedelta(hours=24)) in plain(refused)
     await send_outbox(harness)
     received = [plain(m) for m in harness.person(2002).messages()]
-    assert len(received) == 3 and all(text["heading"] in m for m in received) and "Meeting 2 at the center" in received[-1]
+    assert len(received) == 3 and all(text["heading"] in m for m in received) and "Meeting 2\nat the center" in received[-1]
     [not_leader] = await harness.person(2002).send("/teammsg hello")
     assert plain(not_leader) == t.gettext("Only a team leader can message the team.")
 
