@@ -14,6 +14,7 @@ from handlers.gate import require_registration
 from infra.i18n import Translator
 from models.coordination import center_by_code, load_actor
 from models.tables import Team
+from models.team_messages import MessageOutcome, message_team
 from models.teams import (
     DecisionOutcome,
     FoundOutcome,
@@ -21,13 +22,11 @@ from models.teams import (
     JoinOutcome,
     JoinResult,
     LeaveOutcome,
-    MessageOutcome,
     TeamPage,
     decide_team,
     found_team,
     join_team,
     leave_team,
-    message_team,
     request_team,
     team_of_member,
     team_page,

@@ -1,5 +1,6 @@
 """Neighborhood teams: founding one (by a coordinator, or a volunteer's request a coordinator
-approves), joining with the invite code, leaving, the team page and the leader's messages.
+approves), joining with the invite code, leaving, and the team page (the leader's messages are in
+models.team_messages, bookings in models.team_bookings).
 
 A volunteer is in at most one team per center: `team_member` repeats the team's center and the
 database refuses a second row for the same center and volunteer (uq_team_member_center_volunteer),
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from functools import cache
 from typing import Any
@@ -32,7 +33,6 @@ from models.tables import (
     Role,
     Team,
     TeamMember,
-    TeamMessage,
     TeamStatus,
     Volunteer,
 )
@@ -40,9 +40,6 @@ from models.tables import (
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and typed
 CODE_LENGTH = 8
 MAX_NAME = 64
-MESSAGES_PER_DAY = 3  # a leader's messages to the team in any 24 hours
-MESSAGE_WINDOW = timedelta(hours=24)
-MAX_MESSAGE = 3000  # leaves room for the heading within Telegram's 4096
 
 
 def new_invite_code() -> str:
@@ -364,63 +361,6 @@ async def team_page(session: AsyncSession, *, team: Team, now: datetime, zone: t
         center = await session.get(Center, team.center_id)  # type: ignore[assignment]
         assert center is not None
     return TeamPage(team, center, members)
-
-
-class MessageOutcome(StrEnum):
-    SENT = "sent"
-    LIMIT = "limit"  # three already in the last 24 hours: `next_at` says when the next may go
-    NOT_LEADER = "not_leader"
-    EMPTY = "empty"
-    NO_MEMBERS = "no_members"  # nobody but the leader yet
-
-
-@dataclass
-class MessageResult:
-    outcome: MessageOutcome
-    team: Team | None = None
-    recipients: int = 0
-    next_at: datetime | None = None
-
-
-async def message_team(session: AsyncSession, *, leader: Volunteer, team_id: int, text: str, now: datetime) -> MessageResult:
-    """The leader's message, queued to every other member (at most MESSAGES_PER_DAY per 24 hours)."""
-    team = await session.get(Team, team_id, with_for_update=True)  # two messages at once count one after the other
-    if team is None or team.leader_id != leader.id or team.status != TeamStatus.ACTIVE:
-        return MessageResult(MessageOutcome.NOT_LEADER, team)
-    text = text.strip()[:MAX_MESSAGE]
-    if not text:
-        return MessageResult(MessageOutcome.EMPTY, team)
-    recent = list(
-        (
-            await session.execute(
-                select(col(TeamMessage.sent_at))
-                .where(col(TeamMessage.team_id) == team_id, col(TeamMessage.sent_at) > now - MESSAGE_WINDOW)
-                .order_by(col(TeamMessage.sent_at))
-            )
-        ).scalars()
-    )
-    if len(recent) >= MESSAGES_PER_DAY:
-        return MessageResult(MessageOutcome.LIMIT, team, next_at=recent[len(recent) - MESSAGES_PER_DAY] + MESSAGE_WINDOW)
-    recipients = [
-        (vid, chat)
-        for vid, chat in await session.execute(
-            select(col(Volunteer.id), col(Volunteer.telegram_id))
-            .join(TeamMember, col(TeamMember.volunteer_id) == col(Volunteer.id))
-            .where(col(TeamMember.team_id) == team_id, col(Volunteer.id) != leader.id)
-        )
-    ]
-    if not recipients:
-        return MessageResult(MessageOutcome.NO_MEMBERS, team)
-    assert leader.id is not None
-    message = TeamMessage(team_id=team_id, sent_by=leader.id, text=text, sent_at=now)
-    session.add(message)
-    await session.flush()
-    for vid, chat in recipients:
-        await enqueue(
-            session, key=f"team-message:{message.id}:{vid}", chat_id=int(chat), volunteer_id=int(vid or 0),
-            kind=NoticeKind.TEAM_MESSAGE, payload={"message_id": message.id}, now=now, priority=PRIORITY_NOTICE,
-        )
-    return MessageResult(MessageOutcome.SENT, team, recipients=len(recipients))
 
 
 async def team_led_by(session: AsyncSession, *, team_id: int, volunteer: Volunteer) -> Team | None:
