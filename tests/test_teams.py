@@ -212,3 +212,39 @@ async def test_the_demo_team_is_seeded_once_and_a_demo_persona_can_join_it(harne
     await person(harness, 1001, awali, language=language, name="Sara")
     [joined] = await harness.person(1001).send(f"/start t-{DEMO_INVITE_CODE}")
     assert TEXT[language]["welcome"].replace("Falcons", "فريق شباب العوالي") in plain(joined)
+
+
+async def test_two_joins_racing_each_other_leave_the_volunteer_in_one_team(harness, session_factory, center, engine, monkeypatch):
+    """Both joins pass the check before either inserts: the unique constraint decides. (On SQLite
+    write transactions start one after the other, so only PostgreSQL can race them.)"""
+    import asyncio
+
+    from models import teams as module
+    from models.teams import JoinOutcome, join_team
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises write transactions: the two joins cannot overlap")
+    huda = await person(harness, 2002, center, name="Huda")
+    first = await team_with(harness, center, await person(harness, 2001, center), name="Falcons")
+    second = await team_with(harness, center, await person(harness, 2003, center), name="Eagles")
+    both_checked, arrived = asyncio.Event(), []
+    real = module.team_of_in_center
+
+    async def check_then_wait(session, **kwargs):  # type: ignore[no-untyped-def]
+        found = await real(session, **kwargs)
+        arrived.append(1)
+        if len(arrived) >= 2:
+            both_checked.set()
+        await asyncio.wait_for(both_checked.wait(), 10)
+        return found
+
+    monkeypatch.setattr(module, "team_of_in_center", check_then_wait)
+
+    async def join(code: str) -> JoinOutcome:
+        async with session_factory() as session, session.begin():
+            return (await join_team(session, volunteer=huda, code=code, now=harness.now)).outcome
+
+    outcomes = await asyncio.gather(join(first.invite_code), join(second.invite_code))
+    async with session_factory() as session:
+        rows = (await session.execute(select(func.count()).select_from(TeamMember).where(TeamMember.volunteer_id == huda.id))).scalar_one()
+    assert rows == 1 and sorted(outcomes) == sorted([JoinOutcome.JOINED, JoinOutcome.OTHER_TEAM]), outcomes
