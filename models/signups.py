@@ -148,11 +148,13 @@ async def waitlist_position(session: AsyncSession, *, signup: Signup) -> int:
 
 
 async def seat_refusal(
-    session: AsyncSession, *, volunteer: Volunteer, shift: Shift, opportunity: Opportunity, now: datetime
+    session: AsyncSession, *, volunteer: Volunteer, shift: Shift, opportunity: Opportunity, now: datetime,
+    from_waitlist: bool = False,
 ) -> tuple[SignupResult | None, Signup | None]:
     """Why this volunteer may not take a seat on this (locked, open) shift, or None; and their
     sign-up row on it, if any (a cancelled one is reused). The rules of every way to a seat: the
-    start, the opportunity's gender, a place already held, an overlapping shift."""
+    start, the opportunity's gender, a place already held, an overlapping shift. from_waitlist: a
+    seat handed to them (a team seat, a teammate's) may replace their waitlist place."""
     base: dict[str, Any] = {"shift": shift, "opportunity": opportunity}
     if shift.starts_at <= now:
         return SignupResult(SignupOutcome.STARTED, **base), None
@@ -168,7 +170,7 @@ async def seat_refusal(
         return SignupResult(SignupOutcome.ALREADY_CONFIRMED, signup=existing, **base), existing
     if existing is not None and existing.status == SignupStatus.OFFERED:
         return SignupResult(SignupOutcome.OFFERED, signup=existing, **base), existing
-    if existing is not None and existing.status == SignupStatus.WAITLISTED:
+    if existing is not None and existing.status == SignupStatus.WAITLISTED and not from_waitlist:
         position = await waitlist_position(session, signup=existing)
         return SignupResult(
             SignupOutcome.ALREADY_WAITLISTED, signup=existing, waitlist_position=position, **base

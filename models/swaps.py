@@ -104,7 +104,7 @@ async def offer_swap(session: AsyncSession, *, volunteer: Volunteer, signup_id: 
     teammate = next((v for v in await teammates(session, volunteer_id=volunteer.id) if v.id == teammate_id), None)
     if teammate is None:
         return SwapResult(SwapOutcome.NOT_TEAMMATE, **base)  # type: ignore[arg-type]
-    refusal, _ = await seat_refusal(session, volunteer=teammate, shift=shift, opportunity=opportunity, now=now)
+    refusal, _ = await seat_refusal(session, volunteer=teammate, shift=shift, opportunity=opportunity, now=now, from_waitlist=True)
     if refusal is not None:
         return SwapResult(SwapOutcome.REFUSED, teammate=teammate, refusal=refusal, **base)  # type: ignore[arg-type]
     await _withdraw_open(session, signup_id=signup_id, now=now)
@@ -154,7 +154,9 @@ async def answer_swap(session: AsyncSession, *, volunteer: Volunteer, swap_id: i
         return SwapResult(SwapOutcome.DECLINED, **base)  # type: ignore[arg-type]
     if not any(v.id == swap.from_volunteer_id for v in await teammates(session, volunteer_id=volunteer.id)):
         return SwapResult(SwapOutcome.NOT_TEAMMATE, **base)  # type: ignore[arg-type]  # one of them left the team
-    refusal, existing = await seat_refusal(session, volunteer=volunteer, shift=shift, opportunity=opportunity, now=now)
+    refusal, existing = await seat_refusal(
+        session, volunteer=volunteer, shift=shift, opportunity=opportunity, now=now, from_waitlist=True
+    )
     if refusal is not None:
         return SwapResult(SwapOutcome.REFUSED, refusal=refusal, **base)  # type: ignore[arg-type]
     # The move: both rows change in this transaction, under the shift's lock; seats_taken stays.

@@ -210,7 +210,9 @@ async def claim_seat(session: AsyncSession, *, volunteer: Volunteer, booking_id:
         return ClaimResult(ClaimOutcome.GONE, **base)  # type: ignore[arg-type]
     if shift.status != ShiftStatus.ACTIVE or opportunity.status != OpportunityStatus.PUBLISHED:
         return ClaimResult(ClaimOutcome.GONE, **base)  # type: ignore[arg-type]
-    refusal, existing = await seat_refusal(session, volunteer=volunteer, shift=shift, opportunity=opportunity, now=now)
+    refusal, existing = await seat_refusal(
+        session, volunteer=volunteer, shift=shift, opportunity=opportunity, now=now, from_waitlist=True
+    )
     if refusal is not None:
         return ClaimResult(ClaimOutcome.REFUSED, refusal=refusal, **base)  # type: ignore[arg-type]
     taken = await session.execute(
@@ -222,7 +224,7 @@ async def claim_seat(session: AsyncSession, *, volunteer: Volunteer, booking_id:
         assert shift.id is not None
         existing = Signup(shift_id=shift.id, volunteer_id=volunteer.id, status=SignupStatus.CONFIRMED, signed_up_at=now, confirmed_at=now)
         session.add(existing)
-    else:  # a cancelled sign-up of theirs on this shift: the same row, the seat again
+    else:  # a cancelled or waitlisted sign-up of theirs on this shift: the same row, the seat now
         existing.status, existing.signed_up_at, existing.cancelled_at = SignupStatus.CONFIRMED, now, None
         existing.offer_expires_at, existing.confirmed_at = None, now
     await session.flush()

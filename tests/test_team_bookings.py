@@ -173,3 +173,20 @@ async def test_a_cancelled_shift_gives_nothing_back_twice(harness, session_facto
     harness.advance(hours=25)
     await sweep(harness)
     assert (await shift_row(harness, shift.id)).seats_taken == 0 and (await booking_of(harness, team)).held == 0
+
+
+async def test_a_member_on_the_waitlist_takes_a_team_seat_in_place_of_their_waitlist_place(harness, session_factory, center):
+    leila = await person(harness, 2001, center, name="Leila")
+    huda = await person(harness, 2002, center, name="Huda")
+    team = await team_with(harness, center, leila, huda)
+    _, [shift] = await make_opportunity(session_factory, center=center, starts=[harness.now + timedelta(days=3)], capacity=3)
+    await set_taken(harness, shift.id, 1)
+    [start] = await harness.person(2001).send("/start")
+    await harness.person(2001).press_data(cd.TeamBookSeats(team.id, shift.id, 2).data, start)  # now full
+    await harness.person(2002).press_data(cd.JoinWaitlist(shift.id).data, start)
+    assert (await signup_of(harness, huda, shift)).status == SignupStatus.WAITLISTED
+    booking = await booking_of(harness, team)
+    [confirmed] = await harness.person(2002).press_data(cd.TeamSeatClaim(booking.id).data, start)
+    assert TEXT["en"]["confirmed"] in plain(confirmed)
+    assert (await signup_of(harness, huda, shift)).status == SignupStatus.CONFIRMED
+    assert (await shift_row(harness, shift.id)).seats_taken == 3 and (await booking_of(harness, team)).held == 1
