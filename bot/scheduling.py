@@ -31,6 +31,7 @@ from models.reminders import (
     no_show_candidates,
     queue_due_reminders,
 )
+from models.team_bookings import release_unclaimed
 from models.updates import forget_old_updates
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class SweepReport:
 
     @property
     def queued(self) -> int:
-        return sum(v for k, v in self.counts.items() if k not in ("dropped", "no_shows", "forgotten_updates", "pruned_outbox", "expired_offers"))
+        return sum(v for k, v in self.counts.items() if k not in ("dropped", "no_shows", "forgotten_updates", "pruned_outbox", "expired_offers", "released_team_seats"))
 
 
 async def run_sweeps(services: Services) -> SweepReport:
@@ -74,6 +75,8 @@ async def run_sweeps(services: Services) -> SweepReport:
     steps: dict[str, Any] = {
         # Unanswered seat offers pass to the next in line first, whose own offer then goes out.
         "expired_offers": lambda s: expire_offers(s, now=now, offers=settings.offer_rules),
+        # Team seats nobody confirmed by the deadline go back to the shift (and its waitlist).
+        "released_team_seats": lambda s: release_unclaimed(s, now=now, offers=settings.offer_rules),
         "reminders": lambda s: queue_due_reminders(s, now=now, hours_before=settings.reminder_hours_before),
         "auto_checkouts": lambda s: close_forgotten_checkouts(s, now=now, grace_minutes=settings.checkout_grace_minutes),
         "no_shows": (

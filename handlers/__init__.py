@@ -35,6 +35,7 @@ from handlers import (
     schedule,
     settings,
     signups,
+    teams,
     year_card,
 )
 from handlers import callback_data as cd
@@ -64,6 +65,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     settings.register(app)
     guardians.register(app)
     contacts.register(app)
+    teams.register(app)
     coordinator.register(app)
     ratings.register(app)  # issue 12: ratings and /comments
     calendar.register(app)  # issue 12: 📅 Add to calendar and /calendar

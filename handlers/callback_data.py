@@ -539,3 +539,68 @@ class NewOpportunityAge(CallbackData, prefix="nopa"):
     """On the /newopp preview: the minimum age (0: any age; one of models.authoring.MIN_AGE_CHOICES)."""
 
     min_age: int
+
+
+# -- Neighborhood teams and seat swaps (issue 12) ---------------------------------------------------
+# The payload only names rows: the handlers check afresh that the presser leads the team, belongs
+# to it, coordinates its center, or is the one the swap was offered to.
+@dataclass(frozen=True)
+class TeamDecision(CallbackData, prefix="tmd"):
+    """A coordinator's ✅ Approve / Decline under a volunteer's request to found a team."""
+
+    team_id: int
+    answer: Literal["yes", "no"]
+
+
+@dataclass(frozen=True)
+class TeamPage(CallbackData, prefix="tmp"):
+    team_id: int
+
+
+@dataclass(frozen=True)
+class TeamLeave(CallbackData, prefix="tml"):
+    """🚪 Leave the team: asks first ('ask'), then leaves ('yes')."""
+
+    team_id: int
+    step: Literal["ask", "yes"]
+
+
+@dataclass(frozen=True)
+class TeamBookShift(CallbackData, prefix="tmb"):
+    """The leader's 🎟 Book seats: the shifts to choose from (shift 0), then how many seats."""
+
+    team_id: int
+    shift_id: int = 0
+
+
+@dataclass(frozen=True)
+class TeamBookSeats(CallbackData, prefix="tmn"):
+    team_id: int
+    shift_id: int
+    seats: int
+
+
+@dataclass(frozen=True)
+class TeamSeatClaim(CallbackData, prefix="tmc"):
+    """A member's ✅ Confirm my seat under the leader's booking."""
+
+    booking_id: int
+
+
+@dataclass(frozen=True)
+class SwapSeat(CallbackData, prefix="sws"):
+    """🔁 Give my seat: the teammates to offer it to."""
+
+    signup_id: int
+
+
+@dataclass(frozen=True)
+class SwapTo(CallbackData, prefix="swt"):
+    signup_id: int
+    volunteer_id: int
+
+
+@dataclass(frozen=True)
+class SwapAnswer(CallbackData, prefix="swa"):
+    swap_id: int
+    answer: Literal["yes", "no"]

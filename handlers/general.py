@@ -46,6 +46,8 @@ COMMANDS = (
     ("privacy", N_("What the bot keeps about you, and why")),
     ("mydata", N_("A copy of all my data")),
     ("deleteme", N_("Erase my data")),
+    ("team", N_("My neighborhood team")),
+    ("swap", N_("Give my seat to a teammate")),
 )
 
 

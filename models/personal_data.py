@@ -80,6 +80,14 @@ PERSON_COLUMNS: tuple[PersonColumn, ...] = (
     # A minor's guardian consent goes with the minor; as someone's guardian (or the coordinator who
     # recorded a paper consent) the person's Telegram id is replaced.
     PersonColumn("guardian_consent", "volunteer_id", Link.VOLUNTEER_ID, OnErase.DELETE),
+    # Teams: a leader's team goes on (led by the anonymous volunteer until a coordinator names
+    # another); membership and the messages they wrote go; swaps stay as the history of seats.
+    PersonColumn("team", "leader_id", Link.VOLUNTEER_ID, OnErase.KEEP),
+    PersonColumn("team", "decided_by_telegram_id", Link.TELEGRAM_ID, OnErase.ANONYMIZE),
+    PersonColumn("team_member", "volunteer_id", Link.VOLUNTEER_ID, OnErase.DELETE),
+    PersonColumn("team_message", "sent_by", Link.VOLUNTEER_ID, OnErase.DELETE),
+    PersonColumn("seat_swap", "from_volunteer_id", Link.VOLUNTEER_ID, OnErase.KEEP),
+    PersonColumn("seat_swap", "to_volunteer_id", Link.VOLUNTEER_ID, OnErase.KEEP),
     PersonColumn("guardian_consent", "guardian_telegram_id", Link.TELEGRAM_ID, OnErase.ANONYMIZE),
     PersonColumn("guardian_consent", "recorded_by_telegram_id", Link.TELEGRAM_ID, OnErase.ANONYMIZE),
 )
@@ -91,6 +99,10 @@ NOT_PERSON_BIGINTS = frozenset({
     ("outbox_message", "telegram_message_id"),
     ("broadcast", "progress_message_id"),
 })
+
+# Tables that point at a person's rows yet hold nothing of theirs: a team's booking of seats is the
+# team's (led by them), and each member's seat from it is that member's own sign-up.
+NOT_PERSON_TABLES = frozenset({"team_booking"})
 
 CHUNK = 500
 

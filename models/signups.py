@@ -152,6 +152,54 @@ async def waitlist_position(session: AsyncSession, *, signup: Signup) -> int:
     return int(result.scalar_one())
 
 
+async def seat_refusal(
+    session: AsyncSession, *, volunteer: Volunteer, shift: Shift, opportunity: Opportunity, now: datetime,
+    from_waitlist: bool = False,
+) -> tuple[SignupResult | None, Signup | None]:
+    """Why this volunteer may not take a seat on this (locked, open) shift, or None; and their
+    sign-up row on it, if any (a cancelled one is reused). The rules of every way to a seat: the
+    start, the opportunity's gender, the volunteer's age and a guardian's consent, a place already held, an overlapping shift. from_waitlist: a
+    seat handed to them (a team seat, a teammate's) may replace their waitlist place."""
+    base: dict[str, Any] = {"shift": shift, "opportunity": opportunity}
+    if shift.starts_at <= now:
+        return SignupResult(SignupOutcome.STARTED, **base), None
+    if opportunity.gender != GenderRule.ALL and opportunity.gender != volunteer.gender:
+        return SignupResult(SignupOutcome.GENDER_MISMATCH, **base), None
+    refused = await age_refusal(session, volunteer=volunteer, opportunity=opportunity, shift=shift)
+    if refused is not None:
+        return SignupResult(refused, **base), None
+
+    existing = (
+        await session.execute(
+            select(Signup).where(col(Signup.shift_id) == shift.id, col(Signup.volunteer_id) == volunteer.id)
+        )
+    ).scalar_one_or_none()
+    if existing is not None and existing.status == SignupStatus.CONFIRMED:
+        return SignupResult(SignupOutcome.ALREADY_CONFIRMED, signup=existing, **base), existing
+    if existing is not None and existing.status == SignupStatus.OFFERED:
+        return SignupResult(SignupOutcome.OFFERED, signup=existing, **base), existing
+    if existing is not None and existing.status == SignupStatus.WAITLISTED and not from_waitlist:
+        position = await waitlist_position(session, signup=existing)
+        return SignupResult(
+            SignupOutcome.ALREADY_WAITLISTED, signup=existing, waitlist_position=position, **base
+        ), existing
+    assert volunteer.id is not None
+    conflict = await _overlapping_shift(session, volunteer_id=volunteer.id, shift=shift)
+    if conflict is not None:
+        return SignupResult(SignupOutcome.OVERLAP, conflict=conflict, **base), existing
+    return None, existing
+
+
+async def take_seats(session: AsyncSession, shift_id: int, seats: int) -> bool:
+    """Take `seats` seats at once if that many are left, in one guarded UPDATE (a team booking)."""
+    result = await session.execute(
+        update(Shift)
+        .where(col(Shift.id) == shift_id, col(Shift.seats_taken) + seats <= col(Shift.capacity))
+        .values(seats_taken=col(Shift.seats_taken) + seats)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # rowcount is typed on CursorResult, execute() returns Result
+
+
 async def sign_up(
     session: AsyncSession,
     *,
@@ -171,32 +219,9 @@ async def sign_up(
     ):
         return SignupResult(SignupOutcome.UNAVAILABLE)
     base: dict[str, Any] = {"shift": shift, "opportunity": opportunity}
-    if shift.starts_at <= now:
-        return SignupResult(SignupOutcome.STARTED, **base)
-    if opportunity.gender != GenderRule.ALL and opportunity.gender != volunteer.gender:
-        return SignupResult(SignupOutcome.GENDER_MISMATCH, **base)
-    refused = await age_refusal(session, volunteer=volunteer, opportunity=opportunity, shift=shift)
-    if refused is not None:
-        return SignupResult(refused, **base)
-
-    existing = (
-        await session.execute(
-            select(Signup).where(col(Signup.shift_id) == shift.id, col(Signup.volunteer_id) == volunteer.id)
-        )
-    ).scalar_one_or_none()
-    if existing is not None and existing.status == SignupStatus.CONFIRMED:
-        return SignupResult(SignupOutcome.ALREADY_CONFIRMED, signup=existing, **base)
-    if existing is not None and existing.status == SignupStatus.OFFERED:
-        return SignupResult(SignupOutcome.OFFERED, signup=existing, **base)
-    if existing is not None and existing.status == SignupStatus.WAITLISTED:
-        position = await waitlist_position(session, signup=existing)
-        return SignupResult(
-            SignupOutcome.ALREADY_WAITLISTED, signup=existing, waitlist_position=position, **base
-        )
-    assert volunteer.id is not None
-    conflict = await _overlapping_shift(session, volunteer_id=volunteer.id, shift=shift)
-    if conflict is not None:
-        return SignupResult(SignupOutcome.OVERLAP, conflict=conflict, **base)
+    refusal, existing = await seat_refusal(session, volunteer=volunteer, shift=shift, opportunity=opportunity, now=now)
+    if refusal is not None:
+        return refusal
 
     if await _take_seat(session, shift.id):  # type: ignore[arg-type]  # the row is flushed: its id is set
         status = SignupStatus.CONFIRMED

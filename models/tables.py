@@ -500,3 +500,107 @@ class GuardianConsent(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     granted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# Neighborhood teams and seat swaps (issue 12).
+# ---------------------------------------------------------------------------------------------
+
+
+class TeamStatus(StrEnum):
+    REQUESTED = "requested"  # a volunteer asked to found it; the center's coordinators decide
+    ACTIVE = "active"
+    DECLINED = "declined"
+
+
+class Team(SQLModel, table=True):
+    """A neighborhood team of a center: a leader, members who join with its invite code."""
+
+    __table_args__ = (Index("ix_team_center_status", "center_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    center_id: int = Field(foreign_key="center.id")
+    name: str = Field(max_length=64)
+    leader_id: int = Field(foreign_key="volunteer.id")
+    # What `/start t-<code>` and /jointeam carry; unguessable enough that only the invited join.
+    invite_code: str = Field(max_length=16, unique=True)
+    status: str = Field(default=TeamStatus.ACTIVE, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    decided_by_telegram_id: int | None = Field(default=None, sa_type=BigInteger)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class TeamMember(SQLModel, table=True):
+    """A volunteer in a team (the leader too). The center is repeated here so the database itself
+    keeps a volunteer in at most one team per center."""
+
+    __tablename__ = "team_member"
+    __table_args__ = (
+        UniqueConstraint("center_id", "volunteer_id", name="uq_team_member_center_volunteer"),
+        Index("ix_team_member_team", "team_id", "volunteer_id"),
+        Index("ix_team_member_volunteer", "volunteer_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    center_id: int = Field(foreign_key="center.id")
+    volunteer_id: int = Field(foreign_key="volunteer.id")
+    joined_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class TeamBooking(SQLModel, table=True):
+    """Seats a leader took for the team on a shift: counted in the shift's seats_taken while
+    `held`, each member's confirmation turns one into their own sign-up; at the deadline the
+    unclaimed ones go back to the shift (models.team_bookings)."""
+
+    __tablename__ = "team_booking"
+    __table_args__ = (
+        UniqueConstraint("team_id", "shift_id", name="uq_team_booking_team_shift"),
+        # The release sweep: the bookings still holding seats, by deadline (a partial index).
+        Index("ix_team_booking_held", "deadline", sqlite_where=text("held > 0"), postgresql_where=text("held > 0")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    shift_id: int = Field(foreign_key="shift.id")
+    seats: int
+    held: int  # seats booked and not yet confirmed by a member
+    deadline: datetime = Field(sa_type=UTCDateTime)
+    booked_at: datetime = Field(sa_type=UTCDateTime)
+    released_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class TeamMessage(SQLModel, table=True):
+    """A leader's message to the team (at most a few a day: models.teams.MESSAGES_PER_DAY)."""
+
+    __tablename__ = "team_message"
+    __table_args__ = (Index("ix_team_message_team_sent", "team_id", "sent_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    sent_by: int = Field(foreign_key="volunteer.id")
+    text: str = Field(sa_type=Text)
+    sent_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class SwapStatus(StrEnum):
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"  # the giver cancelled the seat or offered it to someone else
+
+
+class SeatSwap(SQLModel, table=True):
+    """A volunteer's seat offered to a teammate, who takes it with one tap before the start."""
+
+    __tablename__ = "seat_swap"
+    __table_args__ = (Index("ix_seat_swap_signup", "signup_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    signup_id: int = Field(foreign_key="signup.id")
+    from_volunteer_id: int = Field(foreign_key="volunteer.id")
+    to_volunteer_id: int = Field(foreign_key="volunteer.id")
+    status: str = Field(default=SwapStatus.OFFERED, max_length=16)
+    offered_at: datetime = Field(sa_type=UTCDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The signup the teammate holds once they accepted (the giver's row is cancelled then).
+    taken_signup_id: int | None = Field(default=None, foreign_key="signup.id")

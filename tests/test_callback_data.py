@@ -72,6 +72,15 @@ EXAMPLES: list[tuple[cd.CallbackData, str]] = [
     (cd.GuardianAnswer("wdy", "Ab3_-xYz0123456Q"), "gd:v1:wdy:Ab3_-xYz0123456Q"),
     (cd.RosterPhones(44), "rph:v1:44"),
     (cd.NewOpportunityAge(16), "nopa:v1:16"),
+    (cd.TeamDecision(7, "yes"), "tmd:v1:7:yes"),
+    (cd.TeamPage(7), "tmp:v1:7"),
+    (cd.TeamLeave(7, "ask"), "tml:v1:7:ask"),
+    (cd.TeamBookShift(7, 12), "tmb:v1:7:12"),
+    (cd.TeamBookSeats(7, 12, 3), "tmn:v1:7:12:3"),
+    (cd.TeamSeatClaim(5), "tmc:v1:5"),
+    (cd.SwapSeat(40), "sws:v1:40"),
+    (cd.SwapTo(40, 9), "swt:v1:40:9"),
+    (cd.SwapAnswer(3, "no"), "swa:v1:3:no"),
 ]
 
 

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from handlers import callback_data as cd
 from handlers.common import center_name, esc, reply, show
 from handlers.context import BotContext
+from handlers.coordinator import team_stats
 from handlers.coordinator.access import parse_or_refuse, require_staff
 from handlers.coordinator.ratings import ratings_section
 from handlers.coordinator.targets import no_targets_text
@@ -136,6 +137,7 @@ async def _figures_answer(
     scope = center_name(center, t.language) if center else t.gettext("All centers")
     text = render_figures(t, figures, context.settings, scope, targets=targets, center_code=center.code if center else None)
     text += "\n\n" + await ratings_section(context, t, year=figures.year, center_id=center_id)  # issue 12: quality feedback
+    text += "\n\n" + await team_stats.team_section(context, t, center_id=center_id, centers=centers)  # issue 12: teams
     bars = chart_bars(t, figures, targets) if targets is not None else []
     chart = None
     if bars:  # nothing to draw against without a target

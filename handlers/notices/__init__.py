@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.notices import announcements, corrections, guardians, journey, passes, profiles, ratings, thanks
+from handlers.notices import announcements, corrections, guardians, journey, passes, profiles, ratings, teams, thanks
 from handlers.notices.rendered import Rendered
 from infra.i18n import Translator
 from models.notices.kinds import NoticeKind
@@ -44,6 +44,12 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.PROFILE_CHANGED: profiles.render_profile_changed,
     NoticeKind.GUARDIAN_CONSENT_GIVEN: guardians.render_consent_given,
     NoticeKind.GUARDIAN_CONSENT_WITHDRAWN: guardians.render_consent_withdrawn,
+    NoticeKind.TEAM_REQUESTED: teams.render_team_requested,
+    NoticeKind.TEAM_DECIDED: teams.render_team_decided,
+    NoticeKind.TEAM_SEATS: teams.render_team_seats,
+    NoticeKind.TEAM_MESSAGE: teams.render_team_message,
+    NoticeKind.SWAP_OFFERED: teams.render_swap_offered,
+    NoticeKind.SWAP_ANSWERED: teams.render_swap_answered,
 }
 
 

@@ -32,3 +32,9 @@ class NoticeKind(StrEnum):
     # Minors and guardians (issue 13): the minor hears that a guardian's consent was given or withdrawn.
     GUARDIAN_CONSENT_GIVEN = "guardian_consent_given"
     GUARDIAN_CONSENT_WITHDRAWN = "guardian_consent_withdrawn"
+    TEAM_REQUESTED = "team_requested"  # to a center's coordinators: a volunteer asks to found a team
+    TEAM_DECIDED = "team_decided"  # to that volunteer: approved or declined
+    TEAM_SEATS = "team_seats"  # to each member: the leader booked seats, confirm yours
+    TEAM_MESSAGE = "team_message"  # the leader's message to the team
+    SWAP_OFFERED = "swap_offered"  # a teammate offers you their seat
+    SWAP_ANSWERED = "swap_answered"  # to the giver: the teammate took the seat or said no

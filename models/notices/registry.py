@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.notices import announcements, corrections, guardians, journey, passes, profiles, ratings, thanks
+from models.notices import announcements, corrections, guardians, journey, passes, profiles, ratings, teams, thanks
 from models.notices.kinds import NoticeKind
 from models.notices.loading import Loader
 
@@ -35,6 +35,12 @@ LOADERS: dict[NoticeKind, Loader] = {
     NoticeKind.PROFILE_CHANGED: profiles.load_profile_changed,
     NoticeKind.GUARDIAN_CONSENT_GIVEN: guardians.load_consent_given,
     NoticeKind.GUARDIAN_CONSENT_WITHDRAWN: guardians.load_consent_withdrawn,
+    NoticeKind.TEAM_REQUESTED: teams.load_team_requested,
+    NoticeKind.TEAM_DECIDED: teams.load_team_decided,
+    NoticeKind.TEAM_SEATS: teams.load_team_seats,
+    NoticeKind.TEAM_MESSAGE: teams.load_team_message,
+    NoticeKind.SWAP_OFFERED: teams.load_swap_offered,
+    NoticeKind.SWAP_ANSWERED: teams.load_swap_answered,
 }
 
 
