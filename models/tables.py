@@ -138,6 +138,12 @@ class Volunteer(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     registered_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     last_seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    # What keeps volunteers coming back (issue 12): the daily digest of new opportunities matching
+    # their interests (opt-in; only what was published after `digest_since`, the moment they opted
+    # in), and whether their first name may appear on their center's leaderboard (opt-in).
+    digest_opt_in: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    digest_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    leaderboard_opt_in: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class CoordinatorCenter(SQLModel, table=True):
@@ -387,4 +393,54 @@ Index(
     col(Attendance.volunteer_id),  # a column, typed as its value
     col(Attendance.checked_in_at),  # a column, typed as its value
     col(Attendance.credited_minutes),  # a column, typed as its value
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# What keeps volunteers coming back (issue 12): interests, the daily digest, the leaderboard.
+# ---------------------------------------------------------------------------------------------
+
+
+class InterestCategory(SQLModel, table=True):
+    """A category a volunteer cares about (models.interests): browsing and the digest start there."""
+
+    __tablename__ = "interest_category"
+
+    volunteer_id: int = Field(foreign_key="volunteer.id", primary_key=True)
+    category: str = Field(max_length=32, primary_key=True)
+
+
+class InterestCenter(SQLModel, table=True):
+    """A center a volunteer cares about, beside their own (models.interests)."""
+
+    __tablename__ = "interest_center"
+
+    volunteer_id: int = Field(foreign_key="volunteer.id", primary_key=True)
+    center_id: int = Field(foreign_key="center.id", primary_key=True)
+
+
+class DigestRun(SQLModel, table=True):
+    """One row per local day the digest was queued: once a day, and the start of the next window."""
+
+    __tablename__ = "digest_run"
+
+    day: str = Field(max_length=10, primary_key=True)  # the local date, ISO (2026-12-01)
+    ran_at: datetime = Field(sa_type=UTCDateTime)
+    queued: int = 0
+
+
+# The leaderboard reads a center's opted-in volunteers alone (a partial index: few of 100k rows).
+Index(
+    "ix_volunteer_leaderboard",
+    col(Volunteer.center_id),  # a column, typed as its value
+    col(Volunteer.id),  # a column, typed as its value
+    sqlite_where=text("leaderboard_opt_in = 1"),
+    postgresql_where=text("leaderboard_opt_in = true"),
+)
+# The digest reads the opted-in volunteers alone.
+Index(
+    "ix_volunteer_digest",
+    col(Volunteer.id),  # a column, typed as its value
+    sqlite_where=text("digest_opt_in = 1"),
+    postgresql_where=text("digest_opt_in = true"),
 )
