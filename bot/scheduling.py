@@ -11,6 +11,7 @@ from telegram.ext import Application, ContextTypes
 
 from infra.database import transaction
 from infra.services import Services
+from models.digest import enqueue_digest, plan_digest
 from models.milestones import (
     MILESTONE_LOOKBACK,
     enqueue_milestone_thanks,
@@ -78,6 +79,11 @@ async def run_sweeps(services: Services) -> SweepReport:
             enqueue_milestone_thanks,
         ),
         "volunteer_day": lambda s: queue_volunteer_day(s, now=now, zone=settings.zone),
+        # The morning digest (issue 12): matched for every subscriber in a read session.
+        "digest": (
+            lambda s: plan_digest(s, now=now, zone=settings.zone),
+            lambda s, plan: enqueue_digest(s, plan, now=now),
+        ),
         "forgotten_updates": lambda s: forget_old_updates(s, now=now),
         "pruned_outbox": lambda s: prune_outbox(s, now=now, keep_days=settings.outbox_retention_days),
     }

@@ -20,6 +20,7 @@ from handlers import (
     attendance,
     browse,
     checkout,
+    coming_back,
     coordinator,
     edits,
     general,
@@ -56,6 +57,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     reminders.register(app)
     offers.register(app)
     settings.register(app)
+    coming_back.register(app)
     coordinator.register(app)
 
     app.add_handler(CommandHandler("start", general.start, filters=private))

@@ -37,6 +37,8 @@ COMMANDS = (
     ("pass", N_("My volunteer pass: a QR code for the coordinator on site")),
     ("language", N_("Change language")),
     ("settings", N_("Reminder settings")),
+    ("interests", N_("My interests and the morning digest")),
+    ("leaderboard", N_("My center's leaderboard")),
     ("help", N_("What can this bot do?")),
     ("start", N_("Start or go to the main menu")),
 )

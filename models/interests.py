@@ -84,6 +84,11 @@ async def toggle_center(session: AsyncSession, *, volunteer_id: int, center_id: 
     return True
 
 
+async def all_centers(session: AsyncSession) -> list[Center]:
+    """Every center, for the interests page."""
+    return list((await session.execute(select(Center).order_by(col(Center.id)))).scalars())
+
+
 def set_digest(volunteer: Volunteer, *, on: bool, now: datetime) -> None:
     """Opt in to the daily digest (it announces what is published from now on) or out of it."""
     if on and not volunteer.digest_opt_in:
