@@ -14,7 +14,7 @@ from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import desc, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -90,7 +90,7 @@ async def center_board(
     """The top `size` opted-in volunteers of the center, and the viewer's own place."""
     start, end = period_bounds(period, now=now, zone=zone)
     ranked = _ranked(center_id, start, end)
-    rows = (await session.execute(ranked.order_by(col("minutes").desc(), col(Volunteer.id)).limit(size))).all()
+    rows = (await session.execute(ranked.order_by(desc("minutes"), col(Volunteer.id)).limit(size))).all()
     top: list[Standing] = []
     for position, (volunteer_id, display_name, minutes) in enumerate(rows):
         # Equal hours share a rank (1, 2, 2, 4).
