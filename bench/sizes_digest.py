@@ -20,7 +20,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 
 from bench.sizes import percentile, report
-from infra.database import create_engine, create_read_session_factory, create_session_factory, migrate, transaction
+from infra.database import (
+    create_engine,
+    create_read_session_factory,
+    create_session_factory,
+    migrate,
+    transaction,
+)
 from models.digest import enqueue_digest, plan_digest
 from models.interests import browse_interesting, interests_of
 from models.leaderboard import Period, center_board

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
+from typing import cast as typed
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -93,7 +94,8 @@ async def plan_digest(session: AsyncSession, *, now: datetime, zone: tzinfo) -> 
     )
     # Many volunteers share the same interests: match each distinct set once.
     matched: dict[tuple[Interests, str | None], list[NewOpportunity]] = {}
-    for volunteer_id, telegram_id, gender, since in subscribers:
+    for row_id, telegram_id, gender, since in subscribers:
+        volunteer_id = typed(int, row_id)
         mine = interests.get(volunteer_id, Interests())
         group = (mine, gender)
         if group not in matched:
@@ -160,7 +162,10 @@ async def _new_opportunities(session: AsyncSession, *, since: datetime, now: dat
         .group_by(col(Opportunity.id))
         .order_by(next_start, col(Opportunity.id))
     )
-    return [NewOpportunity(i, category, center_id, gender, as_utc(published)) for i, category, center_id, gender, published in rows]
+    return [
+        NewOpportunity(typed(int, i), category, center_id, gender, as_utc(typed(datetime, published)))
+        for i, category, center_id, gender, published in rows
+    ]
 
 
 async def _interests_of_subscribers(session: AsyncSession) -> dict[int, Interests]:
