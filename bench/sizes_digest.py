@@ -29,7 +29,7 @@ from infra.database import (
 )
 from models.digest import enqueue_digest, plan_digest
 from models.interests import browse_interesting, interests_of
-from models.leaderboard import Period, center_board
+from models.leaderboard import Period, center_board, entries_of, write_entries
 from models.tables import CATEGORIES
 
 NOW = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)  # 09:00 in Riyadh: the digest is due
@@ -77,6 +77,18 @@ async def run(path: str, runs: int) -> None:
     await migrate(engine)
     await prepare(engine)
     sessions, readers = create_session_factory(engine), create_read_session_factory(engine)
+    async with sessions() as session:
+        kept = (await session.execute(text("SELECT count(*) FROM leaderboard_entry"))).scalar_one()
+    if not kept:  # every opted-in volunteer's sums, as their joining would have kept them
+        async with readers() as reader, reader.begin():
+            ids = [row[0] for row in await reader.execute(text("SELECT id FROM volunteer WHERE leaderboard_opt_in = 1"))]
+            started = time.perf_counter()
+            rows = await entries_of(reader, volunteer_ids=ids, now=NOW, zone=zone)
+            print(f"leaderboard sums of {len(ids):,} volunteers (read)  {(time.perf_counter() - started) * 1000:8.0f} ms")
+        started = time.perf_counter()
+        async with transaction(sessions) as session:
+            await write_entries(session, rows)
+        print(f"leaderboard sums written ({len(rows):,} rows)  {(time.perf_counter() - started) * 1000:8.0f} ms")
     lock = asyncio.Lock()
 
     # The digest: planned in a read session while writers keep writing beside it.

@@ -12,6 +12,7 @@ from telegram.ext import Application, ContextTypes
 from infra.database import transaction
 from infra.services import Services
 from models.digest import enqueue_digest, plan_digest
+from models.leaderboard import plan_board_refresh, write_entries
 from models.milestones import (
     MILESTONE_LOOKBACK,
     enqueue_milestone_thanks,
@@ -48,7 +49,7 @@ class SweepReport:
 
     @property
     def queued(self) -> int:
-        return sum(v for k, v in self.counts.items() if k not in ("dropped", "no_shows", "forgotten_updates", "pruned_outbox", "expired_offers"))
+        return sum(v for k, v in self.counts.items() if k not in ("dropped", "no_shows", "forgotten_updates", "pruned_outbox", "expired_offers", "leaderboard"))
 
 
 async def run_sweeps(services: Services) -> SweepReport:
@@ -79,6 +80,11 @@ async def run_sweeps(services: Services) -> SweepReport:
             enqueue_milestone_thanks,
         ),
         "volunteer_day": lambda s: queue_volunteer_day(s, now=now, zone=settings.zone),
+        # The leaderboard's kept sums of volunteers whose records changed lately (issue 12).
+        "leaderboard": (
+            lambda s: plan_board_refresh(s, now=now, zone=settings.zone, lookback=milestone_lookback),
+            write_entries,
+        ),
         # The morning digest (issue 12): matched for every subscriber in a read session.
         "digest": (
             lambda s: plan_digest(s, now=now, zone=settings.zone),

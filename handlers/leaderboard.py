@@ -106,7 +106,7 @@ async def leaderboard_setting_button(update: Update, context: BotContext) -> Non
         volunteer = await require_registration(update, context, session)
         if volunteer is None:
             return
-        set_leaderboard(volunteer, on=pressed.value == "in")
+        await set_leaderboard(session, volunteer, on=pressed.value == "in", now=context.now(), zone=context.settings.zone)
         text, markup = await _render(context, session, volunteer, Period(pressed.period))
     t = context.translator(volunteer.language)
     await query.answer(

@@ -429,6 +429,19 @@ class DigestRun(SQLModel, table=True):
     queued: int = 0
 
 
+class LeaderboardEntry(SQLModel, table=True):
+    """An opted-in volunteer's confirmed minutes in one month ("2026-12") or year ("2026"), kept by
+    models.leaderboard so a center's board is one short index walk, not a sum over 2M records."""
+
+    __tablename__ = "leaderboard_entry"
+    __table_args__ = (Index("ix_leaderboard_entry_board", "center_id", "period", "minutes", "volunteer_id"),)
+
+    period: str = Field(max_length=7, primary_key=True)
+    volunteer_id: int = Field(foreign_key="volunteer.id", primary_key=True)
+    center_id: int = Field(foreign_key="center.id")
+    minutes: int = 0
+
+
 # The leaderboard reads a center's opted-in volunteers alone (a partial index: few of 100k rows).
 Index(
     "ix_volunteer_leaderboard",

@@ -297,6 +297,12 @@ async def test_the_leaderboard_names_only_those_who_joined_and_drops_a_name_at_o
     [yearly] = await huda.press(t["year"], (await huda.send("/leaderboard"))[0])
     assert "Huda: 38 " in yearly.text and "Sara: 5 " in yearly.text
 
+    # A shift completed later is on the board after the next sweep.
+    await record(session_factory, awali, people["Sara"][1], start=harness.now - timedelta(hours=5), hours=4)
+    await run_sweeps(services(harness))
+    [board] = await huda.send("/leaderboard")
+    assert board.text.index("Sara") < board.text.index("Huda")
+
     [board] = await sara.send("/leaderboard")
     [board] = await sara.press(t["hide"], board)
     assert "Sara" not in board.text and t["join"] in board.labels()

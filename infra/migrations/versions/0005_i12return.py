@@ -1,4 +1,4 @@
-"""what keeps volunteers coming back: interests, the daily digest, the leaderboard opt-in
+"""what keeps volunteers coming back: interests, the daily digest, the leaderboard (opt-in, and its kept sums)
 
 Revision ID: 0005_i12return
 Revises: 0004_i9fix
@@ -46,6 +46,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("volunteer_id", "center_id"),
     )
     op.create_table(
+        "leaderboard_entry",
+        sa.Column("period", sa.String(length=7), nullable=False),
+        sa.Column("volunteer_id", sa.Integer(), nullable=False),
+        sa.Column("center_id", sa.Integer(), nullable=False),
+        sa.Column("minutes", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["center_id"], ["center.id"]),
+        sa.ForeignKeyConstraint(["volunteer_id"], ["volunteer.id"]),
+        sa.PrimaryKeyConstraint("period", "volunteer_id"),
+    )
+    op.create_index(
+        "ix_leaderboard_entry_board", "leaderboard_entry", ["center_id", "period", "minutes", "volunteer_id"], unique=False
+    )
+    op.create_table(
         "digest_run",
         sa.Column("day", sa.String(length=10), nullable=False),
         sa.Column("ran_at", UTCDateTime(), nullable=False),
@@ -56,6 +69,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("digest_run")
+    op.drop_index("ix_leaderboard_entry_board", table_name="leaderboard_entry")
+    op.drop_table("leaderboard_entry")
     op.drop_table("interest_center")
     op.drop_table("interest_category")
     op.drop_index("ix_volunteer_digest", table_name="volunteer")
