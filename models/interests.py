@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -45,13 +45,20 @@ class Interests:
 
 
 async def interests_of(session: AsyncSession, *, volunteer_id: int) -> Interests:
-    categories = await session.execute(
-        select(col(InterestCategory.category)).where(col(InterestCategory.volunteer_id) == volunteer_id)
+    """The volunteer's picked categories and centers (one read of both tables)."""
+    picked = union_all(
+        select(col(InterestCategory.category), literal(None).label("center_id")).where(
+            col(InterestCategory.volunteer_id) == volunteer_id
+        ),
+        select(literal(None).label("category"), col(InterestCenter.center_id)).where(
+            col(InterestCenter.volunteer_id) == volunteer_id
+        ),
     )
-    centers = await session.execute(
-        select(col(InterestCenter.center_id)).where(col(InterestCenter.volunteer_id) == volunteer_id)
+    rows = (await session.execute(picked)).all()
+    return Interests(
+        frozenset(category for category, _ in rows if category is not None),
+        frozenset(int(center_id) for _, center_id in rows if center_id is not None),
     )
-    return Interests(frozenset(categories.scalars()), frozenset(centers.scalars()))
 
 
 async def toggle_category(session: AsyncSession, *, volunteer_id: int, category: str) -> bool:
@@ -124,31 +131,24 @@ async def browse_interesting(
         conditions.append(col(Opportunity.center_id).in_(sorted(interests.center_ids)))
     if gender is not None:
         conditions.append(col(Opportunity.gender).in_([GenderRule.ALL.value, gender]))
+    # One grouped read of the few opportunities with a shift ahead (ids and next starts), paged
+    # here, then the page's rows by id: the join runs once, not once to count and once to page.
     matching = (
-        select(col(Opportunity.id).label("id"), next_start)
-        .join(Shift, col(Shift.opportunity_id) == col(Opportunity.id))
-        .where(*conditions)
-        .group_by(col(Opportunity.id))
-        .subquery()
-    )
-    total = (await session.execute(select(func.count()).select_from(matching))).scalar_one()
-    pages = max(1, -(-total // page_size))
-    page = min(max(page, 0), pages - 1)
-    rows = (
         await session.execute(
-            select(Opportunity, matching.c.next_start)
-            .join(matching, matching.c.id == col(Opportunity.id))
-            .order_by(matching.c.next_start, col(Opportunity.id))
-            .offset(page * page_size)
-            .limit(page_size)
+            select(col(Opportunity.id), next_start)
+            .join(Shift, col(Shift.opportunity_id) == col(Opportunity.id))
+            .where(*conditions)
+            .group_by(col(Opportunity.id))
+            .order_by(next_start, col(Opportunity.id))
         )
     ).all()
+    total = len(matching)
+    pages = max(1, -(-total // page_size))
+    page = min(max(page, 0), pages - 1)
+    shown = {int(i): as_utc(start) for i, start in matching[page * page_size : (page + 1) * page_size]}
+    loaded = {o.id: o for o in (await session.execute(select(Opportunity).where(col(Opportunity.id).in_(list(shown))))).scalars()}
     return InterestingPage(
-        items=[opportunity for opportunity, _ in rows],
-        total=total,
-        page=page,
-        pages=pages,
-        next_start={opportunity.id: as_utc(start) for opportunity, start in rows},
+        items=[loaded[i] for i in shown if i in loaded], total=total, page=page, pages=pages, next_start=shown
     )
 
 
