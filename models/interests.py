@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
+from typing import cast as typed
 
 from sqlalchemy import delete, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,7 +48,7 @@ class Interests:
 
 async def interests_of(session: AsyncSession, *, volunteer_id: int) -> Interests:
     """The volunteer's picked categories and centers (one read of both tables)."""
-    picked = union_all(
+    picked: Any = union_all(
         select(col(InterestCategory.category), literal(None).label("center_id")).where(
             col(InterestCategory.volunteer_id) == volunteer_id
         ),
@@ -145,7 +147,7 @@ async def browse_interesting(
     total = len(matching)
     pages = max(1, -(-total // page_size))
     page = min(max(page, 0), pages - 1)
-    shown = {int(i): as_utc(start) for i, start in matching[page * page_size : (page + 1) * page_size]}
+    shown = {typed(int, i): as_utc(start) for i, start in matching[page * page_size : (page + 1) * page_size]}
     loaded = {o.id: o for o in (await session.execute(select(Opportunity).where(col(Opportunity.id).in_(list(shown))))).scalars()}
     return InterestingPage(
         items=[loaded[i] for i in shown if i in loaded], total=total, page=page, pages=pages, next_start=shown

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
+from typing import cast as typed
 
 from sqlalchemy import delete, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -187,7 +188,7 @@ async def plan_board_refresh(session: AsyncSession, *, now: datetime, zone: tzin
             col(Volunteer.leaderboard_opt_in) == True,  # noqa: E712 (renders as the partial index has it)
         )
     )
-    return await entries_of(session, volunteer_ids=list(ids.scalars()), now=now, zone=zone)
+    return await entries_of(session, volunteer_ids=[typed(int, i) for i in ids.scalars()], now=now, zone=zone)
 
 
 async def set_leaderboard(session: AsyncSession, volunteer: Volunteer, *, on: bool, now: datetime, zone: tzinfo) -> None:
