@@ -13,6 +13,7 @@ the write inserts the day's row and the messages in one short transaction.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -42,6 +43,8 @@ DIGEST_FROM_HOUR = 8  # local time: a morning message ...
 DIGEST_UNTIL_HOUR = 12  # ... and never later than noon (so never at night)
 DIGEST_MAX_LOOKBACK = timedelta(days=7)
 DIGEST_MAX_ITEMS = 10  # listed in the message; the rest are counted ("and 3 more")
+# The matching is Python work over 100k rows: it lets the event loop serve updates every so often.
+YIELD_EVERY = 2_000
 
 
 def digest_key(day: str, volunteer_id: int) -> str:
@@ -94,7 +97,9 @@ async def plan_digest(session: AsyncSession, *, now: datetime, zone: tzinfo) -> 
     )
     # Many volunteers share the same interests: match each distinct set once.
     matched: dict[tuple[Interests, str | None], list[NewOpportunity]] = {}
-    for row_id, telegram_id, gender, since in subscribers:
+    for number, (row_id, telegram_id, gender, since) in enumerate(subscribers):
+        if number % YIELD_EVERY == 0:
+            await asyncio.sleep(0)
         volunteer_id = typed(int, row_id)
         mine = interests.get(volunteer_id, Interests())
         group = (mine, gender)
@@ -173,19 +178,31 @@ async def _interests_of_subscribers(session: AsyncSession) -> dict[int, Interest
     subscribed = col(Volunteer.digest_opt_in) == True  # noqa: E712 (renders as the partial index has it)
     categories: dict[int, set[str]] = {}
     centers: dict[int, set[int]] = {}
-    for volunteer_id, category in await session.execute(
+    for volunteer_id, category in await _paced(
         select(col(InterestCategory.volunteer_id), col(InterestCategory.category))
         .join(Volunteer, col(Volunteer.id) == col(InterestCategory.volunteer_id))
-        .where(subscribed)
+        .where(subscribed),
+        session,
     ):
         categories.setdefault(volunteer_id, set()).add(category)
-    for volunteer_id, center_id in await session.execute(
+    for volunteer_id, center_id in await _paced(
         select(col(InterestCenter.volunteer_id), col(InterestCenter.center_id))
         .join(Volunteer, col(Volunteer.id) == col(InterestCenter.volunteer_id))
-        .where(subscribed)
+        .where(subscribed),
+        session,
     ):
         centers.setdefault(volunteer_id, set()).add(center_id)
     return {
         volunteer_id: Interests(frozenset(categories.get(volunteer_id, ())), frozenset(centers.get(volunteer_id, ())))
         for volunteer_id in categories.keys() | centers.keys()
     }
+
+
+async def _paced(query: Any, session: AsyncSession) -> list[Any]:
+    """All rows of a long read, handing the event loop back every YIELD_EVERY rows."""
+    rows: list[Any] = []
+    for row in await session.execute(query):
+        rows.append(row)
+        if len(rows) % YIELD_EVERY == 0:
+            await asyncio.sleep(0)
+    return rows
