@@ -78,14 +78,18 @@ def period_key(period: Period, *, now: datetime, zone: tzinfo) -> str:
     return f"{local.year:04d}-{local.month:02d}" if period == Period.MONTH else f"{local.year:04d}"
 
 
-async def minutes_of(session: AsyncSession, *, volunteer_id: int, start: datetime, end: datetime) -> int:
-    """One volunteer's confirmed minutes in [start, end)."""
-    query = select(hours.total(hours.confirmed_minutes())).where(
-        col(Attendance.volunteer_id) == volunteer_id,
-        col(Attendance.checked_in_at) >= start,
-        col(Attendance.checked_in_at) < end,
+def minutes_of(volunteer_id: int, *, start: datetime, end: datetime) -> Any:
+    """One volunteer's confirmed minutes in [start, end), as a scalar subquery: the covering index's
+    sum less the pending part."""
+    return (
+        select(hours.total(col(Attendance.credited_minutes)) - hours.pending_of(volunteer_id, start=start, end=end))
+        .where(
+            col(Attendance.volunteer_id) == volunteer_id,
+            col(Attendance.checked_in_at) >= start,
+            col(Attendance.checked_in_at) < end,
+        )
+        .scalar_subquery()
     )
-    return int((await session.execute(query)).scalar_one())
 
 
 async def center_board(
@@ -104,7 +108,8 @@ async def center_board(
         .join(Volunteer, col(Volunteer.id) == col(LeaderboardEntry.volunteer_id))
         # Checked again here, so a name is gone the moment its owner opts out or moves center.
         .where(*on_board, col(Volunteer.leaderboard_opt_in).is_(True), col(Volunteer.center_id) == center_id)
-        .order_by(col(LeaderboardEntry.minutes).desc(), col(LeaderboardEntry.volunteer_id))
+        # Both descending: the board index read backwards, no sort (ties share a rank anyway).
+        .order_by(col(LeaderboardEntry.minutes).desc(), col(LeaderboardEntry.volunteer_id).desc())
         .limit(size)
     )
     top: list[Standing] = []
@@ -112,17 +117,17 @@ async def center_board(
         # Equal hours share a rank (1, 2, 2, 4).
         rank = top[-1].rank if top and top[-1].minutes == minutes else position + 1
         top.append(Standing(rank, first_name(display_name), int(minutes), volunteer_id))
-    my_minutes = await minutes_of(session, volunteer_id=viewer_id, start=start, end=end)
-    if my_minutes <= 0:
-        return Board(period, start, top, None, 0)
+    # The viewer's minutes and how many on the board have more, in one round trip.
+    mine = minutes_of(viewer_id, start=start, end=end)
     ahead = (
-        await session.execute(
-            select(func.count()).where(
-                *on_board, col(LeaderboardEntry.minutes) > my_minutes, col(LeaderboardEntry.volunteer_id) != viewer_id
-            )
-        )
-    ).scalar_one()
-    return Board(period, start, top, int(ahead) + 1, my_minutes)
+        select(func.count())
+        .where(*on_board, col(LeaderboardEntry.minutes) > mine, col(LeaderboardEntry.volunteer_id) != viewer_id)
+        .scalar_subquery()
+    )
+    my_minutes, above = (await session.execute(select(mine, ahead))).one()
+    if int(my_minutes) <= 0:
+        return Board(period, start, top, None, 0)
+    return Board(period, start, top, int(above) + 1, int(my_minutes))
 
 
 async def entries_of(
