@@ -11,6 +11,8 @@ from telegram.ext import Application, ContextTypes
 
 from infra.database import transaction
 from infra.services import Services
+from models.digest import enqueue_digest, plan_digest
+from models.leaderboard import plan_board_refresh, write_entries
 from models.milestones import (
     MILESTONE_LOOKBACK,
     enqueue_milestone_thanks,
@@ -54,7 +56,7 @@ class SweepReport:
 
     @property
     def queued(self) -> int:
-        return sum(v for k, v in self.counts.items() if k not in ("dropped", "no_shows", "forgotten_updates", "pruned_outbox", "expired_offers", "released_team_seats"))
+        return sum(v for k, v in self.counts.items() if k not in ("dropped", "no_shows", "forgotten_updates", "pruned_outbox", "expired_offers", "released_team_seats", "leaderboard"))
 
 
 async def run_sweeps(services: Services) -> SweepReport:
@@ -93,6 +95,16 @@ async def run_sweeps(services: Services) -> SweepReport:
             enqueue_rating_requests,
         ),
         "volunteer_day": lambda s: queue_volunteer_day(s, now=now, zone=settings.zone),
+        # The leaderboard's kept sums of volunteers whose records changed lately (issue 12).
+        "leaderboard": (
+            lambda s: plan_board_refresh(s, now=now, zone=settings.zone, lookback=milestone_lookback),
+            write_entries,
+        ),
+        # The morning digest (issue 12): matched for every subscriber in a read session.
+        "digest": (
+            lambda s: plan_digest(s, now=now, zone=settings.zone),
+            lambda s, plan: enqueue_digest(s, plan, now=now),
+        ),
         "forgotten_updates": lambda s: forget_old_updates(s, now=now),
         "pruned_outbox": lambda s: prune_outbox(s, now=now, keep_days=settings.outbox_retention_days),
     }

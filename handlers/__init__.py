@@ -21,6 +21,7 @@ from handlers import (
     browse,
     calendar,
     checkout,
+    coming_back,
     coordinator,
     edits,
     general,
@@ -66,6 +67,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     guardians.register(app)
     contacts.register(app)
     teams.register(app)
+    coming_back.register(app)
     coordinator.register(app)
     ratings.register(app)  # issue 12: ratings and /comments
     calendar.register(app)  # issue 12: 📅 Add to calendar and /calendar

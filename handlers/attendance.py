@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, Update
 
+from handlers.badges import render_badges
 from handlers.common import esc, load_volunteer, main_menu, opportunity_title, reply
 from handlers.context import BotContext
 from handlers.gate import require_registration
@@ -20,6 +21,7 @@ from models.attendance import (
     check_in_by_location,
     hours_summary,
 )
+from models.badges import badges_of
 from models.base import year_bounds
 from models.checkin_codes import (
     check_in_after_onboarding,
@@ -235,6 +237,7 @@ async def show_hours(update: Update, context: BotContext) -> None:
             year_start=this_year,
             milestones_hours=context.settings.milestones_hours,
         )
+        badges = await badges_of(session, volunteer_id=volunteer.id, zone=zone)
     t = context.translator(volunteer.language)
     lines = [
         t.gettext("<b>⏱ Your volunteer hours</b>"),
@@ -260,4 +263,5 @@ async def show_hours(update: Update, context: BotContext) -> None:
         )
     else:
         lines.append(t.gettext("You have passed every milestone. Thank you for your remarkable dedication!"))
+    lines += render_badges(t, badges)
     await reply(update, "\n".join(lines), main_menu(t))

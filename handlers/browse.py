@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from handlers import callback_data as cd
-from handlers.callback_data import Browse
+from handlers.callback_data import Browse, BrowseMine
 from handlers.common import (
     CATEGORY_LABELS,
     category_label,
@@ -21,6 +21,7 @@ from handlers.context import BotContext
 from handlers.gate import require_registration
 from handlers.offers import offer_buttons, offer_deadline
 from infra.i18n import Translator
+from models.interests import InterestingPage, Interests, browse_interesting, interests_of
 from models.opportunities import (
     BrowseFilter,
     OpportunityDetail,
@@ -34,7 +35,9 @@ from models.tables import Center, GenderRule, SignupStatus, Volunteer
 DESCRIPTION_LIMIT = 1500
 
 
-def render_list(t: Translator, page: OpportunityPage, state: Browse, centers: dict[int, Center]) -> tuple[str, InlineKeyboardMarkup]:
+def render_list(
+    t: Translator, page: OpportunityPage, state: Browse, centers: dict[int, Center], *, has_interests: bool = False
+) -> tuple[str, InlineKeyboardMarkup]:
     """The list message: a heading with the active filters and one button per opportunity."""
     filters = []
     if state.center_id and state.center_id in centers:
@@ -72,10 +75,12 @@ def render_list(t: Translator, page: OpportunityPage, state: Browse, centers: di
     )
     if state.center_id or state.category != "-":
         rows.append([InlineKeyboardButton(t.gettext("✖ Clear filters"), callback_data=Browse().data)])
+    if has_interests:
+        rows.append([InlineKeyboardButton(t.gettext("⭐ Show my interests"), callback_data=BrowseMine().data)])
     return text, InlineKeyboardMarkup(rows)
 
 
-def render_detail(t: Translator, detail: OpportunityDetail, state: Browse) -> tuple[str, InlineKeyboardMarkup]:
+def render_detail(t: Translator, detail: OpportunityDetail, state: Browse | BrowseMine) -> tuple[str, InlineKeyboardMarkup]:
     """Title, description, center, each shift's time and seats, and a button per shift."""
     o, lang = detail.opportunity, t.language
     description = localized(o, "description", lang)
@@ -142,7 +147,14 @@ async def list_opportunities(update: Update, context: BotContext) -> None:
         if volunteer is None:
             return
         t = context.translator(volunteer.language)
-        page, centers = await _page(context, session, volunteer, Browse())
+        interests = await interests_of(session, volunteer_id=volunteer.id or 0)
+        if interests.any:
+            mine = await _mine(context, session, volunteer, interests, 0)
+        else:
+            page, centers = await _page(context, session, volunteer, Browse())
+    if interests.any:
+        await reply(update, *render_mine(t, mine))
+        return
     text, markup = render_list(t, page, Browse(), centers)
     await reply(update, text, markup)
 
@@ -156,8 +168,9 @@ async def page_opportunities_button(update: Update, context: BotContext) -> None
         volunteer = await load_volunteer(session, update, context)
         t = context.translator(volunteer.language)
         page, centers = await _page(context, session, volunteer, state)
+        has_interests = (await interests_of(session, volunteer_id=volunteer.id or 0)).any
     await query.answer()
-    text, markup = render_list(t, page, state, centers)
+    text, markup = render_list(t, page, state, centers, has_interests=has_interests)
     await show(query, text, markup)
 
 
@@ -192,7 +205,12 @@ async def show_opportunity_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     shown = cd.ShowOpportunity.parse(query.data)
-    opportunity_id, state = shown.opportunity_id, shown.state
+    await _show_detail(update, context, shown.opportunity_id, shown.state)
+
+
+async def _show_detail(update: Update, context: BotContext, opportunity_id: int, state: Browse | BrowseMine) -> None:
+    query = update.callback_query
+    assert query is not None
     async with context.transaction() as session:
         volunteer = await load_volunteer(session, update, context)
         t = context.translator(volunteer.language)
@@ -203,3 +221,73 @@ async def show_opportunity_button(update: Update, context: BotContext) -> None:
     await query.answer()
     text, markup = render_detail(t, detail, state)
     await show(query, text, markup)
+
+
+# -- Browsing from the volunteer's interests (issue 12) ---------------------------------------------
+def render_mine(t: Translator, page: InterestingPage) -> tuple[str, InlineKeyboardMarkup]:
+    """The list narrowed to the volunteer's interests, the soonest shift first, with a way to all."""
+    lines = [t.gettext("⭐ <b>Showing your interests</b>, the soonest shift first.")]
+    if page.total == 0:
+        lines.append(t.gettext("Nothing matching your interests is open right now. Show all, or widen your interests."))
+    else:
+        lines.append(
+            t.ngettext(
+                "{n} upcoming opportunity matches. Tap one to see its shifts.",
+                "{n} upcoming opportunities match. Tap one to see its shifts.",
+                page.total,
+            ).format(n=t.number(page.total))
+        )
+        if page.pages > 1:
+            lines.append(t.gettext("Page {page} of {pages}").format(page=t.number(page.page + 1), pages=t.number(page.pages)))
+        lines.append("")
+        for o in page.items:
+            start = page.next_start[o.id or 0]
+            lines.append(
+                t.gettext("• {title}: next shift {when}").format(
+                    title=esc(opportunity_title(o, t.language)), when=f"{t.day(start)} {t.time(start)}"
+                )
+            )
+    rows = [
+        [InlineKeyboardButton(opportunity_title(o, t.language)[:60], callback_data=cd.ShowMine(o.id or 0, page.page).data)]
+        for o in page.items
+    ]
+    nav = []
+    if page.page > 0:
+        nav.append(InlineKeyboardButton(t.gettext("« Previous"), callback_data=BrowseMine(page.page - 1).data))
+    if page.page < page.pages - 1:
+        nav.append(InlineKeyboardButton(t.gettext("Next »"), callback_data=BrowseMine(page.page + 1).data))
+    if nav:
+        rows.append(nav)
+    rows.append(
+        [InlineKeyboardButton(t.gettext("🌐 Show all"), callback_data=Browse().data),
+         InlineKeyboardButton(t.gettext("🎯 My interests"), callback_data=cd.InterestsPage().data)]
+    )
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+async def _mine(context: BotContext, session, volunteer: Volunteer, interests: Interests, page: int) -> InterestingPage:  # type: ignore[no-untyped-def]
+    return await browse_interesting(
+        session, now=context.now(), interests=interests, gender=volunteer.gender, page=page, page_size=context.settings.page_size
+    )
+
+
+async def page_mine_button(update: Update, context: BotContext) -> None:
+    """Paging of the list narrowed to the volunteer's interests."""
+    query = update.callback_query
+    assert query is not None
+    state = BrowseMine.parse(query.data)
+    async with context.transaction() as session:
+        volunteer = await load_volunteer(session, update, context)
+        t = context.translator(volunteer.language)
+        interests = await interests_of(session, volunteer_id=volunteer.id or 0)
+        mine = await _mine(context, session, volunteer, interests, state.page)
+    await query.answer()
+    await show(query, *render_mine(t, mine))
+
+
+async def show_mine_button(update: Update, context: BotContext) -> None:
+    """An opportunity opened from the interests list or the morning digest."""
+    query = update.callback_query
+    assert query is not None
+    shown = cd.ShowMine.parse(query.data)
+    await _show_detail(update, context, shown.opportunity_id, BrowseMine(shown.page))

@@ -604,3 +604,62 @@ class SwapTo(CallbackData, prefix="swt"):
 class SwapAnswer(CallbackData, prefix="swa"):
     swap_id: int
     answer: Literal["yes", "no"]
+
+
+# -- What keeps volunteers coming back (issue 12): interests, digest, leaderboard ------------------
+Period = Literal["month", "year"]
+
+
+@dataclass(frozen=True)
+class InterestsPage(CallbackData, prefix="int"):
+    """/interests: the categories and one page of centers, each a toggle."""
+
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class ToggleCategory(CallbackData, prefix="intk"):
+    category: Annotated[str, OneOf(CATEGORIES)]
+    page: int  # the page of centers shown beside
+
+
+@dataclass(frozen=True)
+class ToggleCenter(CallbackData, prefix="intc"):
+    center_id: int
+    page: int
+
+
+@dataclass(frozen=True)
+class DigestSetting(CallbackData, prefix="dig"):
+    """☀️ The morning digest on or off; `where` says what to show after: /interests or nothing new."""
+
+    value: Literal["on", "off"]
+    where: Literal["interests", "notice"]
+
+
+@dataclass(frozen=True)
+class BrowseMine(CallbackData, prefix="brm"):
+    """A page of the opportunities matching the volunteer's interests, the soonest shift first."""
+
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class ShowMine(CallbackData, prefix="opm"):
+    """An opportunity opened from the interests list (or the digest); back goes to that list."""
+
+    opportunity_id: int
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class LeaderboardView(CallbackData, prefix="lb"):
+    period: Period
+
+
+@dataclass(frozen=True)
+class LeaderboardSetting(CallbackData, prefix="lbs"):
+    """Show my first name on the leaderboard, or take it off."""
+
+    value: Literal["in", "out"]
+    period: Period

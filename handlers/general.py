@@ -39,6 +39,8 @@ COMMANDS = (
     ("language", N_("Change language")),
     ("settings", N_("Reminder settings")),
     ("consent", N_("A guardian's consent (volunteers under 18)")),
+    ("interests", N_("My interests and the morning digest")),
+    ("leaderboard", N_("My center's leaderboard")),
     ("help", N_("What can this bot do?")),
     ("start", N_("Start or go to the main menu")),
     ("card", N_("My year card: a picture of my volunteering year to share")),

@@ -23,7 +23,8 @@ def render_settings(t: Translator, volunteer: Volunteer) -> tuple[str, InlineKey
     text = "\n\n".join(
         [t.gettext("⚙️ <b>Settings</b>"), state, t.gettext("Thank-you messages always reach you, whatever you choose.")]
     )
-    return text, InlineKeyboardMarkup([[button]])
+    interests = InlineKeyboardButton(t.gettext("🎯 My interests and the morning digest"), callback_data=cd.InterestsPage().data)
+    return text, InlineKeyboardMarkup([[button], [interests]])
 
 
 async def show_settings(update: Update, context: BotContext) -> None:

@@ -59,7 +59,8 @@ ERASED_FIELDS = (
     "display_name", "phone", "emergency_name", "emergency_phone", "pending_gender", "pending_gender_at",
     "pass_token", "conversation", "role_granted_by", "role_granted_at", "last_seen_at", "birth_year",
 )
-SET_ON_ERASE = ("telegram_id", "role", "reminders_muted", "reachable", "erased_at")
+SET_ON_ERASE = ("telegram_id", "role", "reminders_muted", "reachable", "erased_at", "digest_opt_in", "leaderboard_opt_in",
+                "digest_since")
 # Kept for the program's anonymous figures (registered volunteers by center and gender, and when).
 KEPT_FIELDS = ("id", "language", "center_id", "gender", "onboarding_step", "created_at", "registered_at")
 
@@ -172,6 +173,8 @@ async def erase_volunteer(session: AsyncSession, *, volunteer: Volunteer, now: d
     volunteer.role = Role.VOLUNTEER
     volunteer.reminders_muted = True
     volunteer.reachable = False  # the sender closes anything queued to this row unsent
+    volunteer.digest_opt_in = volunteer.leaderboard_opt_in = False
+    volunteer.digest_since = None
     volunteer.erased_at = now
     await session.flush()
     await record_action(session, actor_telegram_id=anonymous_id, action="volunteer.erase", target=f"volunteer:{anonymous_id}",

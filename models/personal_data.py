@@ -88,6 +88,10 @@ PERSON_COLUMNS: tuple[PersonColumn, ...] = (
     PersonColumn("team_message", "sent_by", Link.VOLUNTEER_ID, OnErase.DELETE),
     PersonColumn("seat_swap", "from_volunteer_id", Link.VOLUNTEER_ID, OnErase.KEEP),
     PersonColumn("seat_swap", "to_volunteer_id", Link.VOLUNTEER_ID, OnErase.KEEP),
+    # Interests and the leaderboard's kept sums are theirs alone (the board shows a first name).
+    PersonColumn("interest_category", "volunteer_id", Link.VOLUNTEER_ID, OnErase.DELETE),
+    PersonColumn("interest_center", "volunteer_id", Link.VOLUNTEER_ID, OnErase.DELETE),
+    PersonColumn("leaderboard_entry", "volunteer_id", Link.VOLUNTEER_ID, OnErase.DELETE),
     PersonColumn("guardian_consent", "guardian_telegram_id", Link.TELEGRAM_ID, OnErase.ANONYMIZE),
     PersonColumn("guardian_consent", "recorded_by_telegram_id", Link.TELEGRAM_ID, OnErase.ANONYMIZE),
 )

@@ -150,6 +150,12 @@ class Volunteer(SQLModel, table=True):
     erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Minors (issue 13): the year of birth given at onboarding (None: not asked, or skipped).
     birth_year: int | None = None
+    # What keeps volunteers coming back (issue 12): the daily digest of new opportunities matching
+    # their interests (opt-in; only what was published after `digest_since`, the moment they opted
+    # in), and whether their first name may appear on their center's leaderboard (opt-in).
+    digest_opt_in: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    digest_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    leaderboard_opt_in: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class CoordinatorCenter(SQLModel, table=True):
@@ -458,6 +464,7 @@ class CenterTarget(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
+# ---------------------------------------------------------------------------------------------
 # A volunteer's own data (issue 13): /mydata and /deleteme find the records a person closed for
 # others (as a coordinator), and the roles they gave, by their Telegram id without reading 2M
 # attendance rows or 100k volunteers (a partial index: few people were given a role with /role).
@@ -471,6 +478,7 @@ Index(
 )
 
 
+# ---------------------------------------------------------------------------------------------
 # Minors and guardians (issue 13): a guardian's consent before a minor's first sign-up.
 # ---------------------------------------------------------------------------------------------
 
@@ -502,6 +510,7 @@ class GuardianConsent(SQLModel, table=True):
     withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+# ---------------------------------------------------------------------------------------------
 # Neighborhood teams and seat swaps (issue 12).
 # ---------------------------------------------------------------------------------------------
 
@@ -604,3 +613,66 @@ class SeatSwap(SQLModel, table=True):
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The signup the teammate holds once they accepted (the giver's row is cancelled then).
     taken_signup_id: int | None = Field(default=None, foreign_key="signup.id")
+
+
+# ---------------------------------------------------------------------------------------------
+# What keeps volunteers coming back (issue 12): interests, the daily digest, the leaderboard.
+# ---------------------------------------------------------------------------------------------
+
+
+class InterestCategory(SQLModel, table=True):
+    """A category a volunteer cares about (models.interests): browsing and the digest start there."""
+
+    __tablename__ = "interest_category"
+
+    volunteer_id: int = Field(foreign_key="volunteer.id", primary_key=True)
+    category: str = Field(max_length=32, primary_key=True)
+
+
+class InterestCenter(SQLModel, table=True):
+    """A center a volunteer cares about, beside their own (models.interests)."""
+
+    __tablename__ = "interest_center"
+
+    volunteer_id: int = Field(foreign_key="volunteer.id", primary_key=True)
+    center_id: int = Field(foreign_key="center.id", primary_key=True)
+
+
+class DigestRun(SQLModel, table=True):
+    """One row per local day the digest was queued: once a day, and the start of the next window."""
+
+    __tablename__ = "digest_run"
+
+    day: str = Field(max_length=10, primary_key=True)  # the local date, ISO (2026-12-01)
+    ran_at: datetime = Field(sa_type=UTCDateTime)
+    queued: int = 0
+
+
+class LeaderboardEntry(SQLModel, table=True):
+    """An opted-in volunteer's confirmed minutes in one month ("2026-12") or year ("2026"), kept by
+    models.leaderboard so a center's board is one short index walk, not a sum over 2M records."""
+
+    __tablename__ = "leaderboard_entry"
+    __table_args__ = (Index("ix_leaderboard_entry_board", "center_id", "period", "minutes", "volunteer_id"),)
+
+    period: str = Field(max_length=7, primary_key=True)
+    volunteer_id: int = Field(foreign_key="volunteer.id", primary_key=True)
+    center_id: int = Field(foreign_key="center.id")
+    minutes: int = 0
+
+
+# The leaderboard reads a center's opted-in volunteers alone (a partial index: few of 100k rows).
+Index(
+    "ix_volunteer_leaderboard",
+    col(Volunteer.center_id),  # a column, typed as its value
+    col(Volunteer.id),  # a column, typed as its value
+    sqlite_where=text("leaderboard_opt_in = 1"),
+    postgresql_where=text("leaderboard_opt_in = true"),
+)
+# The digest reads the opted-in volunteers alone.
+Index(
+    "ix_volunteer_digest",
+    col(Volunteer.id),  # a column, typed as its value
+    sqlite_where=text("digest_opt_in = 1"),
+    postgresql_where=text("digest_opt_in = true"),
+)

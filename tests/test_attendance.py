@@ -137,6 +137,9 @@ async def test_hours_show_totals_year_shifts_and_next_milestone(harness, session
         "This year: 3 hours and 45 minutes",
         "2 shifts completed",
         "Next milestone: 10 hours, 2 hours and 15 minutes to go. Keep it up!",
+        "",
+        "🎖 <b>Your badges</b>",
+        "No badges yet: your first comes with 10 confirmed hours.",
     ]
 
 

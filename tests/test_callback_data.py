@@ -81,6 +81,14 @@ EXAMPLES: list[tuple[cd.CallbackData, str]] = [
     (cd.SwapSeat(40), "sws:v1:40"),
     (cd.SwapTo(40, 9), "swt:v1:40:9"),
     (cd.SwapAnswer(3, "no"), "swa:v1:3:no"),
+    (cd.InterestsPage(1), "int:v1:1"),
+    (cd.ToggleCategory("health", 0), "intk:v1:health:0"),
+    (cd.ToggleCenter(3, 1), "intc:v1:3:1"),
+    (cd.DigestSetting("on", "interests"), "dig:v1:on:interests"),
+    (cd.BrowseMine(2), "brm:v1:2"),
+    (cd.ShowMine(12, 1), "opm:v1:12:1"),
+    (cd.LeaderboardView("month"), "lb:v1:month"),
+    (cd.LeaderboardSetting("out", "year"), "lbs:v1:out:year"),
 ]
 
 

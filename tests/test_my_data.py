@@ -26,6 +26,9 @@ from models.tables import (
     CenterTarget,
     CoordinatorCenter,
     GuardianConsent,
+    InterestCategory,
+    InterestCenter,
+    LeaderboardEntry,
     OutboxMessage,
     SeatSwap,
     ShiftRating,
@@ -165,6 +168,10 @@ async def a_volunteer_with_data(harness, session_factory, language: str) -> dict
         session.add(TeamMember(team_id=team.id, center_id=center.id, volunteer_id=me.id, joined_at=past))
         session.add(TeamMessage(team_id=team.id, sent_by=me.id, text=f"{NAME} says hello", sent_at=past))
         session.add(SeatSwap(signup_id=signup.id, from_volunteer_id=me.id, to_volunteer_id=minor.id, offered_at=past))
+        # Her interests, and her place on the leaderboard (she opted in).
+        session.add(InterestCategory(volunteer_id=me.id, category="health"))
+        session.add(InterestCenter(volunteer_id=me.id, center_id=center.id))
+        session.add(LeaderboardEntry(period="2026-11", volunteer_id=me.id, center_id=center.id, minutes=180))
         # As an admin once, she set her center's targets.
         session.add(CenterTarget(center_id=center.id, year=2026, volunteers=10, set_by_telegram_id=SARA, updated_at=harness.now))
         # She also helped run a center once: a coordinator's traces carry her Telegram id.

@@ -131,10 +131,14 @@ async def test_a_volunteers_request_is_approved_by_a_coordinator_of_their_center
     assert harness.telegram.callback_answers[-1]["text"] == STALE
     assert (await row(harness, Team, name="Falcons")).status == TeamStatus.REQUESTED
 
+    founder = harness.app.bot_data.services.catalogs.for_language(language).gettext("🤝 Team founder")
+    assert founder not in plain((await harness.person(2001).send("/hours"))[-1])  # a request founds nothing yet
     await harness.person(3001).press_data(approve, notice)
     assert (await row(harness, Team, name="Falcons")).status == TeamStatus.ACTIVE
     await send_outbox(harness)
     assert text["approved"] in plain(harness.person(2001).last())
+    # The founder's badge shows in /hours from then on.
+    assert founder in plain((await harness.person(2001).send("/hours"))[-1])
 
 
 @pytest.mark.parametrize("language", ["ar", "en"])

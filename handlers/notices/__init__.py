@@ -12,7 +12,18 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.notices import announcements, corrections, guardians, journey, passes, profiles, ratings, teams, thanks
+from handlers.notices import (
+    announcements,
+    corrections,
+    digest,
+    guardians,
+    journey,
+    passes,
+    profiles,
+    ratings,
+    teams,
+    thanks,
+)
 from handlers.notices.rendered import Rendered
 from infra.i18n import Translator
 from models.notices.kinds import NoticeKind
@@ -50,6 +61,7 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.TEAM_MESSAGE: teams.render_team_message,
     NoticeKind.SWAP_OFFERED: teams.render_swap_offered,
     NoticeKind.SWAP_ANSWERED: teams.render_swap_answered,
+    NoticeKind.DIGEST: digest.render_digest,
 }
 
 

@@ -38,3 +38,4 @@ class NoticeKind(StrEnum):
     TEAM_MESSAGE = "team_message"  # the leader's message to the team
     SWAP_OFFERED = "swap_offered"  # a teammate offers you their seat
     SWAP_ANSWERED = "swap_answered"  # to the giver: the teammate took the seat or said no
+    DIGEST = "digest"  # the morning digest of new opportunities matching their interests (opt-in)

@@ -8,7 +8,18 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.notices import announcements, corrections, guardians, journey, passes, profiles, ratings, teams, thanks
+from models.notices import (
+    announcements,
+    corrections,
+    digest,
+    guardians,
+    journey,
+    passes,
+    profiles,
+    ratings,
+    teams,
+    thanks,
+)
 from models.notices.kinds import NoticeKind
 from models.notices.loading import Loader
 
@@ -41,6 +52,7 @@ LOADERS: dict[NoticeKind, Loader] = {
     NoticeKind.TEAM_MESSAGE: teams.load_team_message,
     NoticeKind.SWAP_OFFERED: teams.load_swap_offered,
     NoticeKind.SWAP_ANSWERED: teams.load_swap_answered,
+    NoticeKind.DIGEST: digest.load_digest,
 }
 
 
