@@ -13,6 +13,7 @@ from sqlmodel import col
 
 from models.notices.kinds import NoticeKind
 from models.outbox import PRIORITY_NOTICE, enqueue
+from models.qualifications import MissingQualification, missing_for_shift, qualified_for
 from models.tables import (
     GenderRule,
     Opportunity,
@@ -60,6 +61,7 @@ class SignupOutcome(StrEnum):
     ALREADY_WAITLISTED = "already_waitlisted"
     OFFERED = "offered"  # a seat is already held for them: they answer the offer
     UNAVAILABLE = "unavailable"  # unknown, cancelled or unpublished shift
+    NOT_QUALIFIED = "not_qualified"  # lacks a qualification the opportunity requires (issue 12)
 
 
 @dataclass
@@ -70,6 +72,8 @@ class SignupResult:
     signup: Signup | None = None
     waitlist_position: int | None = None
     conflict: Shift | None = None
+    # NOT_QUALIFIED: what they lack, and the course sessions that grant it.
+    missing: list[MissingQualification] = field(default_factory=list)
 
 
 class CancelOutcome(StrEnum):
@@ -186,6 +190,9 @@ async def sign_up(
             SignupOutcome.ALREADY_WAITLISTED, signup=existing, waitlist_position=position, **base
         )
     assert volunteer.id is not None
+    missing = await missing_for_shift(session, volunteer_id=volunteer.id, shift=shift, now=now)
+    if missing:  # the waitlist too: promotion would skip them anyway
+        return SignupResult(SignupOutcome.NOT_QUALIFIED, missing=missing, **base)
     conflict = await _overlapping_shift(session, volunteer_id=volunteer.id, shift=shift)
     if conflict is not None:
         return SignupResult(SignupOutcome.OVERLAP, conflict=conflict, **base)
@@ -282,6 +289,8 @@ async def promote_waitlist(session: AsyncSession, *, shift: Shift, now: datetime
     for candidate in list(queue):
         if await _overlapping_shift(session, volunteer_id=candidate.volunteer_id, shift=shift):
             continue  # they took another shift at that time meanwhile; they keep their place
+        if not await qualified_for(session, volunteer_id=candidate.volunteer_id, shift=shift):
+            continue  # a qualification required lapsed or was withdrawn since; they keep their place
         if not await _take_seat(session, shift.id):  # type: ignore[arg-type]  # the row is flushed: its id is set
             break
         candidate.promoted_at = now

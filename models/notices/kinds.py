@@ -25,3 +25,5 @@ class NoticeKind(StrEnum):
     CHECKED_IN_FOR = "checked_in_for"  # a coordinator checked the volunteer in on their behalf
     CHECKED_OUT_FOR = "checked_out_for"  # ... or out
     MARKED_PRESENT = "marked_present"  # a no-show (or a missed check-in) recorded as present
+    QUALIFICATION_GRANTED = "qualification_granted"  # a course attended, or a coordinator's grant
+    QUALIFICATION_REVOKED = "qualification_revoked"  # a coordinator took a qualification back
