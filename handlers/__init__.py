@@ -27,6 +27,7 @@ from handlers import (
     offers,
     onboarding,
     passes,
+    qualifications,
     reminders,
     schedule,
     settings,
@@ -57,6 +58,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     offers.register(app)
     settings.register(app)
     coordinator.register(app)
+    qualifications.register(app)
 
     app.add_handler(CommandHandler("start", general.start, filters=private))
     app.add_handler(CommandHandler("help", general.show_help, filters=private))

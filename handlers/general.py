@@ -39,6 +39,7 @@ COMMANDS = (
     ("settings", N_("Reminder settings")),
     ("help", N_("What can this bot do?")),
     ("start", N_("Start or go to the main menu")),
+    ("qualifications", N_("My qualifications and when they expire")),
 )
 
 

@@ -90,5 +90,16 @@ async def show_qualifications(update: Update, context: BotContext) -> None:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    """The volunteer's /qualifications."""
-    app.add_handler(CommandHandler("qualifications", show_qualifications, filters=filters.ChatType.PRIVATE))
+    """The volunteer's /qualifications, and the coordinators' commands that define and grant them."""
+    # Local: the coordinator side imports this module's texts.
+    from handlers.coordinator import qualifications as staff
+
+    commands = {
+        "qualifications": show_qualifications,
+        "newqual": staff.new_qualification_command,
+        "oppqual": staff.link_opportunity_command,
+        "grantqual": staff.grant_qualification_command,
+        "revokequal": staff.revoke_qualification_command,
+    }
+    for name, callback in commands.items():
+        app.add_handler(CommandHandler(name, callback, filters=filters.ChatType.PRIVATE))

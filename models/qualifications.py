@@ -160,6 +160,35 @@ async def require_qualification(session: AsyncSession, *, opportunity: Opportuni
         await session.flush()
 
 
+class LinkOutcome(StrEnum):
+    LINKED = "linked"
+    UNKNOWN_OPPORTUNITY = "unknown_opportunity"
+    NOT_TRAINING = "not_training"  # only a training opportunity is a course
+
+
+async def opportunity_by_ref(session: AsyncSession, *, ref: str) -> Opportunity | None:
+    return (await session.execute(select(Opportunity).where(col(Opportunity.ref) == ref.strip()))).scalar_one_or_none()
+
+
+async def link_opportunity(
+    session: AsyncSession, *, opportunity: Opportunity, qualification: Qualification, grants: bool,
+    actor_telegram_id: int, now: datetime,
+) -> LinkOutcome:
+    """Make the opportunity a course granting the qualification (grants=True; a training only),
+    or make it require the qualification. Audited."""
+    if grants and opportunity.category != "training":
+        return LinkOutcome.NOT_TRAINING
+    if grants:
+        await make_course(session, opportunity=opportunity, qualification=qualification)
+    else:
+        await require_qualification(session, opportunity=opportunity, qualification=qualification)
+    await record_action(
+        session, actor_telegram_id=actor_telegram_id, action="qualification.link", target=f"opportunity:{opportunity.ref}",
+        detail=f"{'grants' if grants else 'requires'} {qualification.code}", now=now,
+    )
+    return LinkOutcome.LINKED
+
+
 # --- the sign-up check ----------------------------------------------------------------------------
 
 
