@@ -1,0 +1,297 @@
+"""Training courses grant qualifications; opportunities that require one refuse volunteers without it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.sender import drain_once
+from handlers import callback_data as cd
+from models.qualifications import (
+    QualificationDraft,
+    add_months,
+    define_qualification,
+    grant_by_hand,
+    make_course,
+    parse_definition,
+    require_qualification,
+)
+from models.signups import cancel_signup, sign_up
+from models.tables import Opportunity, Qualification, Signup, Volunteer, VolunteerQualification
+from tests.conftest import COORDINATOR_ID
+from tests.coordinator_support import audit, make_person
+from tests.factories import SITE, make_center, make_opportunity
+from tests.journey import check_out, register
+
+FIRST_AID = QualificationDraft("first-aid", "الإسعافات الأولية", "First aid", 24)
+
+
+async def define(session_factory, draft: QualificationDraft = FIRST_AID) -> Qualification:
+    async with session_factory() as session, session.begin():
+        qualification, _ = await define_qualification(session, draft=draft, actor_telegram_id=None, now=datetime(2026, 1, 1, tzinfo=UTC))
+    return qualification
+
+
+async def link(session_factory, opportunity: Opportunity, qualification: Qualification, *, grants: bool) -> None:
+    async with session_factory() as session, session.begin():
+        opp = await session.get(Opportunity, opportunity.id)
+        q = await session.get(Qualification, qualification.id)
+        if grants:
+            await make_course(session, opportunity=opp, qualification=q)
+        else:
+            await require_qualification(session, opportunity=opp, qualification=q)
+
+
+async def course(harness, session_factory, center, qualification, *, in_hours: float = 2):
+    opportunity, shifts = await make_opportunity(
+        session_factory, center=center, starts=[harness.now + timedelta(hours=in_hours)], hours=2, category="training",
+        title_ar="دورة الإسعافات الأولية", title_en="First aid course")
+    await link(session_factory, opportunity, qualification, grants=True)
+    return opportunity, shifts[0]
+
+
+async def gated(harness, session_factory, center, qualification, *, in_hours: float = 48, capacity: int = 5):
+    opportunity, shifts = await make_opportunity(
+        session_factory, center=center, starts=[harness.now + timedelta(hours=in_hours)], hours=3, capacity=capacity,
+        category="health", title_ar="إسعاف في الساحات", title_en="First aid in the courtyards")
+    await link(session_factory, opportunity, qualification, grants=False)
+    return opportunity, shifts[0]
+
+
+async def deliver(harness) -> None:
+    """Run the outbox sender a moment later, as it would run."""
+    harness.advance(seconds=5)
+    await drain_once(harness.app)
+
+
+async def held(session_factory, telegram_id: int) -> list[VolunteerQualification]:
+    async with session_factory() as session:
+        volunteer = (await session.execute(select(Volunteer).where(Volunteer.telegram_id == telegram_id))).scalar_one()
+        rows = await session.execute(select(VolunteerQualification).where(VolunteerQualification.volunteer_id == volunteer.id))
+        return list(rows.scalars())
+
+
+@pytest.mark.parametrize(("language", "granted", "page"), [
+    ("en", "🎓 Well done! You completed <b>First aid course</b> and now hold the qualification <b>First aid</b>.\n"
+           "Valid until Friday 1 December 2028 (", "✅ <b>First aid</b>: valid until Friday 1 December 2028 ("),
+    ("ar", "🎓 أحسنت! أتممت <b>دورة الإسعافات الأولية</b> وصرت حاملًا لمؤهل <b>الإسعافات الأولية</b>.\n"
+           "صالح حتى ", "✅ <b>الإسعافات الأولية</b>: صالح حتى "),
+])
+async def test_attending_a_course_grants_its_qualification_and_tells_the_volunteer(harness, session_factory, language, granted, page):
+    center = await make_center(session_factory)
+    admin = harness.person(COORDINATOR_ID)
+    await register(admin, "en", name="Admin")
+    [defined] = await admin.send("/newqual first-aid | الإسعافات الأولية | First aid | 24")
+    assert defined.text.startswith("✅ Qualification <b>First aid</b> (<code>first-aid</code>) defined.")
+    opportunity, [shift] = await make_opportunity(
+        session_factory, center=center, starts=[harness.now + timedelta(hours=2)], hours=2, category="training",
+        title_ar="دورة الإسعافات الأولية", title_en="First aid course")
+    [linked] = await admin.send(f"/oppqual {opportunity.ref} grants first-aid")
+    assert linked.text == "✅ Attending <b>First aid course</b> now grants <b>First aid</b>."
+
+    sara = harness.person(701)
+    await register(sara, language)
+    [empty] = await sara.send("/qualifications")
+    assert ("You hold no qualification yet" if language == "en" else "لا تحمل أي مؤهل بعد") in empty.text
+    await sara.press_data(cd.SignUp(shift.id).data)
+    harness.advance(hours=2)
+    await sara.share_location(*SITE)
+    await deliver(harness)
+    assert await held(session_factory, 701) == []  # checked in is not attended yet
+    harness.advance(hours=1, minutes=50)
+    await check_out(sara)
+    await deliver(harness)
+
+    [grant] = await held(session_factory, 701)
+    assert grant.source == "course" and grant.expires_at == add_months(grant.granted_at, 24)
+    assert grant.granted_at.date().isoformat() == "2026-12-01"
+    assert sara.last().text.startswith(granted)
+    if language == "ar":
+        assert "الجمعة 1 ديسمبر 2028" in sara.last().text and "هـ" in sara.last().text  # Gregorian and Hijri
+    [shown] = await sara.send("/qualifications")
+    assert page in shown.text and ("AH)" in shown.text if language == "en" else "هـ)" in shown.text)
+
+
+async def test_leaving_a_course_within_its_first_minute_grants_nothing(harness, session_factory):
+    center = await make_center(session_factory)
+    qualification = await define(session_factory)
+    _, shift = await course(harness, session_factory, center, qualification)
+    sara = harness.person(701)
+    await register(sara, "en")
+    await sara.press_data(cd.SignUp(shift.id).data)
+    harness.advance(hours=2)
+    await sara.share_location(*SITE)
+    harness.advance(seconds=30)
+    await check_out(sara)  # no minute credited: not attended
+    assert await held(session_factory, 701) == []
+
+
+@pytest.mark.parametrize(("language", "refusal", "button"), [
+    ("en", "Sorry, this opportunity requires a qualification you do not hold yet:\n• <b>First aid</b>\n"
+           "  Take the course <b>First aid course</b>: next session ", "🎓 Sign up for the course: Wednesday 2 December 2026"),
+    ("ar", "عذرًا، تتطلب هذه الفرصة مؤهلًا لا تحمله بعد:\n• <b>الإسعافات الأولية</b>\n"
+           "  التحق بدورة <b>دورة الإسعافات الأولية</b>: أقرب موعد ", "🎓 سجّلني في الدورة: الأربعاء 2 ديسمبر 2026"),
+])
+async def test_a_missing_qualification_is_refused_with_a_button_to_the_next_course_session(harness, session_factory, language, refusal, button):
+    center = await make_center(session_factory)
+    qualification = await define(session_factory)
+    _, course_shift = await course(harness, session_factory, center, qualification, in_hours=24)
+    _, shift = await gated(harness, session_factory, center, qualification)
+    sara = harness.person(701)
+    await register(sara, language)
+    [refused] = await sara.press_data(cd.SignUp(shift.id).data)
+    assert refused.text.startswith(refusal)
+    assert [b["callback_data"] for b in refused.inline_buttons()] == [cd.SignUp(course_shift.id).data]
+    assert refused.labels()[0].startswith(button)
+    [waitlist] = await sara.press_data(cd.JoinWaitlist(shift.id).data)  # the waitlist asks the same
+    assert waitlist.text.startswith(refusal)
+    [signed] = await sara.press_data(cd.SignUp(course_shift.id).data)
+    assert signed.text.startswith("✅")
+    async with session_factory() as session:
+        assert [s.shift_id for s in (await session.execute(select(Signup))).scalars()] == [course_shift.id]
+
+
+@pytest.mark.parametrize(("language", "none"), [
+    ("en", "No course session is scheduled yet; ask your center's coordinator."),
+    ("ar", "لا توجد دورة مجدولة بعد؛ اسأل منسق مركزك."),
+])
+async def test_without_a_course_scheduled_the_refusal_says_so(harness, session_factory, language, none):
+    center = await make_center(session_factory)
+    qualification = await define(session_factory)
+    _, shift = await gated(harness, session_factory, center, qualification)
+    sara = harness.person(701)
+    await register(sara, language)
+    [refused] = await sara.press_data(cd.SignUp(shift.id).data)
+    assert refused.text.endswith(none) and refused.inline_buttons() == []
+
+
+@pytest.mark.parametrize(("language", "expiry"), [
+    ("en", "• <b>First aid</b>: yours expires on Friday 1 January 2027 (23 Rajab 1448 AH), before this shift ends."),
+    ("ar", "• <b>الإسعافات الأولية</b>: ينتهي مؤهلك في الجمعة 1 يناير 2027"),
+])
+async def test_a_qualification_expiring_before_the_shift_ends_counts_as_missing(harness, session_factory, language, expiry):
+    center = await make_center(session_factory)
+    qualification = await define(session_factory, QualificationDraft("first-aid", "الإسعافات الأولية", "First aid", 1))
+    # The shift starts an hour before the qualification expires and ends two hours after.
+    _, shift = await gated(harness, session_factory, center, qualification, in_hours=31 * 24 - 1)
+    _, early = await gated(harness, session_factory, center, qualification, in_hours=24)
+    sara = harness.person(701)
+    await register(sara, language)
+    async with session_factory() as session, session.begin():
+        volunteer = (await session.execute(select(Volunteer).where(Volunteer.telegram_id == 701))).scalar_one()
+        await grant_by_hand(session, volunteer=volunteer, qualification=await session.get(Qualification, qualification.id),
+                            reason="outside certificate", actor_telegram_id=COORDINATOR_ID, now=harness.now)
+    [refused] = await sara.press_data(cd.SignUp(shift.id).data)
+    assert expiry in refused.text
+    [accepted] = await sara.press_data(cd.SignUp(early.id).data)  # valid through that one
+    assert accepted.text.startswith("✅")
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+async def test_a_coordinator_grants_and_revokes_by_hand_audited_and_the_volunteer_is_told(harness, session_factory, language):
+    center = await make_center(session_factory)
+    qualification = await define(session_factory)
+    _, shift = await gated(harness, session_factory, center, qualification)
+    coordinator = await make_person(harness, 900, role="coordinator", centers=[center], language="en", name="Coord")
+    sara = harness.person(701)
+    await register(sara, language)
+    [refused] = await sara.press_data(cd.SignUp(shift.id).data)
+    assert refused.text.startswith("Sorry" if language == "en" else "عذرًا")
+
+    boss = harness.person(coordinator.telegram_id)
+    [done] = await boss.send("/grantqual 701 first-aid Red Crescent certificate")
+    assert done.text == ("✅ Sara now holds <b>First aid</b> (valid until Friday 1 December 2028 (14 Rajab 1450 AH))."
+                         " They will be told, with the reason.").replace("Sara", "سارة")
+    await deliver(harness)
+    told = sara.last().text
+    if language == "en":
+        assert told.startswith("🎓 A coordinator granted you the qualification <b>First aid</b>.\nReason: Red Crescent certificate\nValid until")
+    else:
+        assert told.startswith("🎓 منحك أحد المنسقين مؤهل <b>الإسعافات الأولية</b>.\nالسبب: Red Crescent certificate\nصالح حتى")
+    [accepted] = await sara.press_data(cd.SignUp(shift.id).data)
+    assert accepted.text.startswith("✅")
+
+    [gone] = await boss.send("/revokequal 701 first-aid issued by mistake")
+    assert gone.text == "✅ <b>First aid</b> withdrawn from سارة. They will be told, with the reason."
+    await deliver(harness)
+    assert sara.last().text.startswith("A coordinator withdrew your qualification <b>First aid</b>.\nReason: issued by mistake"
+                                       if language == "en" else "سحب أحد المنسقين مؤهلك <b>الإسعافات الأولية</b>.\nالسبب: issued by mistake")
+    [again] = await boss.send("/revokequal 701 first-aid issued by mistake")
+    assert again.text == "سارة does not hold <b>First aid</b>, so there is nothing to withdraw."
+    [no_reason] = await boss.send("/grantqual 701 first-aid ok")
+    assert no_reason.text == "Please add a short reason (at least 3 characters) after the qualification code."
+    lines = [(a.action, a.actor_telegram_id, a.allowed) for a in await audit(harness) if a.action.startswith("qualification.")]
+    assert lines == [("qualification.define", None, True), ("qualification.grant", 900, True), ("qualification.revoke", 900, True)]
+    [row] = await held(session_factory, 701)
+    assert (row.revoked_by_telegram_id, row.revoke_reason, row.reason) == (900, "issued by mistake", "Red Crescent certificate")
+    [page] = await sara.send("/qualifications")
+    assert "First aid" not in page.text and "الإسعافات" not in page.text
+
+
+@pytest.mark.parametrize(("language", "stranger", "other"), [
+    ("en", "Sorry, this is only for the program's coordinators.", "Sorry, you do not manage this center, so you cannot do that."),
+    ("ar", "عذرًا، هذه الخدمة لمنسقي البرنامج فقط.", None),
+])
+async def test_a_stranger_and_another_centers_coordinator_are_refused_grantqual(harness, session_factory, language, stranger, other):
+    center = await make_center(session_factory)
+    elsewhere = await make_center(session_factory, code="other", name_ar="مركز آخر", name_en="Other Center")
+    await define(session_factory)
+    sara = harness.person(701)
+    await register(sara, language)
+    omar = await make_person(harness, 702, center=center, language=language)
+    [refused] = await harness.person(omar.telegram_id).send("/grantqual 701 first-aid I say so")
+    assert refused.text == stranger
+    assert await held(session_factory, 701) == []
+    if other is not None:
+        await make_person(harness, 901, role="coordinator", centers=[elsewhere], language="en")
+        [refused] = await harness.person(901).send("/grantqual 701 first-aid outside certificate")
+        assert refused.text == other
+    refusals = [(a.action, a.actor_telegram_id) for a in await audit(harness, allowed=False)]
+    assert ("qualification.grant", 702) in refusals
+    [newqual] = await harness.person(omar.telegram_id).send("/newqual cpr | إنعاش | CPR | 12")
+    assert newqual.text == stranger
+    async with session_factory() as session:
+        assert (await session.execute(select(Qualification).where(Qualification.code == "cpr"))).first() is None
+
+
+async def test_waitlist_promotion_skips_a_volunteer_no_longer_qualified(harness, session_factory):
+    """Decision: promotion passes over a waitlisted volunteer who lacks a required qualification
+    (it lapsed or was withdrawn since they joined); they keep their place in line."""
+    center = await make_center(session_factory)
+    qualification = await define(session_factory)
+    _, shift = await gated(harness, session_factory, center, qualification, capacity=1)
+    now = harness.now
+    async with session_factory() as session, session.begin():
+        q = await session.get(Qualification, qualification.id)
+        people = []
+        for telegram_id in (801, 802, 803):
+            person = Volunteer(telegram_id=telegram_id, onboarding_step=None, gender="male", center_id=center.id)
+            session.add(person)
+            await session.flush()
+            await grant_by_hand(session, volunteer=person, qualification=q, reason="certificate", actor_telegram_id=COORDINATOR_ID, now=now)
+            people.append(person)
+        first, lapsed, next_in_line = people
+        seat = await sign_up(session, volunteer=first, shift_id=shift.id, now=now)
+        await sign_up(session, volunteer=lapsed, shift_id=shift.id, now=now, join_waitlist=True)
+        await sign_up(session, volunteer=next_in_line, shift_id=shift.id, now=now + timedelta(seconds=1), join_waitlist=True)
+    async with session_factory() as session, session.begin():
+        grant = (await session.execute(select(VolunteerQualification).where(VolunteerQualification.volunteer_id == lapsed.id))).scalar_one()
+        grant.expires_at = now + timedelta(days=1)  # lapses before the shift ends
+        result = await cancel_signup(session, volunteer=first, signup_id=seat.signup.id, now=now + timedelta(minutes=1),
+                                     offers=harness.app.bot_data.services.settings.offer_rules)
+    assert [s.volunteer_id for s in result.promoted] == [next_in_line.id]
+    async with session_factory() as session:
+        statuses = {s.volunteer_id: s.status for s in (await session.execute(select(Signup))).scalars()}
+    assert statuses == {first.id: "cancelled", lapsed.id: "waitlisted", next_in_line.id: "confirmed"}
+
+
+def test_months_are_calendar_months_and_definitions_are_checked():
+    assert add_months(datetime(2026, 1, 31, 10, tzinfo=UTC), 1) == datetime(2026, 2, 28, 10, tzinfo=UTC)
+    assert add_months(datetime(2026, 12, 1, tzinfo=UTC), 24) == datetime(2028, 12, 1, tzinfo=UTC)
+    assert parse_definition("First-Aid | الإسعافات | First aid | ٢٤") == QualificationDraft("first-aid", "الإسعافات", "First aid", 24)
+    assert parse_definition("cpr | إنعاش | CPR |") == QualificationDraft("cpr", "إنعاش", "CPR", None)
+    assert parse_definition("x | a | b | 3") == "code"
+    assert parse_definition("cpr | a | b | many") == "months"
+    assert parse_definition("cpr only") == "format"
