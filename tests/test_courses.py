@@ -295,3 +295,26 @@ def test_months_are_calendar_months_and_definitions_are_checked():
     assert parse_definition("x | a | b | 3") == "code"
     assert parse_definition("cpr | a | b | many") == "months"
     assert parse_definition("cpr only") == "format"
+
+
+async def test_the_demo_has_a_course_and_a_post_that_requires_it_and_seeding_again_adds_nothing(harness, session_factory):
+    from models.course_demo import COURSE_REF, POST_REF
+    from models.demo_data import seed_demo_data
+    from models.tables import CourseQualification, RequiredQualification, Shift
+
+    zone = harness.app.bot_data.services.settings.zone
+    for _ in range(2):
+        async with session_factory() as session, session.begin():
+            await seed_demo_data(session, now=harness.now, zone=zone)
+    async with session_factory() as session:
+        [qualification] = (await session.execute(select(Qualification))).scalars()
+        [course_link] = (await session.execute(select(CourseQualification))).scalars()
+        [required] = (await session.execute(select(RequiredQualification))).scalars()
+        refs = {o.id: o.ref for o in (await session.execute(select(Opportunity))).scalars()}
+        post_shifts = [s for s in (await session.execute(select(Shift))).scalars() if refs[s.opportunity_id] == POST_REF]
+    assert (qualification.code, refs[course_link.opportunity_id], refs[required.opportunity_id]) == ("first-aid", COURSE_REF, POST_REF)
+    assert len(post_shifts) == 2
+    await make_person(harness, 701, language="en")
+    await harness.person(701).send("/qualifications")
+    [refused] = await harness.person(701).press_data(cd.SignUp(min(post_shifts, key=lambda s: s.starts_at).id).data)
+    assert "Take the course <b>First aid course</b>" in refused.text and refused.labels()[0].startswith("🎓 Sign up for the course")
