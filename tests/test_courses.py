@@ -318,3 +318,43 @@ async def test_the_demo_has_a_course_and_a_post_that_requires_it_and_seeding_aga
     await harness.person(701).send("/qualifications")
     [refused] = await harness.person(701).press_data(cd.SignUp(min(post_shifts, key=lambda s: s.starts_at).id).data)
     assert "Take the course <b>First aid course</b>" in refused.text and refused.labels()[0].startswith("🎓 Sign up for the course")
+
+
+async def test_a_course_record_pending_review_grants_once_a_coordinator_keeps_it(harness, session_factory):
+    from models.attendance_review import keep_as_is
+    from models.tables import Attendance
+
+    center = await make_center(session_factory)
+    qualification = await define(session_factory)
+    _, shift = await course(harness, session_factory, center, qualification, in_hours=-3)
+    await make_person(harness, 701, center=center, language="en")
+    async with session_factory() as session, session.begin():
+        volunteer = (await session.execute(select(Volunteer).where(Volunteer.telegram_id == 701))).scalar_one()
+        signup = Signup(shift_id=shift.id, volunteer_id=volunteer.id, status="confirmed", signed_up_at=harness.now - timedelta(days=1))
+        session.add(signup)
+        await session.flush()
+        # A forgotten check-out the sweep closed: its minutes wait for a coordinator.
+        record = Attendance(signup_id=signup.id, shift_id=shift.id, volunteer_id=volunteer.id, checked_in_at=shift.starts_at,
+                            checked_out_at=shift.ends_at, method="location", credited_minutes=120, flagged=True, flag_reason="auto_checkout")
+        session.add(record)
+    assert await held(session_factory, 701) == []
+    async with session_factory() as session, session.begin():
+        await keep_as_is(session, attendance_id=record.id, actor_telegram_id=COORDINATOR_ID, now=harness.now)
+    [grant] = await held(session_factory, 701)
+    assert (grant.source, grant.attendance_id, grant.granted_at) == ("course", record.id, shift.ends_at)
+    await deliver(harness)
+    assert harness.person(701).last().text.startswith("🎓 Well done! You completed <b>First aid course</b>")
+
+
+async def test_only_a_training_can_be_a_course_and_newqual_lists_what_exists(harness, session_factory):
+    center = await make_center(session_factory)
+    await define(session_factory)
+    opportunity, _ = await make_opportunity(session_factory, center=center, starts=[harness.now + timedelta(days=1)])
+    admin = harness.person(COORDINATOR_ID)
+    await register(admin, "en", name="Admin")
+    [refused] = await admin.send(f"/oppqual {opportunity.ref} grants first-aid")
+    assert refused.text == "Only an opportunity in the Training category can be a course."
+    [usage] = await admin.send("/newqual")
+    assert usage.text.endswith("Qualifications:\n• <code>first-aid</code>: First aid (24 months)")
+    [bad] = await admin.send("/newqual cpr | إنعاش | CPR | forever")
+    assert bad.text.startswith("The validity is a whole number of months (at most 120), or empty for no end date.")
