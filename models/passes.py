@@ -36,6 +36,7 @@ from models.audit import record_action
 from models.coordination import Actor
 from models.notices.kinds import NoticeKind
 from models.outbox import PRIORITY_NOTICE, enqueue
+from models.qualifications import MissingQualification, missing_for_shift
 from models.signups import WalkInOutcome, seat_walk_in
 from models.tables import (
     Attendance,
@@ -183,6 +184,7 @@ class PassCheckInOutcome(StrEnum):
     GENDER_MISMATCH = "gender_mismatch"
     CHECKED_IN_ELSEWHERE = "checked_in_elsewhere"  # still checked in to another shift
     REFUSED = "refused"  # the check-in rules said no: see `check_in` (too early, ended, already)
+    NOT_QUALIFIED = "not_qualified"  # a walk-in lacking a qualification the opportunity requires
 
 
 @dataclass
@@ -193,6 +195,7 @@ class PassCheckIn:
     check_in: CheckInResult | None = None
     walk_in: bool = False
     over_capacity: bool = False
+    missing: list[MissingQualification] = field(default_factory=list)  # NOT_QUALIFIED: what they lack
 
 
 async def check_in_by_pass(
@@ -226,6 +229,10 @@ async def check_in_by_pass(
         return PassCheckIn(PassCheckInOutcome.GENDER_MISMATCH, **base)
     seat = select(col(Signup.id)).where(col(Signup.shift_id) == shift_id, col(Signup.volunteer_id) == holder.id, col(Signup.status) == SignupStatus.CONFIRMED)
     holds_seat = (await session.execute(seat)).first() is not None
+    if not holds_seat:  # a walk-in takes a seat: the sign-up's qualification rule holds on site too
+        missing = await missing_for_shift(session, volunteer_id=holder.id, shift=shift, now=now)
+        if missing:
+            return PassCheckIn(PassCheckInOutcome.NOT_QUALIFIED, missing=missing, **base)
     # A savepoint: a walk-in seat taken for a check-in that is then refused is given back.
     async with session.begin_nested() as attempt:
         walk_in = extra = False

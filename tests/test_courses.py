@@ -358,3 +358,25 @@ async def test_only_a_training_can_be_a_course_and_newqual_lists_what_exists(har
     assert usage.text.endswith("Qualifications:\n• <code>first-aid</code>: First aid (24 months)")
     [bad] = await admin.send("/newqual cpr | إنعاش | CPR | forever")
     assert bad.text.startswith("The validity is a whole number of months (at most 120), or empty for no end date.")
+
+
+@pytest.mark.parametrize(("language", "refusal"), [
+    ("en", "Sara cannot join <b>First aid in the courtyards</b> as a walk-in: it requires <b>First aid</b>, valid until its end."),
+    ("ar", "لا يمكن إضافة Sara إلى <b>إسعاف في الساحات</b> حضورًا دون تسجيل مسبق: فهي تتطلب مؤهل <b>الإسعافات الأولية</b> صالحًا حتى نهايتها."),
+])
+async def test_a_walk_in_without_the_qualification_is_not_seated_by_a_pass_scan(harness, session_factory, language, refusal):
+    import re
+
+    center = await make_center(session_factory)
+    qualification = await define(session_factory)
+    _, shift = await gated(harness, session_factory, center, qualification, in_hours=0.25)
+    await make_person(harness, 900, role="coordinator", centers=[center], language=language, name="Khalid")
+    await make_person(harness, 701, center=center, gender="female", language=language, name="Sara")
+    [pass_card] = await harness.person(701).send("/pass")
+    token = re.search(r"start=pass-([A-Za-z0-9_-]+)", pass_card.text).group(1)  # type: ignore[union-attr]
+    coordinator = harness.person(900)
+    card = (await coordinator.send(f"/start pass-{token}"))[-1]
+    [answer] = await coordinator.press_data(cd.PassCheckIn(token, shift.id, "0").data, card)
+    assert answer.text == refusal
+    async with session_factory() as session:
+        assert (await session.execute(select(Signup))).first() is None
