@@ -20,6 +20,7 @@ from handlers.common import (
 from handlers.context import BotContext
 from handlers.gate import require_registration
 from handlers.offers import offer_buttons, offer_deadline
+from handlers.qualifications import qualification_notes
 from infra.i18n import Translator
 from models.opportunities import (
     BrowseFilter,
@@ -29,6 +30,7 @@ from models.opportunities import (
     centers_with_open_opportunities,
     opportunity_detail,
 )
+from models.qualifications import opportunity_qualifications
 from models.tables import Center, GenderRule, SignupStatus, Volunteer
 
 DESCRIPTION_LIMIT = 1500
@@ -75,8 +77,11 @@ def render_list(t: Translator, page: OpportunityPage, state: Browse, centers: di
     return text, InlineKeyboardMarkup(rows)
 
 
-def render_detail(t: Translator, detail: OpportunityDetail, state: Browse) -> tuple[str, InlineKeyboardMarkup]:
-    """Title, description, center, each shift's time and seats, and a button per shift."""
+def render_detail(
+    t: Translator, detail: OpportunityDetail, state: Browse, notes: tuple[str, ...] = ()
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Title, description, center, `notes` (what it requires or grants), each shift's time and
+    seats, and a button per shift."""
     o, lang = detail.opportunity, t.language
     description = localized(o, "description", lang)
     if len(description) > DESCRIPTION_LIMIT:
@@ -90,6 +95,7 @@ def render_detail(t: Translator, detail: OpportunityDetail, state: Browse) -> tu
         lines.append(t.gettext("👤 For men only"))
     elif o.gender == GenderRule.FEMALE:
         lines.append(t.gettext("👤 For women only"))
+    lines += notes
     rows = []
     if not detail.shifts:
         lines += ["", t.gettext("No shifts are open any more.")]
@@ -197,9 +203,10 @@ async def show_opportunity_button(update: Update, context: BotContext) -> None:
         volunteer = await load_volunteer(session, update, context)
         t = context.translator(volunteer.language)
         detail = await opportunity_detail(session, opportunity_id=opportunity_id, now=context.now(), volunteer_id=volunteer.id)
+        links = await opportunity_qualifications(session, opportunity_id=opportunity_id)
     if detail is None:
         await query.answer(t.gettext("This opportunity is no longer available."), show_alert=True)
         return
     await query.answer()
-    text, markup = render_detail(t, detail, state)
+    text, markup = render_detail(t, detail, state, qualification_notes(t, links))
     await show(query, text, markup)

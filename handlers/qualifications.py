@@ -14,7 +14,12 @@ from handlers.common import esc, localized, opportunity_title, reply
 from handlers.context import BotContext
 from handlers.gate import require_registration
 from infra.i18n import Translator
-from models.qualifications import HeldQualification, MissingQualification, qualifications_of
+from models.qualifications import (
+    HeldQualification,
+    MissingQualification,
+    OpportunityQualifications,
+    qualifications_of,
+)
 from models.tables import Qualification
 
 
@@ -33,6 +38,17 @@ def official_day(t: Translator, moment: datetime) -> str:
     except (OverflowError, ValueError):  # outside the Umm al-Qura table
         return t.day(moment)
     return f"{t.day(moment)} ({hijri.day} {hijri.month_name('en')} {hijri.year} AH)"
+
+
+def qualification_notes(t: Translator, links: OpportunityQualifications) -> tuple[str, ...]:
+    """The lines of an opportunity's detail about qualifications: what it requires, what it grants."""
+    notes = []
+    if links.requires:
+        names = ("، " if t.rtl else ", ").join(qualification_name(t, q) for q in links.requires)
+        notes.append(t.gettext("🎓 Requires: {names}").format(names=names))
+    if links.grants is not None:
+        notes.append(t.gettext("🎓 Attending grants the qualification: {name}").format(name=qualification_name(t, links.grants)))
+    return tuple(notes)
 
 
 def validity_text(t: Translator, held: HeldQualification, now: datetime) -> str:

@@ -189,6 +189,25 @@ async def link_opportunity(
     return LinkOutcome.LINKED
 
 
+@dataclass(frozen=True)
+class OpportunityQualifications:
+    requires: list[Qualification]
+    grants: Qualification | None
+
+
+async def opportunity_qualifications(session: AsyncSession, *, opportunity_id: int) -> OpportunityQualifications:
+    """What an opportunity asks of its volunteers, and what attending it grants (a course)."""
+    requires = await session.execute(
+        select(Qualification).join(RequiredQualification, col(RequiredQualification.qualification_id) == col(Qualification.id))
+        .where(col(RequiredQualification.opportunity_id) == opportunity_id).order_by(col(Qualification.code))
+    )
+    grants = await session.execute(
+        select(Qualification).join(CourseQualification, col(CourseQualification.qualification_id) == col(Qualification.id))
+        .where(col(CourseQualification.opportunity_id) == opportunity_id)
+    )
+    return OpportunityQualifications(list(requires.scalars()), grants.scalar_one_or_none())
+
+
 # --- the sign-up check ----------------------------------------------------------------------------
 
 

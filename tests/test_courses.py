@@ -380,3 +380,20 @@ async def test_a_walk_in_without_the_qualification_is_not_seated_by_a_pass_scan(
     assert answer.text == refusal
     async with session_factory() as session:
         assert (await session.execute(select(Signup))).first() is None
+
+
+@pytest.mark.parametrize(("language", "requires", "grants"), [
+    ("en", "🎓 Requires: First aid", "🎓 Attending grants the qualification: First aid"),
+    ("ar", "🎓 تتطلب مؤهل: الإسعافات الأولية", "🎓 حضورها يمنح مؤهل: الإسعافات الأولية"),
+])
+async def test_an_opportunitys_detail_says_what_it_requires_and_what_it_grants(harness, session_factory, language, requires, grants):
+    center = await make_center(session_factory)
+    qualification = await define(session_factory)
+    training, _ = await course(harness, session_factory, center, qualification, in_hours=24)
+    post, _ = await gated(harness, session_factory, center, qualification)
+    sara = harness.person(701)
+    await register(sara, language)
+    [shown] = await sara.press_data(cd.ShowOpportunity(post.id, cd.Browse()).data)
+    assert requires in shown.text and grants not in shown.text
+    [shown] = await sara.press_data(cd.ShowOpportunity(training.id, cd.Browse()).data)
+    assert grants in shown.text and requires not in shown.text
