@@ -30,7 +30,7 @@ from models.opportunities import (
     centers_with_open_opportunities,
     opportunity_detail,
 )
-from models.qualifications import opportunity_qualifications
+from models.qualification_setup import opportunity_qualifications
 from models.tables import Center, GenderRule, SignupStatus, Volunteer
 
 DESCRIPTION_LIMIT = 1500

@@ -14,12 +14,8 @@ from handlers.common import esc, localized, opportunity_title, reply
 from handlers.context import BotContext
 from handlers.gate import require_registration
 from infra.i18n import Translator
-from models.qualifications import (
-    HeldQualification,
-    MissingQualification,
-    OpportunityQualifications,
-    qualifications_of,
-)
+from models.qualification_setup import OpportunityQualifications
+from models.qualifications import HeldQualification, MissingQualification, qualifications_of
 from models.tables import Qualification
 
 

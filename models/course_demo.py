@@ -16,7 +16,7 @@ from sqlmodel import col
 
 from models.imports import import_rows
 from models.opportunity_csv import ParsedRow
-from models.qualifications import (
+from models.qualification_setup import (
     QualificationDraft,
     define_qualification,
     make_course,

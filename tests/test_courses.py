@@ -9,15 +9,14 @@ from sqlalchemy import select
 
 from bot.sender import drain_once
 from handlers import callback_data as cd
-from models.qualifications import (
+from models.qualification_setup import (
     QualificationDraft,
-    add_months,
     define_qualification,
-    grant_by_hand,
     make_course,
     parse_definition,
     require_qualification,
 )
+from models.qualifications import add_months, grant_by_hand
 from models.signups import cancel_signup, sign_up
 from models.tables import Opportunity, Qualification, Signup, Volunteer, VolunteerQualification
 from tests.conftest import COORDINATOR_ID

@@ -10,19 +10,17 @@ from handlers.context import BotContext
 from handlers.coordinator.access import require_staff
 from handlers.qualifications import official_day, qualification_name
 from infra.i18n import Translator
-from models.qualifications import (
+from models.qualification_setup import (
     DefineProblem,
-    HandOutcome,
     LinkOutcome,
     all_qualifications,
     define_qualification,
-    grant_by_hand,
     link_opportunity,
     opportunity_by_ref,
     parse_definition,
     qualification_by_code,
-    revoke_by_hand,
 )
+from models.qualifications import HandOutcome, grant_by_hand, revoke_by_hand
 from models.tables import Qualification
 from models.volunteers import volunteers_by_id_or_phone
 
