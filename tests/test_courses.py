@@ -17,7 +17,7 @@ from models.qualification_setup import (
     require_qualification,
 )
 from models.qualifications import add_months, grant_by_hand
-from models.signups import cancel_signup, sign_up
+from models.signups import sign_up
 from models.tables import Opportunity, Qualification, Signup, Volunteer, VolunteerQualification
 from tests.conftest import COORDINATOR_ID
 from tests.coordinator_support import audit, make_person
@@ -266,9 +266,11 @@ async def test_waitlist_promotion_skips_a_volunteer_no_longer_qualified(harness,
         q = await session.get(Qualification, qualification.id)
         people = []
         for telegram_id in (801, 802, 803):
-            person = Volunteer(telegram_id=telegram_id, onboarding_step=None, gender="male", center_id=center.id)
+            person = Volunteer(telegram_id=telegram_id, onboarding_step=None, gender="male", center_id=center.id,
+                               display_name=f"V{telegram_id}", registered_at=now - timedelta(days=30), language="en")
             session.add(person)
             await session.flush()
+            person.onboarding_step = None  # an explicit None at construction would be replaced by the default
             await grant_by_hand(session, volunteer=person, qualification=q, reason="certificate", actor_telegram_id=COORDINATOR_ID, now=now)
             people.append(person)
         first, lapsed, next_in_line = people
@@ -278,9 +280,15 @@ async def test_waitlist_promotion_skips_a_volunteer_no_longer_qualified(harness,
     async with session_factory() as session, session.begin():
         grant = (await session.execute(select(VolunteerQualification).where(VolunteerQualification.volunteer_id == lapsed.id))).scalar_one()
         grant.expires_at = now + timedelta(days=1)  # lapses before the shift ends
-        result = await cancel_signup(session, volunteer=first, signup_id=seat.signup.id, now=now + timedelta(minutes=1),
-                                     offers=harness.app.bot_data.services.settings.offer_rules)
-    assert [s.volunteer_id for s in result.promoted] == [next_in_line.id]
+    # The seat holder gives it up in the chat; the first in line who still qualifies gets it.
+    holder = harness.person(801)
+    await holder.send("/my")
+    await holder.press_data(cd.CancelConfirmed(seat.signup.id).data)
+    await deliver(harness)
+    await deliver(harness)  # a chat gets one message a second: the grant's notice went first
+    promoted = "🎉 Good news! A seat opened up and it is yours: <b>First aid in the courtyards</b>"
+    assert harness.person(803).last_text().startswith(promoted)
+    assert not any(m.text.startswith("🎉") for m in harness.telegram.to(802))
     async with session_factory() as session:
         statuses = {s.volunteer_id: s.status for s in (await session.execute(select(Signup))).scalars()}
     assert statuses == {first.id: "cancelled", lapsed.id: "waitlisted", next_in_line.id: "confirmed"}
