@@ -136,7 +136,7 @@ async def run(path: str, runs: int) -> None:
                 signups.missing_for_shift = real
 
         async def page(session, i):  # type: ignore[no-untyped-def]
-            await qualifications_of(session, volunteer_id=holders[i % len(holders)].id)
+            await qualifications_of(session, volunteer_id=holders[i % len(holders)].id, now=now)
 
         async def floor(session, i):  # type: ignore[no-untyped-def]
             await session.execute(select(1))

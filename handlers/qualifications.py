@@ -56,14 +56,20 @@ def validity_text(t: Translator, held: HeldQualification, now: datetime) -> str:
     return t.gettext("valid until {day}").format(day=official_day(t, expires_at))
 
 
-def render_qualifications(t: Translator, held: list[HeldQualification], now: datetime) -> str:
-    lines = [t.gettext("<b>🎓 Your qualifications</b>")]
+def render_qualifications(t: Translator, held: list[HeldQualification], now: datetime) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Each qualification with its expiry; under an expired one, a button to a course renewing it."""
+    lines, rows = [t.gettext("<b>🎓 Your qualifications</b>")], []
     if not held:
         lines.append(t.gettext("You hold no qualification yet. Training courses (🔎 Opportunities, category Training) grant them."))
     for entry in held:
         mark = "⚠️" if entry.grant.expires_at is not None and entry.grant.expires_at < now else "✅"
         lines.append(f"{mark} <b>{qualification_name(t, entry.qualification)}</b>: {validity_text(t, entry, now)}")
-    return "\n".join(lines)
+        if entry.next_session is not None and entry.course is not None:
+            rows.append([InlineKeyboardButton(
+                t.gettext("🎓 Renew {name}: {day}").format(name=localized(entry.qualification, "name", t.language),
+                                                          day=t.day(entry.next_session.starts_at)),
+                callback_data=cd.SignUp(entry.next_session.id or 0).data)])
+    return "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None
 
 
 def render_missing(t: Translator, missing: list[MissingQualification]) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -96,9 +102,9 @@ async def show_qualifications(update: Update, context: BotContext) -> None:
         if volunteer is None:
             return
         assert volunteer.id is not None
-        held = await qualifications_of(session, volunteer_id=volunteer.id)
+        held = await qualifications_of(session, volunteer_id=volunteer.id, now=context.now())
     t = context.translator(volunteer.language)
-    await reply(update, render_qualifications(t, held, context.now()))
+    await reply(update, *render_qualifications(t, held, context.now()))
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

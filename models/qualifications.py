@@ -294,14 +294,24 @@ async def revoke_by_hand(
 class HeldQualification:
     grant: VolunteerQualification
     qualification: Qualification
+    # For one that has expired: the next session of a course that renews it (None: none scheduled).
+    course: Opportunity | None = None
+    next_session: Shift | None = None
 
 
-async def qualifications_of(session: AsyncSession, *, volunteer_id: int) -> list[HeldQualification]:
-    """What the volunteer holds (expired ones too, to renew them), not what was revoked."""
+async def qualifications_of(session: AsyncSession, *, volunteer_id: int, now: datetime) -> list[HeldQualification]:
+    """What the volunteer holds (expired ones too, with where to renew them), not what was revoked."""
     rows = await session.execute(
         select(VolunteerQualification, Qualification)
         .join(Qualification, col(Qualification.id) == col(VolunteerQualification.qualification_id))
         .where(col(VolunteerQualification.volunteer_id) == volunteer_id, col(VolunteerQualification.revoked_at).is_(None))
         .order_by(col(Qualification.code))
     )
-    return [HeldQualification(grant, qualification) for grant, qualification in rows]
+    held = []
+    for grant, qualification in rows.all():
+        if valid_until(grant, now):
+            held.append(HeldQualification(grant, qualification))
+            continue
+        found = await next_course_session(session, qualification_id=grant.qualification_id, now=now)
+        held.append(HeldQualification(grant, qualification, found[1] if found else None, found[0] if found else None))
+    return held

@@ -404,3 +404,26 @@ async def test_an_opportunitys_detail_says_what_it_requires_and_what_it_grants(h
     assert requires in shown.text and grants not in shown.text
     [shown] = await sara.press_data(cd.ShowOpportunity(training.id, cd.Browse()).data)
     assert grants in shown.text and requires not in shown.text
+
+
+@pytest.mark.parametrize(("language", "expired", "renew"), [
+    ("en", "⚠️ <b>First aid</b>: expired on Friday 1 January 2027 (23 Rajab 1448 AH)", "🎓 Renew First aid: "),
+    ("ar", "⚠️ <b>الإسعافات الأولية</b>: انتهى في الجمعة 1 يناير 2027", "🎓 تجديد الإسعافات الأولية: "),
+])
+async def test_the_qualifications_page_offers_to_renew_an_expired_one(harness, session_factory, language, expired, renew):
+    center = await make_center(session_factory)
+    qualification = await define(session_factory, QualificationDraft("first-aid", "الإسعافات الأولية", "First aid", 1))
+    _, session_shift = await course(harness, session_factory, center, qualification, in_hours=40 * 24)
+    sara = harness.person(701)
+    await register(sara, language)
+    async with session_factory() as session, session.begin():
+        volunteer = (await session.execute(select(Volunteer).where(Volunteer.telegram_id == 701))).scalar_one()
+        await grant_by_hand(session, volunteer=volunteer, qualification=await session.get(Qualification, qualification.id),
+                            reason="outside certificate", actor_telegram_id=COORDINATOR_ID, now=harness.now)
+    [valid] = await sara.send("/qualifications")
+    assert valid.text.startswith("<b>🎓 Your qualifications</b>\n✅" if language == "en" else "<b>🎓 مؤهلاتك</b>\n✅")
+    assert valid.inline_buttons() == []
+    harness.advance(days=32)
+    [page] = await sara.send("/qualifications")
+    assert expired in page.text
+    assert page.labels()[0].startswith(renew) and [b["callback_data"] for b in page.inline_buttons()] == [cd.SignUp(session_shift.id).data]
