@@ -1,6 +1,6 @@
 """The demo's training course and the opportunity that requires what it teaches (issue 12).
 
-A first-aid course at the Al-Awali center (two sessions) grants "First aid" for 24 months; a
+A first-aid course of the Al-Awali center (two sessions, at the Kudai site) grants "First aid" for 24 months; a
 first-aid post in the Haram courtyards requires it. In `volunteer-bot demo` a volunteer who taps
 the post's sign-up is refused with a button to the course's next session; the coordinator can
 also grant it by hand (`/grantqual <their Telegram id> first-aid <reason>`, the id from /records).
@@ -28,13 +28,14 @@ from models.tables import Center
 
 FIRST_AID = QualificationDraft("first-aid", "الإسعافات الأولية", "First aid", 24)
 COURSE_REF, POST_REF = "DEMO-COURSE-FIRST-AID", "DEMO-FIRST-AID-POST"
-HARAM = (21.4225, 39.8262, 150)
+HARAM = (21.4225, 39.8262, 150)  # the demo sites the chat page has "At the site" buttons for
+KUDAI = (21.4030, 39.8232, 250)
 
 
 def _rows(*, center: Center, now: datetime, zone: tzinfo) -> list[ParsedRow]:
     today = now.astimezone(zone).date()
     rows = []
-    for offset in (1, 8):  # the course: two sessions at the center, a week apart
+    for offset in (1, 8):  # the course: two sessions a week apart
         starts_at = datetime.combine(today + timedelta(days=offset), time(17, 0), tzinfo=zone)
         rows.append(ParsedRow(
             line=0, ref=COURSE_REF, center=center.code, category="training",
@@ -42,7 +43,7 @@ def _rows(*, center: Center, now: datetime, zone: tzinfo) -> list[ParsedRow]:
             description_ar="دورة عملية مع الهلال الأحمر: الإنعاش القلبي، والنزيف، وضربات الشمس. يمنح حضورها مؤهل الإسعافات الأولية لمدة سنتين.",
             description_en="A hands-on course with the Red Crescent: CPR, bleeding, heat stroke. Attending grants the First aid qualification for two years.",
             starts_at=starts_at, ends_at=starts_at + timedelta(hours=2), capacity=20,
-            latitude=center.latitude, longitude=center.longitude, radius_m=300, gender="all",
+            latitude=KUDAI[0], longitude=KUDAI[1], radius_m=KUDAI[2], gender="all",
         ))
     for offset in (3, 10):  # the post that needs it
         starts_at = datetime.combine(today + timedelta(days=offset), time(16, 0), tzinfo=zone)
