@@ -200,7 +200,8 @@ async def _grant(
 async def grant_for_attendance(session: AsyncSession, *, attendance: Attendance, now: datetime) -> VolunteerQualification | None:
     """Grant the course's qualification when this record of it is now complete and confirmed
     (checked out, not pending review, minutes credited); None when it is not a course, or the
-    record is not complete yet, or it already granted it (a later correction of the same record)."""
+    record is not complete yet, or it already granted it (a later correction of the same record;
+    also when a coordinator withdrew what it granted since: that stays withdrawn)."""
     if attendance.shift_id is None or attendance.checked_out_at is None or attendance.flagged or attendance.credited_minutes <= 0:
         return None
     qualification = (
@@ -215,7 +216,7 @@ async def grant_for_attendance(session: AsyncSession, *, attendance: Attendance,
         return None
     assert qualification.id is not None
     held = await _held(session, volunteer_id=attendance.volunteer_id, qualification_id=qualification.id)
-    if held is not None and held.attendance_id == attendance.id and held.revoked_at is None:
+    if held is not None and held.attendance_id == attendance.id:
         return None
     volunteer = await session.get(Volunteer, attendance.volunteer_id)
     assert volunteer is not None

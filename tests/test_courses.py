@@ -427,3 +427,31 @@ async def test_the_qualifications_page_offers_to_renew_an_expired_one(harness, s
     [page] = await sara.send("/qualifications")
     assert expired in page.text
     assert page.labels()[0].startswith(renew) and [b["callback_data"] for b in page.inline_buttons()] == [cd.SignUp(session_shift.id).data]
+
+
+async def test_correcting_a_course_record_does_not_grant_again_what_a_coordinator_withdrew(harness, session_factory):
+    from models.corrections import correct_times
+    from models.qualifications import revoke_by_hand
+    from models.tables import Attendance
+
+    center = await make_center(session_factory)
+    qualification = await define(session_factory)
+    _, shift = await course(harness, session_factory, center, qualification)
+    sara = harness.person(701)
+    await register(sara, "en")
+    await sara.press_data(cd.SignUp(shift.id).data)
+    harness.advance(hours=2)
+    await sara.share_location(*SITE)
+    harness.advance(hours=1)
+    await check_out(sara)
+    [grant] = await held(session_factory, 701)
+    async with session_factory() as session, session.begin():
+        volunteer = await session.get(Volunteer, grant.volunteer_id)
+        q = await session.get(Qualification, qualification.id)
+        await revoke_by_hand(session, volunteer=volunteer, qualification=q, reason="left after ten minutes",
+                             actor_telegram_id=COORDINATOR_ID, now=harness.now)
+        record = (await session.execute(select(Attendance))).scalar_one()
+        await correct_times(session, attendance_id=record.id, checked_in_at=shift.starts_at, checked_out_at=shift.starts_at + timedelta(hours=1),
+                            reason="times from the sheet", actor_telegram_id=COORDINATOR_ID, now=harness.now, grace_minutes=15)
+    [still] = await held(session_factory, 701)
+    assert still.revoked_at is not None and still.revoke_reason == "left after ten minutes"
