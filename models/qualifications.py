@@ -15,7 +15,8 @@ Either way the volunteer is told through the outbox. An opportunity may require 
 (`RequiredQualification`); sign-up (models.signups) asks `missing_for_shift`, which counts one
 that expires before the shift's end as missing, and points to the next session of a course that
 grants it. One row per volunteer and qualification: a new grant renews it (the audit log keeps
-the history); a revoked row stays, with who revoked it and why.
+the history); a revoked row stays, with who revoked it and why. Defining qualifications and
+linking them to opportunities: models.qualification_setup.
 """
 
 from __future__ import annotations
