@@ -455,3 +455,43 @@ async def test_correcting_a_course_record_does_not_grant_again_what_a_coordinato
                             reason="times from the sheet", actor_telegram_id=COORDINATOR_ID, now=harness.now, grace_minutes=15)
     [still] = await held(session_factory, 701)
     assert still.revoked_at is not None and still.revoke_reason == "left after ten minutes"
+
+
+@pytest.mark.parametrize(("language", "refusal"), [
+    ("en", "Sorry, <b>First aid in the courtyards</b> requires a qualification you no longer hold until its end, so the seat goes"),
+    ("ar", "عذرًا، تتطلب <b>إسعاف في الساحات</b> مؤهلًا لم يعد صالحًا لديك حتى نهايتها"),
+])
+async def test_a_seat_offered_before_the_qualification_was_withdrawn_cannot_be_accepted(harness, session_factory, language, refusal):
+    from models.qualifications import revoke_by_hand
+
+    center = await make_center(session_factory)
+    qualification = await define(session_factory)
+    _, shift = await gated(harness, session_factory, center, qualification, in_hours=2, capacity=1)  # offers, not seats, now
+    now = harness.now
+    async with session_factory() as session, session.begin():
+        q = await session.get(Qualification, qualification.id)
+        people = []
+        for telegram_id in (801, 802, 803):
+            person = Volunteer(telegram_id=telegram_id, onboarding_step=None, gender="male", center_id=center.id,
+                               display_name=f"V{telegram_id}", registered_at=now - timedelta(days=30), language=language)
+            session.add(person)
+            await session.flush()
+            person.onboarding_step = None  # an explicit None at construction would be replaced by the default
+            await grant_by_hand(session, volunteer=person, qualification=q, reason="certificate", actor_telegram_id=COORDINATOR_ID, now=now)
+            people.append(person)
+        seat = await sign_up(session, volunteer=people[0], shift_id=shift.id, now=now)
+        offered = await sign_up(session, volunteer=people[1], shift_id=shift.id, now=now, join_waitlist=True)
+        await sign_up(session, volunteer=people[2], shift_id=shift.id, now=now + timedelta(seconds=1), join_waitlist=True)
+    holder = harness.person(801)
+    await holder.send("/my")
+    await holder.press_data(cd.CancelConfirmed(seat.signup.id).data)  # the seat is offered to 802
+    async with session_factory() as session, session.begin():
+        await revoke_by_hand(session, volunteer=people[1], qualification=await session.get(Qualification, qualification.id),
+                             reason="certificate withdrawn", actor_telegram_id=COORDINATOR_ID, now=harness.now)
+    late = harness.person(802)
+    await late.send("/my")
+    [answer] = await late.press_data(cd.OfferAnswer(offered.signup.id, "yes").data)
+    assert answer.text.startswith(refusal)
+    async with session_factory() as session:
+        statuses = {s.volunteer_id: s.status for s in (await session.execute(select(Signup))).scalars()}
+    assert statuses == {people[0].id: "cancelled", people[1].id: "cancelled", people[2].id: "offered"}
