@@ -353,7 +353,7 @@ async def test_a_course_record_pending_review_grants_once_a_coordinator_keeps_it
     assert harness.person(701).last().text.startswith("🎓 Well done! You completed <b>First aid course</b>")
 
 
-async def test_only_a_training_can_be_a_course_and_newqual_lists_what_exists(harness, session_factory):
+async def test_oppqual_links_within_the_coordinators_centers_only_a_training_is_a_course_and_newqual_lists(harness, session_factory):
     center = await make_center(session_factory)
     await define(session_factory)
     opportunity, _ = await make_opportunity(session_factory, center=center, starts=[harness.now + timedelta(days=1)])
@@ -361,6 +361,12 @@ async def test_only_a_training_can_be_a_course_and_newqual_lists_what_exists(har
     await register(admin, "en", name="Admin")
     [refused] = await admin.send(f"/oppqual {opportunity.ref} grants first-aid")
     assert refused.text == "Only an opportunity in the Training category can be a course."
+    elsewhere = await make_center(session_factory, code="other", name_ar="مركز آخر", name_en="Other Center")
+    await make_person(harness, 901, role="coordinator", centers=[elsewhere], language="en")
+    [outsider] = await harness.person(901).send(f"/oppqual {opportunity.ref} requires first-aid")
+    assert outsider.text == "Sorry, you do not manage this center, so you cannot do that."
+    [required] = await admin.send(f"/oppqual {opportunity.ref} requires first-aid")
+    assert required.text == "✅ Only volunteers holding <b>First aid</b> can now sign up for <b>Serving the pilgrims</b>."
     [usage] = await admin.send("/newqual")
     assert usage.text.endswith("Qualifications:\n• <code>first-aid</code>: First aid (24 months)")
     [bad] = await admin.send("/newqual cpr | إنعاش | CPR | forever")
