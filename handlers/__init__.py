@@ -31,6 +31,7 @@ from handlers import (
     onboarding,
     passes,
     profile,
+    qualifications,
     ratings,
     reminders,
     schedule,
@@ -73,6 +74,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     calendar.register(app)  # issue 12: 📅 Add to calendar and /calendar
     year_card.register(app)
     profile.register(app)
+    qualifications.register(app)
 
     app.add_handler(CommandHandler("start", general.start, filters=private))
     app.add_handler(CommandHandler("help", general.show_help, filters=private))

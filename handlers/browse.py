@@ -20,6 +20,7 @@ from handlers.common import (
 from handlers.context import BotContext
 from handlers.gate import require_registration
 from handlers.offers import offer_buttons, offer_deadline
+from handlers.qualifications import qualification_notes
 from infra.i18n import Translator
 from models.interests import InterestingPage, Interests, browse_interesting, interests_of
 from models.opportunities import (
@@ -30,6 +31,7 @@ from models.opportunities import (
     centers_with_open_opportunities,
     opportunity_detail,
 )
+from models.qualification_setup import opportunity_qualifications
 from models.tables import Center, GenderRule, SignupStatus, Volunteer
 
 DESCRIPTION_LIMIT = 1500
@@ -80,8 +82,11 @@ def render_list(
     return text, InlineKeyboardMarkup(rows)
 
 
-def render_detail(t: Translator, detail: OpportunityDetail, state: Browse | BrowseMine) -> tuple[str, InlineKeyboardMarkup]:
-    """Title, description, center, each shift's time and seats, and a button per shift."""
+def render_detail(
+    t: Translator, detail: OpportunityDetail, state: Browse | BrowseMine, notes: tuple[str, ...] = ()
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Title, description, center, `notes` (what it requires or grants), each shift's time and
+    seats, and a button per shift."""
     o, lang = detail.opportunity, t.language
     description = localized(o, "description", lang)
     if len(description) > DESCRIPTION_LIMIT:
@@ -95,6 +100,7 @@ def render_detail(t: Translator, detail: OpportunityDetail, state: Browse | Brow
         lines.append(t.gettext("👤 For men only"))
     elif o.gender == GenderRule.FEMALE:
         lines.append(t.gettext("👤 For women only"))
+    lines += notes
     rows = []
     if not detail.shifts:
         lines += ["", t.gettext("No shifts are open any more.")]
@@ -215,11 +221,12 @@ async def _show_detail(update: Update, context: BotContext, opportunity_id: int,
         volunteer = await load_volunteer(session, update, context)
         t = context.translator(volunteer.language)
         detail = await opportunity_detail(session, opportunity_id=opportunity_id, now=context.now(), volunteer_id=volunteer.id)
+        links = await opportunity_qualifications(session, opportunity_id=opportunity_id)
     if detail is None:
         await query.answer(t.gettext("This opportunity is no longer available."), show_alert=True)
         return
     await query.answer()
-    text, markup = render_detail(t, detail, state)
+    text, markup = render_detail(t, detail, state, qualification_notes(t, links))
     await show(query, text, markup)
 
 

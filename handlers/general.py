@@ -50,6 +50,7 @@ COMMANDS = (
     ("deleteme", N_("Erase my data")),
     ("team", N_("My neighborhood team")),
     ("swap", N_("Give my seat to a teammate")),
+    ("qualifications", N_("My qualifications and when they expire")),
 )
 
 

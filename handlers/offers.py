@@ -45,6 +45,7 @@ def render_offer_result(t: Translator, result: OfferResult) -> tuple[str, Inline
         OfferOutcome.ALREADY_ACCEPTED: t.gettext("You have already accepted this seat. If you cannot come, please cancel it in 📅 My schedule."),
         OfferOutcome.EXPIRED: t.gettext("Sorry, this offer is no longer open: the time to answer is over, and the seat has gone to the next volunteer in line."),
         OfferOutcome.NOT_YOURS: t.gettext("This sign-up was not found."),
+        OfferOutcome.NOT_QUALIFIED: t.gettext("Sorry, <b>{title}</b> requires a qualification you no longer hold until its end, so the seat goes to the next volunteer in line. See /qualifications."),
     }
     return texts[result.outcome].format(title=title), None
 

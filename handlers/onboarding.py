@@ -19,8 +19,8 @@ from handlers.common import center_name, esc, load_volunteer, main_menu, reply, 
 from handlers.context import BotContext
 from handlers.guardians import ask_guardian_consent
 from infra.i18n import N_, Translator
-from models.own_profile import change_language, change_phone
 from models.ages import BirthYearMode, BirthYearProblem, is_minor, parse_birth_year, plausible_years
+from models.own_profile import change_language, change_phone
 from models.tables import OnboardingStep, Volunteer
 from models.volunteers import (
     InvalidName,

@@ -11,6 +11,7 @@ from handlers.context import BotContext
 from handlers.gate import require_registration
 from handlers.guardians import consent_request
 from handlers.offers import offer_buttons, offer_deadline
+from handlers.qualifications import render_missing
 from infra.i18n import Translator
 from models.guardians import request_consent
 from models.signups import CancelOutcome, SignupOutcome, SignupResult, cancel_signup, sign_up
@@ -54,6 +55,8 @@ def render_signup_result(t: Translator, result: SignupResult) -> tuple[str, Inli
             "{age}", t.number(result.opportunity.min_age or 0) if result.opportunity else "")
     elif outcome == SignupOutcome.ALREADY_CONFIRMED:
         text = t.gettext("You are already signed up for this shift.")
+    elif outcome == SignupOutcome.NOT_QUALIFIED:
+        return render_missing(t, result.missing)
     else:
         text = t.gettext("This shift is no longer available.")
     return text.format(title=title, when=when), markup

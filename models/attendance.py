@@ -14,6 +14,7 @@ from sqlmodel import col
 
 from models import hours
 from models.audit import record_action
+from models.qualifications import grant_for_attendance
 from models.tables import (
     Attendance,
     Opportunity,
@@ -289,6 +290,7 @@ async def check_out(
         checked_in_at=attendance.checked_in_at, checked_out_at=now, shift=shift, grace_minutes=grace_minutes
     )
     await session.flush()
+    await grant_for_attendance(session, attendance=attendance, now=now)  # a course attended grants its qualification
     return CheckOutResult(CheckOutOutcome.CHECKED_OUT, attendance=attendance, shift=shift, opportunity=opportunity)
 
 

@@ -16,6 +16,7 @@ from models.audit import record_action
 from models.hours import confirm_record
 from models.notices.kinds import NoticeKind
 from models.outbox import PRIORITY_NOTICE, enqueue
+from models.qualifications import grant_for_attendance
 from models.tables import (
     Attendance,
     OffSystemWork,
@@ -162,6 +163,7 @@ async def adjust_credited_minutes(
         detail=f"{before} -> {minutes} min: {reason}", now=now,
     )
     await tell_hours_adjusted(session, attendance=attendance, reason=reason, now=now, before_minutes=before)
+    await grant_for_attendance(session, attendance=attendance, now=now)  # a course record now confirmed
     return attendance
 
 
@@ -178,6 +180,7 @@ async def keep_as_is(session: AsyncSession, *, attendance_id: int, actor_telegra
         session, actor_telegram_id=actor_telegram_id, action="attendance.keep", target=f"attendance:{attendance_id}",
         detail=f"kept {attendance.credited_minutes} min (was flagged: {reason})", now=now,
     )
+    await grant_for_attendance(session, attendance=attendance, now=now)  # a course record now confirmed
     return attendance
 
 

@@ -27,6 +27,7 @@ from models.hours import confirm_record
 from models.notices.kinds import NoticeKind
 from models.numerals import ascii_digits
 from models.outbox import PRIORITY_NOTICE, enqueue
+from models.qualifications import grant_for_attendance
 from models.tables import (
     Attendance,
     Opportunity,
@@ -183,6 +184,7 @@ async def check_out_on_behalf(
     )
     await _tell(session, kind=NoticeKind.CHECKED_OUT_FOR, key=f"checked-out-for:{attendance.id}:{now.isoformat()}",
                 volunteer=volunteer, payload={"attendance_id": attendance.id}, now=now)
+    await grant_for_attendance(session, attendance=attendance, now=now)  # a course attended grants its qualification
     return Fix(FixOutcome.DONE, attendance=attendance, shift=shift, opportunity=opportunity, volunteer=volunteer)
 
 
@@ -242,6 +244,7 @@ async def mark_present(
     )
     await _tell(session, kind=NoticeKind.MARKED_PRESENT, key=f"marked-present:{attendance.id}", volunteer=volunteer,
                 payload={"attendance_id": attendance.id, "was_no_show": was == SignupStatus.NO_SHOW}, now=now)
+    await grant_for_attendance(session, attendance=attendance, now=now)  # present at a course, with its times
     return fix
 
 
@@ -285,6 +288,7 @@ async def correct_times(
         detail=f"{before} -> {describe(attendance)}: {cleaned}", now=now,
     )
     await tell_hours_adjusted(session, attendance=attendance, reason=cleaned, now=now, before_minutes=before_minutes, times=True)
+    await grant_for_attendance(session, attendance=attendance, now=now)  # a course record now confirmed
     return fix
 
 

@@ -27,6 +27,7 @@ from sqlmodel import col
 
 from models.notices.kinds import NoticeKind
 from models.outbox import PRIORITY_NOTICE, enqueue
+from models.qualifications import qualified_for
 from models.signups import OfferRules, lock_shift, promote_waitlist, release_seat
 from models.tables import Opportunity, Shift, Signup, SignupStatus, Volunteer
 
@@ -42,6 +43,7 @@ class OfferOutcome(StrEnum):
     ALREADY_ACCEPTED = "already_accepted"  # a second tap, or "no" after "yes" (cancel from /my)
     EXPIRED = "expired"  # the answer came too late, or the seat has passed on already
     NOT_YOURS = "not_yours"
+    NOT_QUALIFIED = "not_qualified"  # a qualification required lapsed or was withdrawn since the offer: it passes on
 
 
 @dataclass
@@ -84,6 +86,9 @@ async def answer_offer(
     if not is_open(signup, shift, now):
         await _pass_on(session, signup=signup, shift=shift, now=now, offers=offers, tell=False)
         return result(OfferOutcome.EXPIRED)
+    if accept and not await qualified_for(session, volunteer_id=signup.volunteer_id, shift=shift):
+        await _pass_on(session, signup=signup, shift=shift, now=now, offers=offers, tell=False)
+        return result(OfferOutcome.NOT_QUALIFIED)
     if accept:
         # Saying yes to the offer is saying "I'll be there": the roster shows it.
         signup.status, signup.confirmed_at = SignupStatus.CONFIRMED, now

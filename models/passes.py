@@ -36,6 +36,7 @@ from models.audit import record_action
 from models.coordination import Actor
 from models.notices.kinds import NoticeKind
 from models.outbox import PRIORITY_NOTICE, enqueue
+from models.qualifications import MissingQualification, missing_for_shift
 from models.signups import WalkInOutcome, age_refusal, seat_walk_in
 from models.tables import (
     Attendance,
@@ -186,6 +187,7 @@ class PassCheckInOutcome(StrEnum):
     TOO_YOUNG = "too_young"
     CONSENT_NEEDED = "consent_needed"
     REFUSED = "refused"  # the check-in rules said no: see `check_in` (too early, ended, already)
+    NOT_QUALIFIED = "not_qualified"  # a walk-in lacking a qualification the opportunity requires
 
 
 @dataclass
@@ -196,6 +198,7 @@ class PassCheckIn:
     check_in: CheckInResult | None = None
     walk_in: bool = False
     over_capacity: bool = False
+    missing: list[MissingQualification] = field(default_factory=list)  # NOT_QUALIFIED: what they lack
 
 
 async def check_in_by_pass(
@@ -233,6 +236,10 @@ async def check_in_by_pass(
         age = await age_refusal(session, volunteer=holder, opportunity=opportunity, shift=shift)
         if age is not None:
             return PassCheckIn(PassCheckInOutcome(age.value), **base)
+    if not holds_seat:  # a walk-in takes a seat: the sign-up's qualification rule holds on site too
+        missing = await missing_for_shift(session, volunteer_id=holder.id, shift=shift, now=now)
+        if missing:
+            return PassCheckIn(PassCheckInOutcome.NOT_QUALIFIED, missing=missing, **base)
     # A savepoint: a walk-in seat taken for a check-in that is then refused is given back.
     async with session.begin_nested() as attempt:
         walk_in = extra = False

@@ -92,6 +92,11 @@ PERSON_COLUMNS: tuple[PersonColumn, ...] = (
     PersonColumn("interest_category", "volunteer_id", Link.VOLUNTEER_ID, OnErase.DELETE),
     PersonColumn("interest_center", "volunteer_id", Link.VOLUNTEER_ID, OnErase.DELETE),
     PersonColumn("leaderboard_entry", "volunteer_id", Link.VOLUNTEER_ID, OnErase.DELETE),
+    # Qualifications held are theirs (a coordinator's reason may name them); who granted or
+    # withdrew one is the coordinator's trace.
+    PersonColumn("volunteer_qualification", "volunteer_id", Link.VOLUNTEER_ID, OnErase.DELETE),
+    PersonColumn("volunteer_qualification", "granted_by_telegram_id", Link.TELEGRAM_ID, OnErase.ANONYMIZE),
+    PersonColumn("volunteer_qualification", "revoked_by_telegram_id", Link.TELEGRAM_ID, OnErase.ANONYMIZE),
     PersonColumn("guardian_consent", "guardian_telegram_id", Link.TELEGRAM_ID, OnErase.ANONYMIZE),
     PersonColumn("guardian_consent", "recorded_by_telegram_id", Link.TELEGRAM_ID, OnErase.ANONYMIZE),
 )

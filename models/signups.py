@@ -14,6 +14,7 @@ from sqlmodel import col
 from models.ages import has_guardian_consent, is_minor, too_young
 from models.notices.kinds import NoticeKind
 from models.outbox import PRIORITY_NOTICE, enqueue
+from models.qualifications import MissingQualification, missing_for_shift, qualified_for
 from models.tables import (
     GenderRule,
     Opportunity,
@@ -65,6 +66,7 @@ class SignupOutcome(StrEnum):
     # or under 18 without a guardian's consent on record.
     TOO_YOUNG = "too_young"
     CONSENT_NEEDED = "consent_needed"
+    NOT_QUALIFIED = "not_qualified"  # lacks a qualification the opportunity requires (issue 12)
 
 
 @dataclass
@@ -75,6 +77,8 @@ class SignupResult:
     signup: Signup | None = None
     waitlist_position: int | None = None
     conflict: Shift | None = None
+    # NOT_QUALIFIED: what they lack, and the course sessions that grant it.
+    missing: list[MissingQualification] = field(default_factory=list)
 
 
 class CancelOutcome(StrEnum):
@@ -158,7 +162,7 @@ async def seat_refusal(
 ) -> tuple[SignupResult | None, Signup | None]:
     """Why this volunteer may not take a seat on this (locked, open) shift, or None; and their
     sign-up row on it, if any (a cancelled one is reused). The rules of every way to a seat: the
-    start, the opportunity's gender, the volunteer's age and a guardian's consent, a place already held, an overlapping shift. from_waitlist: a
+    start, the opportunity's gender, the volunteer's age and a guardian's consent, a place already held, the qualifications required, an overlapping shift. from_waitlist: a
     seat handed to them (a team seat, a teammate's) may replace their waitlist place."""
     base: dict[str, Any] = {"shift": shift, "opportunity": opportunity}
     if shift.starts_at <= now:
@@ -184,6 +188,9 @@ async def seat_refusal(
             SignupOutcome.ALREADY_WAITLISTED, signup=existing, waitlist_position=position, **base
         ), existing
     assert volunteer.id is not None
+    missing = await missing_for_shift(session, volunteer_id=volunteer.id, shift=shift, now=now)
+    if missing:  # the waitlist too: promotion would skip them anyway
+        return SignupResult(SignupOutcome.NOT_QUALIFIED, missing=missing, **base), existing
     conflict = await _overlapping_shift(session, volunteer_id=volunteer.id, shift=shift)
     if conflict is not None:
         return SignupResult(SignupOutcome.OVERLAP, conflict=conflict, **base), existing
@@ -329,6 +336,8 @@ async def promote_waitlist(session: AsyncSession, *, shift: Shift, now: datetime
     for candidate in list(queue):
         if await _overlapping_shift(session, volunteer_id=candidate.volunteer_id, shift=shift):
             continue  # they took another shift at that time meanwhile; they keep their place
+        if not await qualified_for(session, volunteer_id=candidate.volunteer_id, shift=shift):
+            continue  # a qualification required lapsed or was withdrawn since; they keep their place
         if not await _take_seat(session, shift.id):  # type: ignore[arg-type]  # the row is flushed: its id is set
             break
         candidate.promoted_at = now

@@ -676,3 +676,63 @@ Index(
     sqlite_where=text("digest_opt_in = 1"),
     postgresql_where=text("digest_opt_in = true"),
 )
+
+
+# ---------------------------------------------------------------------------------------------
+# Training courses and qualifications (issue 12): named skills, the courses that grant them, the
+# opportunities that require them, and who holds which until when.
+# ---------------------------------------------------------------------------------------------
+
+
+class Qualification(SQLModel, table=True):
+    """A named skill (e.g. first aid): granted by a course or by a coordinator, required by shifts."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True)
+    name_ar: str = Field(max_length=200)
+    name_en: str = Field(max_length=200)
+    # How long it stays valid after it was granted; None: for good.
+    validity_months: int | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CourseQualification(SQLModel, table=True):
+    """A training opportunity (a course) and the one qualification attending it grants."""
+
+    __tablename__ = "course_qualification"
+
+    opportunity_id: int = Field(foreign_key="opportunity.id", primary_key=True)
+    qualification_id: int = Field(foreign_key="qualification.id", index=True)
+
+
+class RequiredQualification(SQLModel, table=True):
+    """A qualification a volunteer must hold (valid until the shift's end) to sign up."""
+
+    __tablename__ = "required_qualification"
+
+    opportunity_id: int = Field(foreign_key="opportunity.id", primary_key=True)
+    qualification_id: int = Field(foreign_key="qualification.id", primary_key=True)
+
+
+class VolunteerQualification(SQLModel, table=True):
+    """A volunteer's qualification: one row per person and qualification, renewed by a new grant
+    (the audit log keeps the history). Revoked rows stay, with who revoked them and why."""
+
+    __tablename__ = "volunteer_qualification"
+    __table_args__ = (
+        UniqueConstraint("volunteer_id", "qualification_id", name="uq_volunteer_qualification"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    volunteer_id: int = Field(foreign_key="volunteer.id")
+    qualification_id: int = Field(foreign_key="qualification.id", index=True)
+    granted_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    source: str = Field(max_length=16)  # course | manual
+    # The course attendance that granted it; None for a coordinator's grant.
+    attendance_id: int | None = Field(default=None, foreign_key="attendance.id")
+    granted_by_telegram_id: int | None = Field(default=None, sa_type=BigInteger)
+    reason: str | None = Field(default=None, sa_type=Text)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_by_telegram_id: int | None = Field(default=None, sa_type=BigInteger)
+    revoke_reason: str | None = Field(default=None, sa_type=Text)

@@ -30,6 +30,7 @@ from models.tables import (
     InterestCenter,
     LeaderboardEntry,
     OutboxMessage,
+    Qualification,
     SeatSwap,
     ShiftRating,
     Signup,
@@ -37,6 +38,7 @@ from models.tables import (
     TeamMember,
     TeamMessage,
     Volunteer,
+    VolunteerQualification,
     WrongCheckInCode,
 )
 from tests.coordinator_support import make_person, sessions
@@ -172,6 +174,14 @@ async def a_volunteer_with_data(harness, session_factory, language: str) -> dict
         session.add(InterestCategory(volunteer_id=me.id, category="health"))
         session.add(InterestCenter(volunteer_id=me.id, center_id=center.id))
         session.add(LeaderboardEntry(period="2026-11", volunteer_id=me.id, center_id=center.id, minutes=180))
+        # She holds first aid from an outside certificate, and once granted it to someone herself.
+        first_aid = Qualification(code="first-aid", name_ar="الإسعافات الأولية", name_en="First aid", validity_months=24)
+        session.add(first_aid)
+        await session.flush()
+        session.add(VolunteerQualification(volunteer_id=me.id, qualification_id=first_aid.id, granted_at=past, source="manual",
+                                           granted_by_telegram_id=COORDINATOR, reason=f"{NAME}'s Red Crescent card"))
+        session.add(VolunteerQualification(volunteer_id=minor.id, qualification_id=first_aid.id, granted_at=past, source="manual",
+                                           granted_by_telegram_id=SARA, revoked_by_telegram_id=SARA))
         # As an admin once, she set her center's targets.
         session.add(CenterTarget(center_id=center.id, year=2026, volunteers=10, set_by_telegram_id=SARA, updated_at=harness.now))
         # She also helped run a center once: a coordinator's traces carry her Telegram id.

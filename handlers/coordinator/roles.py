@@ -34,6 +34,10 @@ COORDINATOR_COMMANDS = (
     ("staff", N_("Coordinators and admins")),
     ("role", N_("Give someone a role (admins)")),
     ("audit", N_("The latest entries of the audit log (admins)")),
+    ("grantqual", N_("Grant or renew a volunteer's qualification, with a reason")),
+    ("revokequal", N_("Withdraw a volunteer's qualification, with a reason")),
+    ("oppqual", N_("Make an opportunity a course, or require a qualification")),
+    ("newqual", N_("Define a qualification (admins)")),
 )
 
 async def set_staff_menu(bot: Bot, t: Translator, *, chat_id: int, staff: bool) -> None:

@@ -9,6 +9,7 @@ from handlers import callback_data as cd
 from handlers.common import esc, load_volunteer, opportunity_title, reply, show
 from handlers.context import BotContext
 from handlers.coordinator.access import parse_or_refuse, require_staff
+from handlers.qualifications import qualification_name
 from infra.i18n import Translator
 from models.attendance import CheckInOutcome, CheckOutOutcome, CheckOutResult
 from models.audit import record_action
@@ -166,6 +167,10 @@ def render_check_in(t: Translator, holder: Volunteer, result: PassCheckIn, token
         return t.gettext("{name} is under 18 and has no guardian's consent on record yet, so they cannot be added to <b>{title}</b>. "
                          "A guardian can consent with the link the bot gives them, or you can record a consent on paper with /consent.").format(
             name=name, title=title), None
+    if result.outcome == PassCheckInOutcome.NOT_QUALIFIED:
+        names = ("، " if t.rtl else ", ").join(f"<b>{qualification_name(t, item.qualification)}</b>" for item in result.missing)
+        return t.gettext("{name} cannot join <b>{title}</b> as a walk-in: it requires {qualifications}, valid until its end.").format(
+            name=name, title=title, qualifications=names), None
     if result.outcome == PassCheckInOutcome.CHECKED_IN_ELSEWHERE:
         return t.gettext("{name} is still checked in to another shift. Scan the pass again to check them out of it first.").format(name=name), None
     if result.outcome == PassCheckInOutcome.UNAVAILABLE:

@@ -20,6 +20,7 @@ from handlers.notices import (
     journey,
     passes,
     profiles,
+    qualifications,
     ratings,
     teams,
     thanks,
@@ -62,6 +63,8 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.SWAP_OFFERED: teams.render_swap_offered,
     NoticeKind.SWAP_ANSWERED: teams.render_swap_answered,
     NoticeKind.DIGEST: digest.render_digest,
+    NoticeKind.QUALIFICATION_GRANTED: qualifications.render_qualification_granted,
+    NoticeKind.QUALIFICATION_REVOKED: qualifications.render_qualification_revoked,
 }
 
 

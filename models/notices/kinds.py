@@ -39,3 +39,5 @@ class NoticeKind(StrEnum):
     SWAP_OFFERED = "swap_offered"  # a teammate offers you their seat
     SWAP_ANSWERED = "swap_answered"  # to the giver: the teammate took the seat or said no
     DIGEST = "digest"  # the morning digest of new opportunities matching their interests (opt-in)
+    QUALIFICATION_GRANTED = "qualification_granted"  # a course attended, or a coordinator's grant
+    QUALIFICATION_REVOKED = "qualification_revoked"  # a coordinator took a qualification back

@@ -16,6 +16,7 @@ from models.notices import (
     journey,
     passes,
     profiles,
+    qualifications,
     ratings,
     teams,
     thanks,
@@ -53,6 +54,8 @@ LOADERS: dict[NoticeKind, Loader] = {
     NoticeKind.SWAP_OFFERED: teams.load_swap_offered,
     NoticeKind.SWAP_ANSWERED: teams.load_swap_answered,
     NoticeKind.DIGEST: digest.load_digest,
+    NoticeKind.QUALIFICATION_GRANTED: qualifications.load_qualification_granted,
+    NoticeKind.QUALIFICATION_REVOKED: qualifications.load_qualification_revoked,
 }
 
 
