@@ -98,6 +98,9 @@ async def test_sara_onboards_browses_and_signs_up_in_arabic_in_the_page(demo_url
             await page.press("#input", "Enter")
             await page.wait_for_timeout(1500)
             await page.screenshot(path=str(SCREENSHOTS / "demo-page-name.png"))
+            await page.fill("#input", "١٩٩٨")  # the year of birth, in Arabic-Indic digits
+            await page.press("#input", "Enter")
+            await page.wait_for_timeout(1000)
             await page.locator(".reply-button", has_text="تخط").click()
             await page.locator(".inline-button", has_text="مركز حي العوالي").click()
             await page.locator(".inline-button", has_text="امرأة").click()
@@ -111,6 +114,11 @@ async def test_sara_onboards_browses_and_signs_up_in_arabic_in_the_page(demo_url
             await first_opportunity.click()
             sign_up = page.locator(".inline-button", has_text="التسجيل في الوردية 1").last
             await sign_up.click()
+            # The newest opportunity needs first aid: the refusal offers the course's next session.
+            await expect(page.locator(".msg.bot .text", has_text="الإسعافات الأولية").last).to_be_visible()
+            await page.locator(".inline-button", has_text="سجّلني في الدورة").last.click()
+            await page.wait_for_timeout(1500)
+            await page.screenshot(path=str(SCREENSHOTS / "demo-page-course.png"))
             confirmation = page.locator(".msg.bot .text", has_text="✅").last
             await expect(confirmation).to_be_visible()
             assert await confirmation.evaluate("el => el.matches(':dir(rtl)')")
