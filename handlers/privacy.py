@@ -50,13 +50,20 @@ def privacy_text(t: Translator, settings: Settings) -> str:
             "bot sends you."
         ),
         t.gettext(
+            "<b>And when you use them:</b> your year of birth, and for a volunteer under 18 their guardian's consent (the "
+            "guardian's Telegram account and when they consented); your neighborhood team and the messages you send it; the "
+            "ratings and comments you give shifts (coordinators read comments without your name); the qualifications you "
+            "hold and until when; the interests you picked and whether you want the digest or a place on the leaderboard; "
+            "and the certificates issued to you (name, hours, serial number), which anyone holding the link can verify."
+        ),
+        t.gettext(
             "<b>Why:</b> to offer you the shifts that fit you, to remind you of them, to count your volunteer hours for the "
             "association's official records, and to reach you about your shifts. Your phone is used only for that."
         ),
         t.gettext(
-            "<b>Who sees it:</b> the coordinators of your center and the program's administrators (your name, phone, center, "
-            "sign-ups and hours). A coordinator who checks you in on site sees your name. The bot shows your emergency contact "
-            "to no one; the administrators can look it up in an emergency. Nobody else, and it is never sold or shared."
+            "<b>Who sees it:</b> the coordinators of your center and the program's administrators (your name, phone, emergency "
+            "contact, center, sign-ups and hours). A coordinator of another center whose shift you join sees your name and "
+            "attendance, never your phone or emergency contact. Nobody else, and it is never sold or shared."
         ),
         t.gettext("<b>How long:</b>") + " " + " ".join([
             t.gettext("Your profile is kept while you take part."),

@@ -36,6 +36,7 @@ async def program(harness, *, language: str = "en"):  # type: ignore[no-untyped-
             stored = await session.get(Volunteer, person.id)
             assert stored is not None
             stored.phone = phone
+            stored.emergency_name, stored.emergency_phone = f"{person.display_name}'s father", phone[:-1] + "9"
             session.add(Signup(shift_id=shift.id, volunteer_id=person.id, status=SignupStatus.CONFIRMED, signed_up_at=harness.now))
     return shift
 
@@ -80,8 +81,10 @@ async def test_a_record_card_shows_the_phone_only_to_the_volunteers_own_center(h
     coordinator = harness.person(COORDINATOR)
     [salem] = await coordinator.send(f"/records {SALEM}")  # held a seat in Al-Awali: found, without the phone
     assert salem.text.startswith("🗂 <b>Salem</b>") and SALEM_PHONE not in salem.text and "📱" not in salem.text
+    assert "🆘" not in salem.text and "Salem's father" not in salem.text  # nor the emergency contact
     [huda] = await coordinator.send(f"/records {HUDA}")
     assert f"📱 <code>{HUDA_PHONE}</code>" in huda.text
+    assert f"🆘 Emergency contact: Huda's father, <code>{HUDA_PHONE[:-1]}9</code>" in huda.text
     views = [(a.target, a.detail) for a in await audit(harness) if a.action == "records.view"]
     assert views == [(f"volunteer:{SALEM}", "phones shown 0, hidden 1"), (f"volunteer:{HUDA}", "phones shown 1, hidden 0")]
 

@@ -82,10 +82,15 @@ async def records_view(
     if found.center is not None:
         head += f" · {esc(center_name(found.center, t.language))}"
     ids = t.gettext("Telegram id: {id}").format(id=f"<code>{volunteer.telegram_id}</code>")
-    # The phone only for admins and their own center's coordinators; every card shown is audited.
-    shown = bool(volunteer.phone) and sees_contact(actor, volunteer)
+    # The phone and the emergency contact only for admins and their own center's coordinators;
+    # every card shown is audited.
+    sees = sees_contact(actor, volunteer)
+    shown = bool(volunteer.phone) and sees
     if shown:
         ids += f" · 📱 <code>{esc(volunteer.phone)}</code>"
+    if sees and volunteer.emergency_phone:
+        ids += "\n" + t.gettext("🆘 Emergency contact: {name}, {phone}").format(
+            name=esc(volunteer.emergency_name or "—"), phone=f"<code>{esc(volunteer.emergency_phone)}</code>")
     await audit_contact_view(session, actor=actor, action="records.view", target=f"volunteer:{volunteer.telegram_id}",
                              shown=int(shown), hidden=int(bool(volunteer.phone) and not shown), now=now)
     total = t.ngettext("{duration} credited, in {n} record", "{duration} credited, in {n} records", found.record_count).format(

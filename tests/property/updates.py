@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from handlers import callback_data as cd
 from handlers.common import MENU_LABELS
 from tests.property.actions import (
     Action,
@@ -261,7 +262,11 @@ class UpdateBuilder:
         if action.late:
             telegram.late_queries.add(query_id)
             kind += ":late"
-        return Delivery(f"{kind} ({source})", {"callback_query": query}, actor, None if action.inline else actor.user_id, query_id=query_id)
+        # "✅ Check out" under /checkout, or "I left" under a live location: the volunteer's own
+        # check-out, whether or not the message can still be edited (the answer is cosmetic).
+        checks_out = any(re.match(kind_.pattern, data or "") for kind_ in (cd.CheckOutConfirm, cd.LeftSiteCheckOut))
+        return Delivery(f"{kind} ({source})", {"callback_query": query}, actor, None if action.inline else actor.user_id,
+                        query_id=query_id, checks_out=checks_out)
 
 
 def text_content(text: str) -> dict[str, Any]:
