@@ -19,6 +19,7 @@ from telegram.ext import (
 from handlers import (
     attendance,
     browse,
+    certificates,
     checkout,
     coordinator,
     edits,
@@ -56,6 +57,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     reminders.register(app)
     offers.register(app)
     settings.register(app)
+    certificates.register(app)
     coordinator.register(app)
 
     app.add_handler(CommandHandler("start", general.start, filters=private))

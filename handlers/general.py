@@ -39,6 +39,8 @@ COMMANDS = (
     ("settings", N_("Reminder settings")),
     ("help", N_("What can this bot do?")),
     ("start", N_("Start or go to the main menu")),
+    ("certificate", N_("My volunteer certificate (PDF)")),
+    ("letter", N_("A volunteer experience letter for a job or university")),
 )
 
 

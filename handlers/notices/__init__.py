@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.notices import announcements, corrections, journey, passes, thanks
+from handlers.notices import announcements, certificates, corrections, journey, passes, thanks
 from handlers.notices.rendered import Rendered
 from infra.i18n import Translator
 from models.notices.kinds import NoticeKind
@@ -39,6 +39,7 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.CHECKED_IN_FOR: corrections.render_checked_in_for,
     NoticeKind.CHECKED_OUT_FOR: corrections.render_checked_out_for,
     NoticeKind.MARKED_PRESENT: corrections.render_marked_present,
+    NoticeKind.CERTIFICATE: certificates.render_certificate,
 }
 
 

@@ -25,3 +25,4 @@ class NoticeKind(StrEnum):
     CHECKED_IN_FOR = "checked_in_for"  # a coordinator checked the volunteer in on their behalf
     CHECKED_OUT_FOR = "checked_out_for"  # ... or out
     MARKED_PRESENT = "marked_present"  # a no-show (or a missed check-in) recorded as present
+    CERTIFICATE = "certificate"  # a certificate or experience letter the volunteer asked for (a PDF)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.notices import announcements, corrections, journey, passes, thanks
+from models.notices import announcements, certificates, corrections, journey, passes, thanks
 from models.notices.kinds import NoticeKind
 from models.notices.loading import Loader
 
@@ -30,6 +30,7 @@ LOADERS: dict[NoticeKind, Loader] = {
     NoticeKind.CHECKED_IN_FOR: corrections.load_checked_in_for,
     NoticeKind.CHECKED_OUT_FOR: corrections.load_checked_out_for,
     NoticeKind.MARKED_PRESENT: corrections.load_marked_present,
+    NoticeKind.CERTIFICATE: certificates.load_certificate,
 }
 
 
