@@ -206,7 +206,7 @@ def _certificate_page(pdf: FPDF, t: Translator, content: DocumentContent) -> Non
     pdf.multi_cell(pdf.w - pdf.l_margin - pdf.r_margin - 40, 8.5, body, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     titles = [_pick(t, line.title_ar, line.title_en) for line in snapshot.lines if line.opportunity_id is not None]
     if titles:
-        shown = t.gettext("، ").join(titles[:MAX_LISTED]) if t.rtl else ", ".join(titles[:MAX_LISTED])
+        shown = "، ".join(titles[:MAX_LISTED]) if t.rtl else ", ".join(titles[:MAX_LISTED])
         if len(titles) > MAX_LISTED:
             more = len(titles) - MAX_LISTED
             shown += " " + t.ngettext("and {n} more", "and {n} more", more).format(n=t.number(more))
@@ -254,7 +254,7 @@ def _letter_page(pdf: FPDF, t: Translator, content: DocumentContent) -> None:
 def _letter_table(page: _Page, snapshot: Snapshot) -> None:
     pdf, t = page.pdf, page.t
     headings = [t.gettext("Opportunity and role"), t.gettext("Center"), t.gettext("Dates"), t.gettext("Confirmed hours")]
-    widths = [54, 38, 46, 28]
+    widths = [52, 36, 44, 34]
     rows = []
     for line in snapshot.lines:
         title = _pick(t, line.title_ar, line.title_en) or t.gettext("Other confirmed volunteering")

@@ -212,7 +212,7 @@ async def compute_snapshot(
         found = await session.execute(
             select(Opportunity, Center).join(Center, col(Center.id) == col(Opportunity.center_id)).where(col(Opportunity.id).in_(ids))
         )
-        opportunities = {opp.id: (opp, center) for opp, center in found.tuples() if opp.id is not None}
+        opportunities = {opp.id: (opp, center) for opp, center in found.all() if opp.id is not None}
     lines = []
     for opp_id, first, last, shifts, minutes in rows:
         opp, center = opportunities.get(opp_id, (None, None)) if opp_id is not None else (None, None)
