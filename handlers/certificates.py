@@ -96,6 +96,8 @@ async def menu_button(update: Update, context: BotContext) -> None:
     """🎓 under a thank-you: the /certificate menu, as a new message."""
     query = update.callback_query
     assert query is not None
+    if await parse_or_refuse(update, context, cd.CertificateMenu, action="certificate.choose") is None:
+        return
     async with context.transaction() as session:
         volunteer = await require_registration(update, context, session)
     if volunteer is None:

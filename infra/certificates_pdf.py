@@ -152,6 +152,17 @@ def _frame(pdf: FPDF) -> None:
         pdf.circle(x, y, 2.2, style="F")
 
 
+def _rule(pdf: FPDF, y: float, width: float) -> None:
+    """A short gold line, centred, with a dot in its middle."""
+    middle = pdf.w / 2
+    pdf.set_draw_color(*GOLD)
+    pdf.set_line_width(0.6)
+    pdf.line(middle - width / 2, y, middle - 3, y)
+    pdf.line(middle + 3, y, middle + width / 2, y)
+    pdf.set_fill_color(*GOLD)
+    pdf.circle(middle, y, 1.2, style="F")
+
+
 def _qr_png(link: str) -> io.BytesIO:
     out = io.BytesIO()
     segno.make(link, error="m").save(out, kind="png", scale=8, border=2, dark="#145f48")
@@ -189,35 +200,37 @@ def _certificate_page(pdf: FPDF, t: Translator, content: DocumentContent) -> Non
     page = _Page(pdf, t)
     snapshot, scope = content.snapshot, Scope.parse(content.scope) or Scope.all_time()
     association = content.association.get(t.language) or next(iter(content.association.values()), "")
-    pdf.set_y(20)
-    page.line(association, 17, bold=True, color=GREEN)
+    pdf.set_y(22)
+    page.line(association, 18, bold=True, color=GREEN)
+    page.gap(5)
+    page.line(t.gettext("Certificate of Volunteering"), 38, bold=True, color=GOLD, height=18)
+    _rule(pdf, pdf.get_y() + 1, 70)
+    page.gap(7)
+    page.line(t.gettext("{association} certifies that").format(association=association), 15, color=GREY)
     page.gap(3)
-    page.line(t.gettext("Certificate of Volunteering"), 34, bold=True, color=GOLD, height=17)
-    page.gap(2)
-    page.line(t.gettext("{association} certifies that").format(association=association), 14, color=GREY)
-    page.gap(1)
-    page.line(content.holder_name, 28, bold=True, height=15)
-    page.gap(2)
+    page.line(content.holder_name, 32, bold=True, height=16)
+    _rule(pdf, pdf.get_y() + 1, 40)
+    page.gap(6)
     body = t.gettext("has volunteered {hours} in {shifts} {period}, as confirmed in the program's records.").format(
         hours=t.duration(snapshot.minutes), shifts=_shifts(t, snapshot.shifts), period=period_text(t, scope, snapshot)
     )
     pdf.set_x(pdf.l_margin + 20)
-    page.font(15)
-    pdf.multi_cell(pdf.w - pdf.l_margin - pdf.r_margin - 40, 8.5, body, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    page.font(16)
+    pdf.multi_cell(pdf.w - pdf.l_margin - pdf.r_margin - 40, 9, body, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     titles = [_pick(t, line.title_ar, line.title_en) for line in snapshot.lines if line.opportunity_id is not None]
+    page.gap(3)
     if titles:
         shown = "، ".join(titles[:MAX_LISTED]) if t.rtl else ", ".join(titles[:MAX_LISTED])
         if len(titles) > MAX_LISTED:
             more = len(titles) - MAX_LISTED
             shown += " " + t.ngettext("and {n} more", "and {n} more", more).format(n=t.number(more))
-        page.gap(2)
-        page.line(t.gettext("Opportunities: {titles}").format(titles=shown), 12.5, color=INK, height=7)
+        page.line(t.gettext("Opportunities: {titles}").format(titles=shown), 13, color=INK, height=7.5)
     centers = [_pick(t, arabic, english) for arabic, english in snapshot.centers]
     if centers:
-        page.line(t.gettext("Centers: {centers}").format(centers=("، " if t.rtl else ", ").join(centers)), 12.5, height=7)
-    page.gap(2)
-    page.line(t.gettext("With our thanks for a generous contribution to our community."), 13, color=GREEN, height=7)
-    _footer(page, content, top=pdf.h - 52)
+        page.line(t.gettext("Centers: {centers}").format(centers=("، " if t.rtl else ", ").join(centers)), 13, height=7.5)
+    page.gap(4)
+    page.line(t.gettext("With our thanks for a generous contribution to our community."), 14, color=GREEN, height=8)
+    _footer(page, content, top=pdf.h - 50)
 
 
 def _letter_page(pdf: FPDF, t: Translator, content: DocumentContent) -> None:
@@ -266,6 +279,7 @@ def _letter_table(page: _Page, snapshot: Snapshot) -> None:
         headings, widths, rows = headings[::-1], widths[::-1], [row[::-1] for row in rows]
     page.font(10.5)
     pdf.set_draw_color(*GOLD)
+    pdf.set_fill_color(255, 255, 255)  # the rows between the tinted ones
     pdf.set_line_width(0.2)
     with pdf.table(col_widths=widths, width=sum(widths), text_align=Align.R if t.rtl else Align.L, line_height=5.5,
                    headings_style=_heading_style(), padding=1.5, cell_fill_color=(246, 241, 228),

@@ -57,6 +57,10 @@ EXAMPLES: list[tuple[cd.CallbackData, str]] = [
     (cd.MarkPresent(40, "shift"), "mp:v1:40:shift"),
     (cd.CorrectRecord(9), "fix:v1:9"),
     (cd.VolunteerRecords(12, 1), "rec:v1:12:1"),
+    (cd.CertificateMenu(), "crm:v1"),
+    (cd.CertificateOpportunities(2), "crp:v1:2"),
+    (cd.CertificateScope("c", "y2026"), "crs:v1:c:y2026"),
+    (cd.CertificateIssue("l", "o123456789012", "both"), "cri:v1:l:o123456789012:both"),
 ]
 
 

@@ -254,3 +254,32 @@ async def test_milestone_thanks_offer_the_certificate_in_one_tap(harness, center
     [hours] = await person.send("/hours")
     [menu] = await person.press_data(cd.CertificateMenu().data, hours)
     assert len(menu.inline_buttons()) == 5
+
+
+async def test_erasing_the_holder_blanks_name_and_pdf_and_verification_says_holder_removed(harness, center) -> None:  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    from models.certificates import DocumentKind, IssueOutcome, Scope, Verdict, erase_certificate_holder, issue_certificate, verify_code
+
+    zone = ZoneInfo("Asia/Riyadh")
+    volunteer = await make_person(harness, 4110, center=center, language="en", name="Huda")
+    assert volunteer.id is not None
+    await worked(harness, center, volunteer.id, hours=2, start=datetime(2026, 4, 1, 6, tzinfo=UTC))
+    async with sessions(harness)() as session, session.begin():
+        volunteer = await session.get(Volunteer, volunteer.id)
+        assert volunteer is not None
+        result = await issue_certificate(session, volunteer=volunteer, document=DocumentKind.CERTIFICATE, scope=Scope.all_time(),
+                                         language="en", zone=zone, now=harness.now)
+        assert result.outcome is IssueOutcome.ISSUED and result.certificate is not None
+        result.certificate.pdf = b"%PDF-1.4 Huda"
+        code = result.certificate.code
+        assert (await verify_code(session, code=code, zone=zone)).verdict is Verdict.GENUINE
+    async with sessions(harness)() as session, session.begin():
+        assert await erase_certificate_holder(session, volunteer_id=volunteer.id) == 1
+    async with sessions(harness)() as session:
+        verification = await verify_code(session, code=code, zone=zone)
+        assert verification.verdict is Verdict.HOLDER_REMOVED
+        assert verification.certificate is not None
+        assert (verification.certificate.holder_name, verification.certificate.pdf) == (None, None)
+    [answer] = await harness.person(999_000_116, language_code="en").send(f"/start v-{code}")
+    assert "Issued, holder removed" in answer.plain and "Huda" not in answer.plain and "2 hours" not in answer.plain
