@@ -259,7 +259,15 @@ async def test_milestone_thanks_offer_the_certificate_in_one_tap(harness, center
 async def test_erasing_the_holder_blanks_name_and_pdf_and_verification_says_holder_removed(harness, center) -> None:  # type: ignore[no-untyped-def]
     from zoneinfo import ZoneInfo
 
-    from models.certificates import DocumentKind, IssueOutcome, Scope, Verdict, erase_certificate_holder, issue_certificate, verify_code
+    from models.certificates import (
+        DocumentKind,
+        IssueOutcome,
+        Scope,
+        Verdict,
+        erase_certificate_holder,
+        issue_certificate,
+        verify_code,
+    )
 
     zone = ZoneInfo("Asia/Riyadh")
     volunteer = await make_person(harness, 4110, center=center, language="en", name="Huda")
