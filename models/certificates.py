@@ -22,7 +22,7 @@ import json
 import re
 import secrets
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -432,3 +432,47 @@ async def erase_certificate_holder(session: AsyncSession, *, volunteer_id: int) 
     )
     return int(result.rowcount or 0)
 
+
+
+# -- demo -----------------------------------------------------------------------------------------
+DEMO_PERSONAS = (1001, 1002)  # bot/demo.py's سارة and Omar
+DEMO_PAST_SHIFTS = (("demo-cert-past-1", 40, 3), ("demo-cert-past-2", 12, 4))  # code, days ago, hours
+
+
+async def seed_demo_certificates(session: AsyncSession, *, now: datetime, zone: tzinfo) -> int:
+    """Past confirmed shifts for the demo's personas, so they can ask for a certificate at once.
+
+    The personas' rows are made (unregistered: the demo still walks them through onboarding) when
+    missing; the past shifts are found again by their check-in codes. Safe to repeat; how many
+    records were added.
+    """
+    opportunity = await session.scalar(select(Opportunity).order_by(col(Opportunity.id)).limit(1))
+    if opportunity is None or opportunity.id is None:
+        return 0
+    shifts = []
+    for code, days_ago, length in DEMO_PAST_SHIFTS:
+        shift = await session.scalar(select(Shift).where(col(Shift.checkin_code) == code))
+        if shift is None:
+            local_start = (now - timedelta(days=days_ago)).astimezone(zone).replace(hour=16, minute=0, second=0, microsecond=0)
+            shift = Shift(opportunity_id=opportunity.id, starts_at=local_start, ends_at=local_start + timedelta(hours=length),
+                          capacity=10, checkin_code=code)
+            session.add(shift)
+            await session.flush()
+        shifts.append(shift)
+    added = 0
+    for telegram_id in DEMO_PERSONAS:
+        volunteer = await session.scalar(select(Volunteer).where(col(Volunteer.telegram_id) == telegram_id))
+        if volunteer is None:
+            volunteer = Volunteer(telegram_id=telegram_id, language="ar" if telegram_id == 1001 else "en", created_at=now)
+            session.add(volunteer)
+            await session.flush()
+        for shift in shifts:
+            done = await session.scalar(select(col(Attendance.id)).where(
+                col(Attendance.shift_id) == shift.id, col(Attendance.volunteer_id) == volunteer.id))
+            if done is None:
+                session.add(Attendance(shift_id=shift.id, volunteer_id=volunteer.id, checked_in_at=shift.starts_at,
+                                       checked_out_at=shift.ends_at, method="code",
+                                       credited_minutes=int((shift.ends_at - shift.starts_at).total_seconds() // 60)))
+                added += 1
+    await session.flush()
+    return added

@@ -15,6 +15,7 @@ from typing import NamedTuple
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from models.certificates import seed_demo_certificates
 from models.imports import ImportResult, import_rows
 from models.opportunity_csv import ParsedRow, format_csv, parse_csv
 from models.tables import DEFAULT_RADIUS_M, Center
@@ -289,4 +290,5 @@ async def seed_demo_data(session: AsyncSession, *, now: datetime, zone: tzinfo) 
     # Through the file format on purpose: the demo exercises the same path as a coordinator's import.
     result = await import_rows(session, parse_csv(format_csv(rows, zone=zone), zone=zone), now=now)
     result.centers_created[:0] = created
+    await seed_demo_certificates(session, now=now, zone=zone)
     return result
