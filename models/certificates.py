@@ -466,6 +466,7 @@ async def seed_demo_certificates(session: AsyncSession, *, now: datetime, zone: 
             volunteer = Volunteer(telegram_id=telegram_id, language="ar" if telegram_id == 1001 else "en", created_at=now)
             session.add(volunteer)
             await session.flush()
+        assert volunteer.id is not None
         for shift in shifts:
             done = await session.scalar(select(col(Attendance.id)).where(
                 col(Attendance.shift_id) == shift.id, col(Attendance.volunteer_id) == volunteer.id))

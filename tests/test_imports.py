@@ -15,7 +15,16 @@ from models.demo_data import DEMO_CENTERS, seed_demo_data
 from models.imports import export_csv, import_rows
 from models.opportunity_csv import COLUMNS, ImportErrors, parse_csv
 from models.signups import SignupOutcome, sign_up
-from models.tables import CATEGORIES, Attendance, Center, Opportunity, OutboxMessage, Shift, Signup, Volunteer
+from models.tables import (
+    CATEGORIES,
+    Attendance,
+    Center,
+    Opportunity,
+    OutboxMessage,
+    Shift,
+    Signup,
+    Volunteer,
+)
 
 ZONE = ZoneInfo("Asia/Riyadh")
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
