@@ -8,6 +8,8 @@ registered or not, can open its QR code's link to see whether it is genuine.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
@@ -163,7 +165,12 @@ async def scope_button(update: Update, context: BotContext) -> None:
 
 
 async def issue_button(update: Update, context: BotContext) -> None:
-    """The language was chosen: issue the document now, draw and send it in the background."""
+    """The language was chosen: answer at once; issue, draw and send it in the background.
+
+    Issuing reads the volunteer's records and writes a row: done here, a Volunteer Day rush of
+    presses would hold SQLite's single writer ahead of every other volunteer's reply. The
+    background runner issues two at a time, so other updates wait for two at most.
+    """
     query = update.callback_query
     assert query is not None
     choice = await parse_or_refuse(update, context, cd.CertificateIssue, action="certificate.issue")
@@ -172,31 +179,37 @@ async def issue_button(update: Update, context: BotContext) -> None:
     scope = Scope.parse(choice.scope)
     async with context.transaction() as session:
         volunteer = await require_registration(update, context, session)
-        if volunteer is None:
-            return
-        t = context.translator(volunteer.language)
-        if scope is None:
-            await query.answer(t.gettext("This button is no longer valid. Please open the menu again."), show_alert=True)
-            return
-        if not volunteer.display_name:
-            user = update.effective_user
-            volunteer.display_name = (user.full_name if user else "")[:64] or None
-        result = await issue_certificate(
-            session, volunteer=volunteer, document=DOCUMENTS[choice.document], scope=scope,
-            language=choice.language, zone=context.settings.zone, now=context.now(),
-        )
-    await query.answer()
-    if result.outcome is IssueOutcome.NO_HOURS:
-        await show(query, no_hours_text(t, scope))
+    if volunteer is None:
         return
-    certificate = result.certificate
-    assert certificate is not None and certificate.id is not None
+    t = context.translator(volunteer.language)
+    if scope is None:
+        await query.answer(t.gettext("This button is no longer valid. Please open the menu again."), show_alert=True)
+        return
+    await query.answer()
     if choice.document == "l":
         waiting = t.gettext("⏳ Preparing your experience letter… It will arrive here in a moment.")
     else:
         waiting = t.gettext("⏳ Preparing your certificate… It will arrive here in a moment.")
     await show(query, waiting)
-    start_building(context, certificate_id=certificate.id, chat_id=volunteer.telegram_id, t=t)
+    user = update.effective_user
+    request = Request(
+        telegram_id=volunteer.telegram_id, document=DOCUMENTS[choice.document], scope=scope, language=choice.language,
+        fallback_name=(user.full_name if user else "")[:64],
+        message_id=query.message.message_id if query.message is not None else None,
+    )
+    start_building(context, request, t=t)
+
+
+@dataclass(frozen=True)
+class Request:
+    """A document asked for, handed to the background job."""
+
+    telegram_id: int
+    document: DocumentKind
+    scope: Scope
+    language: str
+    fallback_name: str  # Telegram's name, for a volunteer who never gave one
+    message_id: int | None  # the "⏳ Preparing…" message, edited when there is nothing to issue
 
 
 def no_hours_text(t: Translator, scope: Scope) -> str:
@@ -210,18 +223,34 @@ def no_hours_text(t: Translator, scope: Scope) -> str:
     )
 
 
-def start_building(context: BotContext, *, certificate_id: int, chat_id: int, t: Translator) -> None:
-    """Draw the PDF off the update loop, keep it on its row and queue it to the volunteer."""
-    services = context.services
-    username = context.bot.username
+def start_building(context: BotContext, request: Request, *, t: Translator) -> None:
+    """Issue the document, draw its PDF off the update loop, keep it on its row and queue it."""
+    services, bot, username = context.services, context.bot, context.bot.username
 
-    async def build_and_queue() -> None:
-        await build_certificate(services, certificate_id=certificate_id, chat_id=chat_id, bot_username=username)
+    async def issue_and_build() -> None:
+        async with transaction(services.sessions, write_lock=services.write_lock) as session:
+            volunteer = await get_volunteer(session, telegram_id=request.telegram_id)
+            if volunteer is None:
+                return
+            if not volunteer.display_name and request.fallback_name:
+                volunteer.display_name = request.fallback_name
+            result = await issue_certificate(
+                session, volunteer=volunteer, document=request.document, scope=request.scope,
+                language=request.language, zone=services.settings.zone, now=services.clock(),
+            )
+        if result.outcome is IssueOutcome.NO_HOURS or result.certificate is None or result.certificate.id is None:
+            text = no_hours_text(t, request.scope)
+            if request.message_id is not None:
+                await bot.edit_message_text(text, request.telegram_id, request.message_id)
+            else:
+                await bot.send_message(request.telegram_id, text)
+            return
+        await build_certificate(services, certificate_id=result.certificate.id, chat_id=request.telegram_id, bot_username=username)
 
     async def tell_failure() -> None:
-        await context.bot.send_message(chat_id, t.gettext("Sorry, your document could not be prepared. Please try again in a few minutes."))
+        await bot.send_message(request.telegram_id, t.gettext("Sorry, your document could not be prepared. Please try again in a few minutes."))
 
-    services.certificates.start(build_and_queue, on_error=tell_failure, name=f"certificate:{certificate_id}")
+    services.certificates.start(issue_and_build, on_error=tell_failure, name=f"certificate:{request.telegram_id}")
 
 
 async def build_certificate(services: Services, *, certificate_id: int, chat_id: int, bot_username: str) -> None:
