@@ -213,7 +213,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.samples is not None:
         write_samples(args.samples)
-    build_times(args.runs)
+    if args.runs:
+        build_times(args.runs)
     if args.rush:
         asyncio.run(volunteer_day(args.rush))
 
