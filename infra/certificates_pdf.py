@@ -204,6 +204,11 @@ def _qr_png(link: str) -> io.BytesIO:
     return out
 
 
+def _isolated(t: Translator, text: str) -> str:
+    """Left-to-right text (a serial) kept whole inside an Arabic line (Unicode isolates)."""
+    return f"\u2066{text}\u2069" if t.rtl else text
+
+
 def _footer(page: _Page, content: DocumentContent, *, top: float) -> None:
     """Date of issue (Gregorian and Hijri), serial and version on one side, the QR on the other."""
     pdf, t = page.pdf, page.t
@@ -216,7 +221,7 @@ def _footer(page: _Page, content: DocumentContent, *, top: float) -> None:
     pdf.set_xy(text_x, top + 2)
     rows = [
         (t.gettext("Date of issue: {date}").format(date=issue_date(t, content.issued_at)), True),
-        (t.gettext("Serial number: {serial} · version {version}").format(serial=content.serial, version=content.version), False),
+        (t.gettext("Serial number: {serial} · version {version}").format(serial=_isolated(t, content.serial), version=content.version), False),
         (t.gettext("Scan the code, or open the link below, to check that this document is genuine."), False),
     ]
     for text, bold in rows:
