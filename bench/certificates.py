@@ -157,10 +157,10 @@ async def volunteer_day(rush: int) -> None:
         return processor.process_update(parsed, app.process_update(parsed))
 
     async def probe(user_id: int) -> None:
-        started = time.perf_counter()
+        started, in_burst = time.perf_counter(), not presses_done.is_set()
         await handle(command(user_id, "/hours", ids))
         interactive.append((time.perf_counter() - started) * 1000)
-        (while_drawing if presses_done.is_set() else during_burst).append(interactive[-1])
+        (during_burst if in_burst else while_drawing).append(interactive[-1])
 
     async def talk() -> None:
         # Open loop: a /hours every 50 ms from 20 other volunteers in turn, whether or not the
