@@ -33,6 +33,7 @@ from typing import Any, Protocol
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
@@ -53,6 +54,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 STOP_GRACE_S = 5.0  # a stop waits this long for sends in flight, then gives them back (see stop)
 CHAT_SPACING = timedelta(seconds=1)
+MAX_CAPTION = 1024  # Telegram's limit on a photo's or document's caption
 SEND_TIMEOUTS = {"connect_timeout": 5.0, "read_timeout": 10.0, "write_timeout": 10.0, "pool_timeout": 5.0}
 IDLE_POLL_S = 1.0
 MAX_BACKOFF_S = 600.0
@@ -69,6 +71,7 @@ class RenderedMessage(Protocol):
     text: str
     keyboard: Any
     photo: str | None
+    document: Any  # RenderedDocument | None: a file (bytes) sent with the text as its caption
 
 
 # The handlers' renderer, handed to the sender at start-up: the sender imports no handler.
@@ -86,6 +89,7 @@ class Outgoing:
     text: str
     markup: Any
     photo: str | None = None  # a file_id: the text goes as its caption
+    document: Any = None  # a RenderedDocument (filename, data): the text goes as its caption
 
 
 def is_uncertain(error: TelegramError) -> bool:
@@ -313,7 +317,7 @@ class OutboxSender:
                 picked.append(
                     Outgoing(
                         message.id, message.chat_id, message.attempts, message.uncertain_sends,
-                        rendered.text, rendered.keyboard, rendered.photo,
+                        rendered.text, rendered.keyboard, rendered.photo, rendered.document,
                     )
                 )
                 self._busy_chats[message.chat_id] = self._busy_chats.get(message.chat_id, 0) + 1
@@ -338,7 +342,19 @@ class OutboxSender:
     async def _send(self, item: Outgoing) -> Delivery:
         """One attempt; every outcome becomes a Delivery (nothing is raised)."""
         try:
-            if self._transport is not None:
+            if item.document is not None:
+                # Uploads go through PTB (multipart) on either path; the bulk path sends JSON only.
+                sent = await self.app.bot.send_document(
+                    item.chat_id,
+                    InputFile(item.document.data, filename=item.document.filename),
+                    caption=item.text[:MAX_CAPTION],
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=item.markup,
+                    rate_limit_args={"bulk": True},
+                    **SEND_TIMEOUTS,  # type: ignore[arg-type]
+                )
+                telegram_id = sent.message_id
+            elif self._transport is not None:
                 telegram_id = await self._transport.send_message(item.chat_id, item.text, item.markup, photo=item.photo)
             elif item.photo is not None:
                 sent = await self.app.bot.send_photo(

@@ -20,6 +20,7 @@ from handlers import (
     attendance,
     browse,
     calendar,
+    certificates,
     checkout,
     coming_back,
     coordinator,
@@ -69,6 +70,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     contacts.register(app)
     teams.register(app)
     coming_back.register(app)
+    certificates.register(app)
     coordinator.register(app)
     ratings.register(app)  # issue 12: ratings and /comments
     calendar.register(app)  # issue 12: 📅 Add to calendar and /calendar

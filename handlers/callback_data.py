@@ -663,3 +663,36 @@ class LeaderboardSetting(CallbackData, prefix="lbs"):
 
     value: Literal["in", "out"]
     period: Period
+
+
+# -- Certificates and experience letters (issue 11) -----------------------------------------------
+DocumentChoice = Literal["c", "l"]  # certificate, experience letter
+
+
+@dataclass(frozen=True)
+class CertificateMenu(CallbackData, prefix="crm"):
+    """Open the /certificate menu (the button under a thank-you)."""
+
+
+@dataclass(frozen=True)
+class CertificateOpportunities(CallbackData, prefix="crp"):
+    """"One opportunity": the volunteer's opportunities with confirmed hours, one page."""
+
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class CertificateScope(CallbackData, prefix="crs"):
+    """A document and what it covers were chosen (scope as `models.certificates.Scope`): ask the language."""
+
+    document: DocumentChoice
+    scope: str
+
+
+@dataclass(frozen=True)
+class CertificateIssue(CallbackData, prefix="cri"):
+    """Issue it, in this language (or both)."""
+
+    document: DocumentChoice
+    scope: str
+    language: Literal["ar", "en", "both"]

@@ -51,6 +51,8 @@ COMMANDS = (
     ("team", N_("My neighborhood team")),
     ("swap", N_("Give my seat to a teammate")),
     ("qualifications", N_("My qualifications and when they expire")),
+    ("certificate", N_("My volunteer certificate (PDF)")),
+    ("letter", N_("A volunteer experience letter for a job or university")),
 )
 
 

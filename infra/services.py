@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -32,6 +33,10 @@ class Services:
     outbox_bell: OutboxBell = field(default_factory=OutboxBell)
     # Long reports built off the update loop, one at a time.
     reports: ReportRunner = field(default_factory=ReportRunner)
+    # Certificates and letters, built off the update loop (two at a time) and drawn in
+    # `certificate_executor` (a worker process in production; None: a thread).
+    certificates: ReportRunner = field(default_factory=lambda: ReportRunner(concurrency=2))
+    certificate_executor: Executor | None = None
     # For long reports: they read without taking SQLite's write lock (see infra.database).
     read_sessions: async_sessionmaker[AsyncSession] | None = None
     # Held around each handler transaction when the database has a single writer (SQLite).

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     # or off); volunteers under 18 need a guardian's consent before their first sign-up.
     birth_year_mode: BirthYearMode = BirthYearMode.REQUIRED
     send_rate_per_second: float = 30.0
+    # The association named on certificates and experience letters, in each language.
+    association_name_ar: str = "جمعية مراكز الأحياء بمنطقة مكة المكرمة"
+    association_name_en: str = "Makkah Region Neighborhood Centers Association"
+    # Worker processes that draw certificates off the bot's process (0: a thread of the bot's own).
+    certificate_workers: int = Field(default=1, ge=0, le=8)
     interactive_share: float = Field(default=0.5, ge=0.0, le=1.0)
 
     # Operations: how long start-up waits for Telegram and the database; the daily backup.

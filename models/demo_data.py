@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from models.center_targets import seed_demo_center_targets
+from models.certificates import seed_demo_certificates
 from models.course_demo import seed_demo_courses
 from models.demo_teams import seed_demo_teams  # issue 12: a team a demo persona can join
 from models.imports import ImportResult, import_rows
@@ -301,4 +302,5 @@ async def seed_demo_data(session: AsyncSession, *, now: datetime, zone: tzinfo) 
     await seed_demo_center_targets(session, now=now, zone=zone)
     await seed_demo_teams(session, now=now, zone=zone)
     await seed_demo_courses(session, now=now, zone=zone)
+    await seed_demo_certificates(session, now=now, zone=zone)
     return result

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models.audit import record_action
+from models.certificates import erase_certificate_holder
 from models.personal_data import (
     PERSON_COLUMNS,
     Link,
@@ -163,9 +164,8 @@ async def erase_volunteer(session: AsyncSession, *, volunteer: Volunteer, now: d
         else:  # ANONYMIZE
             await session.execute(update(table).where(match).values({entry.column: anonymous_id}))
 
-    # TODO(i11cert, lead): when the certificate table is merged, call
-    #   await models.certificates.erase_certificate_holder(session, volunteer_id=volunteer.id)
-    # here (and declare its columns in models.personal_data.PERSON_COLUMNS; the coverage test fails until then).
+    # Their certificates stay verifiable (a school may hold one), as "issued, holder removed".
+    await erase_certificate_holder(session, volunteer_id=volunteer.id)
 
     for name in ERASED_FIELDS:
         setattr(volunteer, name, None)

@@ -95,6 +95,10 @@ PERSON_COLUMNS: tuple[PersonColumn, ...] = (
     # Qualifications held are theirs (a coordinator's reason may name them); who granted or
     # withdrew one is the coordinator's trace.
     PersonColumn("volunteer_qualification", "volunteer_id", Link.VOLUNTEER_ID, OnErase.DELETE),
+    # Certificates stay verifiable without the holder's name (nor the PDF, which prints it).
+    PersonColumn("issued_certificate", "volunteer_id", Link.VOLUNTEER_ID, OnErase.CUSTOM,
+                 note="name and PDF blanked: verifies as issued, holder removed"),
+    PersonColumn("issued_certificate", "revoked_by", Link.TELEGRAM_ID, OnErase.ANONYMIZE),
     PersonColumn("volunteer_qualification", "granted_by_telegram_id", Link.TELEGRAM_ID, OnErase.ANONYMIZE),
     PersonColumn("volunteer_qualification", "revoked_by_telegram_id", Link.TELEGRAM_ID, OnErase.ANONYMIZE),
     PersonColumn("guardian_consent", "guardian_telegram_id", Link.TELEGRAM_ID, OnErase.ANONYMIZE),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, false, text
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel, col
 
 from models.base import UTCDateTime, utcnow
@@ -736,3 +736,37 @@ class VolunteerQualification(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_by_telegram_id: int | None = Field(default=None, sa_type=BigInteger)
     revoke_reason: str | None = Field(default=None, sa_type=Text)
+
+
+# -- Certificates and experience letters (issue 11) -----------------------------------------------
+class IssuedCertificate(SQLModel, table=True):
+    """A certificate (or experience letter) as issued: what it said, and how to check it later.
+
+    `code` is the unguessable part of the verification link printed as a QR code; `serial` is what
+    a person reads out. The snapshot and its sha256 `fingerprint` let verification tell whether the
+    confirmed hours it certifies have been corrected since. A re-issue for the same volunteer,
+    document and scope is a new version; the old row then names it in `superseded_by`.
+    """
+
+    __tablename__ = "issued_certificate"
+    __table_args__ = (Index("ix_issued_certificate_scope", "volunteer_id", "document", "scope"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    serial: str | None = Field(default=None, max_length=32, unique=True)
+    code: str = Field(max_length=32, unique=True)
+    volunteer_id: int = Field(foreign_key="volunteer.id")
+    document: str = Field(max_length=16)  # certificate | letter
+    scope: str = Field(max_length=32)  # all | y2026 | o12
+    language: str = Field(max_length=8)  # ar | en | both
+    holder_name: str | None = Field(default=None, max_length=64)  # blanked when the holder is erased
+    minutes: int
+    shifts: int
+    snapshot: str = Field(sa_type=Text)  # JSON of what the document lists
+    fingerprint: str = Field(max_length=64)
+    version: int = 1
+    issued_at: datetime = Field(sa_type=UTCDateTime)
+    superseded_by: int | None = None
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_reason: str | None = Field(default=None, sa_type=Text)
+    revoked_by: int | None = Field(default=None, sa_type=BigInteger)
+    pdf: bytes | None = Field(default=None, sa_type=LargeBinary)  # the document as delivered

@@ -164,6 +164,7 @@ class BotHarness:
         await self.app.process_update(Update.de_json(data, self.app.bot))
         # Reports (exports) are built off the update loop: wait for them, as a user would.
         await self.app.bot_data.services.reports.drain(timeout=60)
+        await self.app.bot_data.services.certificates.drain(timeout=60)
         return [m for m in person.messages() if (m.message_id, m.edits) not in before]
 
     async def redeliver_last(self, person: Person) -> list[SentMessage]:

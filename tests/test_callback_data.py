@@ -89,6 +89,10 @@ EXAMPLES: list[tuple[cd.CallbackData, str]] = [
     (cd.ShowMine(12, 1), "opm:v1:12:1"),
     (cd.LeaderboardView("month"), "lb:v1:month"),
     (cd.LeaderboardSetting("out", "year"), "lbs:v1:out:year"),
+    (cd.CertificateMenu(), "crm:v1"),
+    (cd.CertificateOpportunities(2), "crp:v1:2"),
+    (cd.CertificateScope("c", "y2026"), "crs:v1:c:y2026"),
+    (cd.CertificateIssue("l", "o123456789012", "both"), "cri:v1:l:o123456789012:both"),
 ]
 
 

@@ -18,7 +18,13 @@ from bot.sender import drain_once
 from handlers import callback_data as cd
 from models.audit import record_action
 from models.outbox import enqueue
-from models.personal_data import NOT_PERSON_BIGINTS, NOT_PERSON_TABLES, PERSON_COLUMNS, Link, covered_tables
+from models.personal_data import (
+    NOT_PERSON_BIGINTS,
+    NOT_PERSON_TABLES,
+    PERSON_COLUMNS,
+    Link,
+    covered_tables,
+)
 from models.stats import program_figures
 from models.tables import (
     Attendance,
@@ -28,6 +34,7 @@ from models.tables import (
     GuardianConsent,
     InterestCategory,
     InterestCenter,
+    IssuedCertificate,
     LeaderboardEntry,
     OutboxMessage,
     Qualification,
@@ -182,6 +189,13 @@ async def a_volunteer_with_data(harness, session_factory, language: str) -> dict
                                            granted_by_telegram_id=COORDINATOR, reason=f"{NAME}'s Red Crescent card"))
         session.add(VolunteerQualification(volunteer_id=minor.id, qualification_id=first_aid.id, granted_at=past, source="manual",
                                            granted_by_telegram_id=SARA, revoked_by_telegram_id=SARA))
+        # A certificate was issued to her, and as a coordinator once she revoked someone's.
+        session.add(IssuedCertificate(code="cert-" + "x" * 16, volunteer_id=me.id, document="certificate", scope="all",
+                                      language="ar", holder_name=NAME, minutes=180, shifts=1, snapshot="{}", fingerprint="f" * 64,
+                                      issued_at=past + timedelta(days=1), pdf=NAME.encode()))
+        session.add(IssuedCertificate(code="cert-" + "y" * 16, volunteer_id=minor.id, document="certificate", scope="all",
+                                      language="ar", holder_name="Lina", minutes=60, shifts=1, snapshot="{}", fingerprint="f" * 64,
+                                      issued_at=past, revoked_at=past, revoked_reason="issued by mistake", revoked_by=SARA))
         # As an admin once, she set her center's targets.
         session.add(CenterTarget(center_id=center.id, year=2026, volunteers=10, set_by_telegram_id=SARA, updated_at=harness.now))
         # She also helped run a center once: a coordinator's traces carry her Telegram id.

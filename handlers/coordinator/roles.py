@@ -38,7 +38,10 @@ COORDINATOR_COMMANDS = (
     ("revokequal", N_("Withdraw a volunteer's qualification, with a reason")),
     ("oppqual", N_("Make an opportunity a course, or require a qualification")),
     ("newqual", N_("Define a qualification (admins)")),
+    ("verify", N_("Check a certificate by its serial number")),
+    ("revokecert", N_("Revoke a certificate, with a reason")),
 )
+
 
 async def set_staff_menu(bot: Bot, t: Translator, *, chat_id: int, staff: bool) -> None:
     """The "/" menu of one person's chat: the volunteer commands plus the coordinator tools for

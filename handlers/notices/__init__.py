@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.notices import (
     announcements,
+    certificates,
     corrections,
     digest,
     guardians,
@@ -65,6 +66,7 @@ RENDERERS: dict[NoticeKind, Renderer] = {
     NoticeKind.DIGEST: digest.render_digest,
     NoticeKind.QUALIFICATION_GRANTED: qualifications.render_qualification_granted,
     NoticeKind.QUALIFICATION_REVOKED: qualifications.render_qualification_revoked,
+    NoticeKind.CERTIFICATE: certificates.render_certificate,
 }
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from handlers import callback_data as cd
 from handlers.common import esc, opportunity_title
 from handlers.notices.rendered import Rendered
 from handlers.year_card import card_keyboard
@@ -15,6 +18,16 @@ def _name(t: Translator, volunteer: Volunteer) -> str:
     if volunteer.display_name:
         return esc(volunteer.display_name)
     return t.gettext("Dear volunteer")
+
+
+def certificate_button(t: Translator) -> InlineKeyboardMarkup:
+    """One tap from a thank-you to the /certificate menu."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(t.gettext("🎓 Get my certificate"), callback_data=cd.CertificateMenu().data)]])
+
+
+def thanks_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    """Under a milestone or Volunteer Day thank-you: something to show for it, one tap each."""
+    return InlineKeyboardMarkup([*certificate_button(t).inline_keyboard, *card_keyboard(t).inline_keyboard])
 
 
 def render_first_shift(t: Translator, facts: FirstShiftFacts) -> Rendered:
@@ -34,7 +47,7 @@ def render_milestone(t: Translator, facts: MilestoneFacts) -> Rendered:
         "🏅 {name}, you have just passed {hours} of volunteering! Every one of those hours helped "
         "someone in our city. Thank you from all of us: it is an honour to serve beside you."
     ).format(name=_name(t, facts.volunteer), hours=t.duration(facts.hours * 60))
-    return Rendered(text, card_keyboard(t))
+    return Rendered(text, thanks_keyboard(t))
 
 
 def render_volunteer_day(t: Translator, facts: VolunteerDayFacts) -> Rendered:
@@ -54,4 +67,4 @@ def render_volunteer_day(t: Translator, facts: VolunteerDayFacts) -> Rendered:
         shifts=t.ngettext("{n} shift", "{n} shifts", figures.shifts).format(n=t.number(figures.shifts)),
         centers=t.ngettext("{n} center", "{n} centers", figures.centers).format(n=t.number(figures.centers)),
     )
-    return Rendered(text, card_keyboard(t))
+    return Rendered(text, thanks_keyboard(t))

@@ -41,3 +41,4 @@ class NoticeKind(StrEnum):
     DIGEST = "digest"  # the morning digest of new opportunities matching their interests (opt-in)
     QUALIFICATION_GRANTED = "qualification_granted"  # a course attended, or a coordinator's grant
     QUALIFICATION_REVOKED = "qualification_revoked"  # a coordinator took a qualification back
+    CERTIFICATE = "certificate"  # a certificate or experience letter the volunteer asked for (a PDF)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.notices import (
     announcements,
+    certificates,
     corrections,
     digest,
     guardians,
@@ -56,6 +57,7 @@ LOADERS: dict[NoticeKind, Loader] = {
     NoticeKind.DIGEST: digest.load_digest,
     NoticeKind.QUALIFICATION_GRANTED: qualifications.load_qualification_granted,
     NoticeKind.QUALIFICATION_REVOKED: qualifications.load_qualification_revoked,
+    NoticeKind.CERTIFICATE: certificates.load_certificate,
 }
 
 
