@@ -1,6 +1,6 @@
 """Time the model functions behind a volunteer's commands, at the program's real size.
 
-    .venv/bin/python -m bench.sizes /tmp/bench/full.sqlite3 [--runs 200] [--explain]
+    .venv/bin/python -m bench.sizes /tmp/bench/full.sqlite3 [--runs 200] [--explain] [--tracks]
 
 Run it on a database filled by bench/fixtures.py. Every write (sign-up, check-in, check-out) happens
 in a transaction that is rolled back, so the file is left as it was. Prints p50/p95/max in ms per
@@ -498,12 +498,39 @@ def main() -> None:
     parser.add_argument("database", help="a SQLite file filled by bench/fixtures.py")
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--explain", action="store_true", help="print the query plans too")
+    parser.add_argument(
+        "--tracks", action="store_true",
+        help="then the features of issues 11-13 (teams, courses, digest, ratings, minors, own data, year card); "
+        "they grow the file with teams, qualifications, interests and ratings: use a copy",
+    )
     args = parser.parse_args()
     if "://" in args.database:
         raise SystemExit(
             "bench/sizes.py: a SQLite file path (bench/fixtures.py cannot fill PostgreSQL yet)"
         )
     asyncio.run(run(args.database, args.runs, args.explain))
+    if args.tracks:
+        asyncio.run(run_tracks(args.database, args.runs))
+
+
+async def run_tracks(path: str, runs: int) -> None:
+    """Each feature's own timings (bench/sizes_<topic>.py), one after the other on the same file."""
+    from bench import (
+        sizes_courses,
+        sizes_digest,
+        sizes_i13profile,
+        sizes_minors,
+        sizes_quality,
+        sizes_teams,
+        sizes_year_card,
+    )
+
+    for name, module in (("teams", sizes_teams), ("courses and qualifications", sizes_courses),
+                         ("interests, digest and leaderboard", sizes_digest), ("ratings and comments", sizes_quality),
+                         ("minors", sizes_minors), ("a volunteer's own data", sizes_i13profile),
+                         ("year card", sizes_year_card)):
+        print(f"\n== {name} ==")
+        await module.run(path, runs)
 
 
 if __name__ == "__main__":
