@@ -4,6 +4,7 @@ figures stay the same."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -265,6 +266,9 @@ async def test_mydata_sends_every_row_about_the_volunteer_in_json_and_csv(harnes
     assert any(line["target"] == "0512345678" for line in exported["audit_log"])  # a coordinator looked her up by phone
     assert any(line["action"] == "profile.name" for line in exported["audit_log"])
     assert [row["reason"] for row in exported["off_system_work"]] == [f"{NAME} covered the desk"]
+    # Her certificate comes with the PDF as it was delivered (the copy is complete).
+    [certificate] = [row for row in exported["issued_certificate"] if row["volunteer_id"] == me.id]
+    assert base64.b64decode(certificate["pdf"].removeprefix("base64:")) == NAME.encode()
     other = json.dumps(exported, ensure_ascii=False)
     assert "Reem" not in other and "Coordinator Huda" not in other  # nobody else's profile
 
