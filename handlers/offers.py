@@ -10,7 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from handlers import callback_data as cd
 from handlers.common import esc, opportunity_title, show
 from handlers.context import BotContext
-from handlers.gate import require_registration
+from handlers.gate import registered_unit
 from infra.i18n import Translator
 from models.offers import OfferOutcome, OfferResult, answer_offer
 
@@ -55,13 +55,10 @@ async def answer_offer_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     parsed = cd.OfferAnswer.parse(query.data)
-    async with context.unit_of_work(update) as session:
-        if session is None:
+    async with registered_unit(update, context) as unit:
+        if unit is None:
             return
-        volunteer = await require_registration(update, context, session)
-        if volunteer is None:
-            return
-        t = context.translator(volunteer.language)
+        session, volunteer, t = unit
         result = await answer_offer(
             session, volunteer=volunteer, signup_id=parsed.signup_id, accept=parsed.answer == "yes",
             now=context.now(), offers=context.settings.offer_rules,

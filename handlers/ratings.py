@@ -9,7 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from handlers import callback_data as cd
 from handlers.common import esc, opportunity_title, reply, show
 from handlers.context import BotContext
-from handlers.gate import require_registration
+from handlers.gate import registered_unit
 from infra.i18n import Translator
 from models.audit import record_action
 from models.ratings import (
@@ -45,13 +45,10 @@ async def rate_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     parsed = cd.RateShift.parse(query.data)  # a malformed payload goes to the error handler's refusal
-    async with context.unit_of_work(update) as session:
-        if session is None:
+    async with registered_unit(update, context) as unit:
+        if unit is None:
             return
-        volunteer = await require_registration(update, context, session)
-        if volunteer is None:
-            return
-        t = context.translator(volunteer.language)
+        session, volunteer, t = unit
         result = await rate_attendance(session, volunteer=volunteer, attendance_id=parsed.attendance_id, score=int(parsed.score),
                                        now=context.now())
         if result.outcome == RateOutcome.UNKNOWN:
@@ -87,13 +84,10 @@ async def skip_comment_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     parsed = cd.RatingCommentSkip.parse(query.data)
-    async with context.unit_of_work(update) as session:
-        if session is None:
+    async with registered_unit(update, context) as unit:
+        if unit is None:
             return
-        volunteer = await require_registration(update, context, session)
-        if volunteer is None:
-            return
-        t = context.translator(volunteer.language)
+        session, volunteer, t = unit
         rating = await own_rating(session, volunteer=volunteer, rating_id=parsed.rating_id)
         if rating is None:
             await _refuse_forged(update, context, session, volunteer, t)

@@ -8,7 +8,7 @@ from handlers import callback_data as cd
 from handlers.calendar import calendar_button
 from handlers.common import esc, opportunity_title, reply, show
 from handlers.context import BotContext
-from handlers.gate import require_registration
+from handlers.gate import registered_unit, require_registration
 from handlers.guardians import consent_request
 from handlers.offers import offer_buttons, offer_deadline
 from handlers.qualifications import render_missing
@@ -67,13 +67,10 @@ async def _sign_up(update: Update, context: BotContext, join_waitlist: bool) -> 
     assert query is not None
     kind = cd.JoinWaitlist if join_waitlist else cd.SignUp
     shift_id = kind.parse(query.data).shift_id
-    async with context.unit_of_work(update) as session:
-        if session is None:
+    async with registered_unit(update, context) as unit:
+        if unit is None:
             return
-        volunteer = await require_registration(update, context, session)
-        if volunteer is None:
-            return
-        t = context.translator(volunteer.language)
+        session, volunteer, t = unit
         result = await sign_up(session, volunteer=volunteer, shift_id=shift_id, now=context.now(), join_waitlist=join_waitlist)
         if result.outcome == SignupOutcome.CONSENT_NEEDED:  # the link for their guardian (issue 13)
             consent = await request_consent(session, volunteer=volunteer, now=context.now())
@@ -136,13 +133,10 @@ async def cancel_signup_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     signup_id = cd.CancelConfirmed.parse(query.data).signup_id
-    async with context.unit_of_work(update) as session:
-        if session is None:
+    async with registered_unit(update, context) as unit:
+        if unit is None:
             return
-        volunteer = await require_registration(update, context, session)
-        if volunteer is None:
-            return
-        t = context.translator(volunteer.language)
+        session, volunteer, t = unit
         result = await cancel_signup(
             session, volunteer=volunteer, signup_id=signup_id, now=context.now(), offers=context.settings.offer_rules
         )

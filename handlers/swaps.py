@@ -9,7 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from handlers import callback_data as cd
 from handlers.common import esc, opportunity_title, reply, show
 from handlers.context import BotContext
-from handlers.gate import require_registration
+from handlers.gate import registered_unit, require_registration
 from handlers.signups import render_signup_result
 from infra.i18n import Translator
 from models.signups import SignupOutcome, my_schedule
@@ -99,13 +99,10 @@ async def swap_to_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     parsed = cd.SwapTo.parse(query.data)
-    async with context.unit_of_work(update) as session:
-        if session is None:
+    async with registered_unit(update, context) as unit:
+        if unit is None:
             return
-        volunteer = await require_registration(update, context, session)
-        if volunteer is None:
-            return
-        t = context.translator(volunteer.language)
+        session, volunteer, t = unit
         result = await offer_swap(session, volunteer=volunteer, signup_id=parsed.signup_id, teammate_id=parsed.volunteer_id, now=context.now())
     values = _seat(t, result.shift, result.opportunity)
     if result.outcome == SwapOutcome.OFFERED:
@@ -130,13 +127,10 @@ async def answer_swap_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     parsed = cd.SwapAnswer.parse(query.data)
-    async with context.unit_of_work(update) as session:
-        if session is None:
+    async with registered_unit(update, context) as unit:
+        if unit is None:
             return
-        volunteer = await require_registration(update, context, session)
-        if volunteer is None:
-            return
-        t = context.translator(volunteer.language)
+        session, volunteer, t = unit
         result = await answer_swap(session, volunteer=volunteer, swap_id=parsed.swap_id, accept=parsed.answer == "yes", now=context.now())
         taken = result.swap.taken_signup_id if result.swap else None
     values = _seat(t, result.shift, result.opportunity)

@@ -9,7 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from handlers import callback_data as cd
 from handlers.common import esc, opportunity_title, show
 from handlers.context import BotContext
-from handlers.gate import require_registration
+from handlers.gate import registered_unit, require_registration
 from handlers.signups import render_signup_result
 from infra.i18n import Translator
 from models.team_bookings import (
@@ -108,13 +108,10 @@ async def book_seats_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     parsed = cd.TeamBookSeats.parse(query.data)
-    async with context.unit_of_work(update) as session:
-        if session is None:
+    async with registered_unit(update, context) as unit:
+        if unit is None:
             return
-        volunteer = await require_registration(update, context, session)
-        if volunteer is None:
-            return
-        t = context.translator(volunteer.language)
+        session, volunteer, t = unit
         result = await book_seats(
             session, leader=volunteer, team_id=parsed.team_id, shift_id=parsed.shift_id, seats=parsed.seats,
             now=context.now(), rules=DEFAULT_BOOKING_RULES,
@@ -149,13 +146,10 @@ async def claim_seat_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     parsed = cd.TeamSeatClaim.parse(query.data)
-    async with context.unit_of_work(update) as session:
-        if session is None:
+    async with registered_unit(update, context) as unit:
+        if unit is None:
             return
-        volunteer = await require_registration(update, context, session)
-        if volunteer is None:
-            return
-        t = context.translator(volunteer.language)
+        session, volunteer, t = unit
         result = await claim_seat(session, volunteer=volunteer, booking_id=parsed.booking_id, now=context.now(), offers=context.settings.offer_rules)
     await query.answer()
     await show(query, *render_claim(t, result))
