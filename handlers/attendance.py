@@ -12,7 +12,7 @@ from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, Update
 from handlers.badges import render_badges
 from handlers.common import esc, load_volunteer, main_menu, opportunity_title, reply
 from handlers.context import BotContext
-from handlers.gate import require_registration
+from handlers.gate import registered_unit, require_registration
 from infra.i18n import Translator
 from models.attendance import (
     CheckInOutcome,
@@ -128,12 +128,10 @@ async def check_in_with_location(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None and message.location is not None
     location = shared_location(message)
-    async with context.unit_of_work(update) as session:
-        if session is None:
+    async with registered_unit(update, context) as unit:
+        if unit is None:
             return
-        volunteer = await require_registration(update, context, session)
-        if volunteer is None:
-            return
+        session, volunteer, t = unit
         result = await check_in_by_location(
             session,
             volunteer=volunteer,
@@ -141,7 +139,6 @@ async def check_in_with_location(update: Update, context: BotContext) -> None:
             now=context.now(),
             early_minutes=context.settings.checkin_early_minutes,
         )
-    t = context.translator(volunteer.language)
     await reply(update, render_check_in(t, result, live=location.live), main_menu(t))
 
 
@@ -165,19 +162,16 @@ async def check_in_with_code(update: Update, context: BotContext, code: str) -> 
 async def check_in_with_digits(update: Update, context: BotContext, text: str) -> None:
     """The six digits under the QR code, typed (`/checkin 123456`, or the digits alone)."""
     digits = typed_digits(text)
-    async with context.unit_of_work(update) as session:
-        if session is None:
+    async with registered_unit(update, context) as unit:
+        if unit is None:
             return
-        volunteer = await require_registration(update, context, session)
-        if volunteer is None:
-            return
+        session, volunteer, t = unit
         if digits is None:  # not a code at all (a typo in its shape is not a guess: not counted)
             result = CheckInResult(CheckInOutcome.BAD_DIGITS)
         else:
             result = await check_in_by_digits(
                 session, volunteer=volunteer, digits=digits, now=context.now(), early_minutes=context.settings.checkin_early_minutes
             )
-    t = context.translator(volunteer.language)
     await reply(update, render_check_in(t, result), main_menu(t))
 
 

@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from handlers import callback_data as cd
 from handlers.common import esc, main_menu, opportunity_title, reply, show
 from handlers.context import BotContext
-from handlers.gate import require_registration
+from handlers.gate import registered_unit, require_registration
 from infra.i18n import Translator
 from models.attendance import (
     UNDO_WINDOW,
@@ -57,15 +57,12 @@ async def confirm_check_out_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     attendance_id = cd.CheckOutConfirm.parse(query.data).attendance_id
-    async with context.unit_of_work(update) as session:
-        if session is None:
+    async with registered_unit(update, context) as unit:
+        if unit is None:
             return
-        volunteer = await require_registration(update, context, session)
-        if volunteer is None:
-            return
+        session, volunteer, t = unit
         result = await check_out(session, volunteer=volunteer, now=context.now(), attendance_id=attendance_id,
                                  grace_minutes=context.settings.checkout_grace_minutes)
-    t = context.translator(volunteer.language)
     if result.outcome == CheckOutOutcome.NOT_CHECKED_IN:
         await query.answer(t.gettext("This button is no longer valid. Please open the menu again."), show_alert=True)
         return
@@ -117,15 +114,12 @@ async def undo_check_out_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     attendance_id = cd.CheckOutUndo.parse(query.data).attendance_id
-    async with context.unit_of_work(update) as session:
-        if session is None:
+    async with registered_unit(update, context) as unit:
+        if unit is None:
             return
-        volunteer = await require_registration(update, context, session)
-        if volunteer is None:
-            return
+        session, volunteer, t = unit
         result = await undo_check_out(session, volunteer=volunteer, attendance_id=attendance_id, now=context.now(),
                                       grace_minutes=context.settings.checkout_grace_minutes)
-    t = context.translator(volunteer.language)
     if result.outcome != UndoOutcome.UNDONE:
         await query.answer(undo_refusal_text(t, result.outcome), show_alert=True)
         if result.outcome in (UndoOutcome.TOO_LATE, UndoOutcome.SHIFT_OVER, UndoOutcome.NOT_THEIRS):

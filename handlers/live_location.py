@@ -13,7 +13,7 @@ from handlers import callback_data as cd
 from handlers.attendance import render_check_in, shared_location
 from handlers.common import esc, load_volunteer, main_menu, opportunity_title, reply, show
 from handlers.context import BotContext
-from handlers.gate import require_registration
+from handlers.gate import registered_unit
 from models.live_presence import LiveOutcome, check_out_after_leaving, follow_live_location
 from models.volunteers import is_registered
 
@@ -50,17 +50,14 @@ async def check_out_left_site_button(update: Update, context: BotContext) -> Non
     query = update.callback_query
     assert query is not None
     attendance_id = cd.LeftSiteCheckOut.parse(query.data).attendance_id
-    async with context.unit_of_work(update) as session:
-        if session is None:
+    async with registered_unit(update, context) as unit:
+        if unit is None:
             return
-        volunteer = await require_registration(update, context, session)
-        if volunteer is None:
-            return
+        session, volunteer, t = unit
         result = await check_out_after_leaving(
             session, volunteer=volunteer, attendance_id=attendance_id, now=context.now(),
             grace_minutes=context.settings.checkout_grace_minutes,
         )
-    t = context.translator(volunteer.language)
     if result is None or result.attendance is None or result.opportunity is None:
         await query.answer(t.gettext("You have already checked out of this shift."), show_alert=True)
         return

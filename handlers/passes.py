@@ -10,7 +10,7 @@ from handlers.common import esc, reply, show
 from handlers.context import BotContext
 from handlers.coordinator.onsite import qr_png
 from handlers.coordinator.station import pass_link
-from handlers.gate import require_registration
+from handlers.gate import registered_unit
 from infra.i18n import Translator
 from models.passes import ensure_pass, renew_pass
 from models.tables import Volunteer
@@ -34,12 +34,10 @@ async def send_pass(update: Update, context: BotContext, t: Translator, voluntee
 
 async def show_pass(update: Update, context: BotContext) -> None:
     """/pass: the volunteer's pass (issued the first time)."""
-    async with context.unit_of_work(update) as session:
-        if session is None:
+    async with registered_unit(update, context) as unit:
+        if unit is None:
             return
-        volunteer = await require_registration(update, context, session)
-        if volunteer is None:
-            return
+        session, volunteer, _t = unit
         token = ensure_pass(volunteer)
     await send_pass(update, context, context.translator(volunteer.language), volunteer, token)
 
@@ -49,14 +47,11 @@ async def renew_pass_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     step = cd.PassRenew.parse(query.data).step
-    async with context.unit_of_work(update) as session:
-        if session is None:
+    async with registered_unit(update, context) as unit:
+        if unit is None:
             return
-        volunteer = await require_registration(update, context, session)
-        if volunteer is None:
-            return
+        session, volunteer, t = unit
         token = await renew_pass(session, volunteer=volunteer, now=context.now()) if step == "yes" else None
-    t = context.translator(volunteer.language)
     await query.answer()
     if step == "ask":
         await reply(update, t.gettext("Renew your pass? The code you have now, and any copy of it, will stop working."), InlineKeyboardMarkup([[

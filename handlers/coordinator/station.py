@@ -3,6 +3,7 @@ checks them in or out with one tap, walk-ins included."""
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from handlers import callback_data as cd
@@ -13,7 +14,7 @@ from handlers.qualifications import qualification_name
 from infra.i18n import Translator
 from models.attendance import CheckInOutcome, CheckOutOutcome, CheckOutResult
 from models.audit import record_action
-from models.coordination import center_of_attendance, center_of_shift, load_actor
+from models.coordination import Actor, center_of_attendance, center_of_shift, load_actor
 from models.passes import (
     PassCheckIn,
     PassCheckInOutcome,
@@ -193,6 +194,21 @@ def render_check_out(t: Translator, holder: Volunteer, result: CheckOutResult) -
         name=_name(holder), title=esc(opportunity_title(result.opportunity, t.language)), duration=t.duration(result.attendance.credited_minutes))
 
 
+async def _holder_or_refuse(
+    update: Update, context: BotContext, session: AsyncSession, actor: Actor, t: Translator, token: str, *, action: str, target: str
+) -> Volunteer | None:
+    """The pass's holder, or None after refusing (audited) a renewed pass or the coordinator's own."""
+    holder = await pass_holder(session, token=token)
+    if holder is not None and not is_own_pass(actor, holder):
+        return holder
+    detail = "unknown or renewed pass" if holder is None else "own pass"
+    await record_action(session, actor_telegram_id=actor.telegram_id, action=action, target=target,
+                        allowed=False, detail=detail, now=context.now())
+    assert update.callback_query is not None
+    await update.callback_query.answer(stale_text(t) if holder is None else own_pass_text(t), show_alert=True)
+    return None
+
+
 async def check_in_button(update: Update, context: BotContext) -> None:
     """✅ / ➕ under a pass card: check the holder in (seating a walk-in)."""
     query = update.callback_query
@@ -208,12 +224,8 @@ async def check_in_button(update: Update, context: BotContext) -> None:
                                        missing_target=center_id is None, target=f"shift:{parsed.shift_id}")
         if actor is None:
             return
-        holder = await pass_holder(session, token=parsed.token)
-        if holder is None or is_own_pass(actor, holder):
-            detail = "unknown or renewed pass" if holder is None else "own pass"
-            await record_action(session, actor_telegram_id=actor.telegram_id, action="pass.check_in", target=f"shift:{parsed.shift_id}",
-                                allowed=False, detail=detail, now=context.now())
-            await query.answer(stale_text(t) if holder is None else own_pass_text(t), show_alert=True)
+        holder = await _holder_or_refuse(update, context, session, actor, t, parsed.token, action="pass.check_in", target=f"shift:{parsed.shift_id}")
+        if holder is None:
             return
         result = await check_in_by_pass(session, actor=actor, holder=holder, shift_id=parsed.shift_id, now=context.now(),
                                         early_minutes=context.settings.checkin_early_minutes, over_capacity=parsed.over == "1")
@@ -236,12 +248,8 @@ async def check_out_button(update: Update, context: BotContext) -> None:
                                        missing_target=center_id is None, target=f"attendance:{parsed.attendance_id}")
         if actor is None:
             return
-        holder = await pass_holder(session, token=parsed.token)
-        if holder is None or is_own_pass(actor, holder):
-            detail = "unknown or renewed pass" if holder is None else "own pass"
-            await record_action(session, actor_telegram_id=actor.telegram_id, action="pass.check_out", target=f"attendance:{parsed.attendance_id}",
-                                allowed=False, detail=detail, now=context.now())
-            await query.answer(stale_text(t) if holder is None else own_pass_text(t), show_alert=True)
+        holder = await _holder_or_refuse(update, context, session, actor, t, parsed.token, action="pass.check_out", target=f"attendance:{parsed.attendance_id}")
+        if holder is None:
             return
         result = await check_out_by_pass(session, actor=actor, holder=holder, attendance_id=parsed.attendance_id, now=context.now(),
                                          grace_minutes=context.settings.checkout_grace_minutes)
