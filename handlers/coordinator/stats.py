@@ -132,12 +132,16 @@ async def _figures_answer(
         year = year or t.local(context.now()).year
         # A center is measured against its own targets; the program's are the whole program's.
         targets = program_targets(context.settings) if center_id is None else await center_targets(session, center_id=center_id, year=year)
-    figures = await program_figures_in_parallel(context.services.report_sessions, year=year, zone=context.settings.zone, center_id=center_id)
+    # The program's figures, the ratings and the teams read their own sessions: at the same time.
+    figures, ratings, teams = await asyncio.gather(
+        program_figures_in_parallel(context.services.report_sessions, year=year, zone=context.settings.zone, center_id=center_id),
+        ratings_section(context, t, year=year, center_id=center_id),  # issue 12: quality feedback
+        team_stats.team_section(context, t, center_id=center_id, centers=centers),  # issue 12: teams
+    )
     center = next((c for c in centers if c.id == center_id), None)
     scope = center_name(center, t.language) if center else t.gettext("All centers")
     text = render_figures(t, figures, context.settings, scope, targets=targets, center_code=center.code if center else None)
-    text += "\n\n" + await ratings_section(context, t, year=figures.year, center_id=center_id)  # issue 12: quality feedback
-    text += "\n\n" + await team_stats.team_section(context, t, center_id=center_id, centers=centers)  # issue 12: teams
+    text += "\n\n" + ratings + "\n\n" + teams
     bars = chart_bars(t, figures, targets) if targets is not None else []
     chart = None
     if bars:  # nothing to draw against without a target
